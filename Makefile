@@ -1,0 +1,114 @@
+# nn2rules - build, test, benchmark, install.
+#
+#   make            build build/nn2rules
+#   make deps       install the Debian packages the build needs (only the missing ones)
+#   make demo       deps + build + run nn2rules on a bundled example
+#   make check      every test: CUnit suites, CLI end-to-end tests, then the same
+#                   suites again under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make bench      benchmarks (print figures; never fail on time)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+
+# Debian packages the build, tests and benchmarks need, and what each is for
+# (see README.md).
+DEB_PACKAGES = gcc make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bison \
+               libgraphviz-dev graphviz libcunit1-dev
+
+WARN = -Wall -Wextra -Werror
+OPT ?= -O2
+CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iruntime -Isrc $(SANFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
+LIBS = -lopenblas -lz -lm
+TEST_LIBS = -lcunit
+
+ifeq ($(SAN),1)
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT = -O1
+endif
+
+RT_SRC = $(wildcard runtime/*.c)
+SRC_ALL = $(wildcard src/*.c)
+SRC_LIB = $(filter-out src/main.c,$(SRC_ALL))
+RT_OBJ = $(RT_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ = $(SRC_LIB:%.c=$(BUILD)/%.o)
+MAIN_OBJ = $(BUILD)/src/main.o
+TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+TEST_SUPPORT = $(filter-out $(wildcard tests/test_*.c),$(wildcard tests/*.c))
+TEST_SUPPORT_OBJ = $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
+BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+NN2RULES = $(BUILD)/nn2rules
+
+.PHONY: all deps demo check unit e2e check-san bench install uninstall clean
+.SUFFIXES:
+
+all: $(NN2RULES)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libnnrt.a: $(RT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libnr.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(NN2RULES): $(MAIN_OBJ) $(BUILD)/libnr.a $(BUILD)/libnnrt.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libnr.a $(BUILD)/libnnrt.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libnr.a $(BUILD)/libnnrt.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "all build dependencies are installed"; fi
+
+demo: deps all
+	./tests/demo.sh $(NN2RULES)
+
+# Unit suites and CLI tests with the normal build, then again with sanitizers.
+check: deps all
+	$(MAKE) unit e2e
+	$(MAKE) BUILD=build-san SAN=1 unit e2e
+
+unit: $(TESTS)
+	@fail=0; for t in $(TESTS); do \
+	  echo "== $$t"; $$t || { echo "FAILED: $$t"; fail=1; }; \
+	done; exit $$fail
+
+e2e: $(NN2RULES) $(BUILD)/tests/tools/mkbad
+	./tests/cli.sh $(BUILD)
+
+bench: all $(BENCHES)
+	./bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(NN2RULES) $(DESTDIR)$(PREFIX)/bin/nn2rules
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/nn2rules $(DESTDIR)$(PREFIX)/share/man/man1/nn2rules.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5/nn2rules-model.5 $(DESTDIR)$(PREFIX)/share/man/man5/nn2rules-rules.5
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

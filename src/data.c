@@ -1,0 +1,737 @@
+/*
+ * data.c - the data readers' common ground: choosing a reader by file
+ * name, freeing a dataset, matching a dataset's columns to a model's
+ * features and classes, and the helpers the CSV, ARFF and IDX readers share
+ * (data_priv.h).
+ *
+ * Front of the pipeline: everything downstream sees an nr_dataset whose
+ * columns are the model's inputs in order, which nr_dataset_match_model()
+ * makes sure of.
+ */
+#include "data_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* --- choosing a reader --------------------------------------------------- */
+
+static int ends_with_ci(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && strncasecmp(s + n - k, suffix, k) == 0;
+}
+
+int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
+                 nr_error *err)
+{
+    size_t n = strlen(path);
+
+    *out = NULL;
+    /* Every reader goes through zlib, so a .gz suffix says nothing about
+     * the format underneath. */
+    if (ends_with_ci(path, n, ".gz"))
+        n -= 3;
+    if (ends_with_ci(path, n, ".csv"))
+        return nr_data_read_csv(path, opts, out, err);
+    if (ends_with_ci(path, n, ".arff"))
+        return nr_data_read_arff(path, opts, out, err);
+    if (ends_with_ci(path, n, ".idx") || ends_with_ci(path, n, "-ubyte") ||
+        ends_with_ci(path, n, ".ubyte"))
+        return nr_data_read_idx(path, opts, out, err);
+    return nr_error_set(err, NR_EINVAL,
+                        "cannot tell the format of '%s' (expected .csv, .arff or .idx)",
+                        path);
+}
+
+/* --- dataset ------------------------------------------------------------- */
+
+static void free_strings(char **s, int n)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+static void free_columns(nr_column *cols, int n)
+{
+    if (!cols)
+        return;
+    for (int i = 0; i < n; i++) {
+        free(cols[i].name);
+        free_strings(cols[i].values, cols[i].nvalues);
+    }
+    free(cols);
+}
+
+void nr_dataset_free(nr_dataset *d)
+{
+    if (!d)
+        return;
+    free(d->path);
+    free_columns(d->cols, d->ncols);
+    free(d->x);
+    free(d->row_line);
+    free(d->label_name);
+    free(d->labels);
+    free_strings(d->label_names, d->nlabels);
+    free(d);
+}
+
+nr_dataset *nrd_dataset_new(const char *path)
+{
+    nr_dataset *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->path = strdup(path);
+    if (!d->path) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+int nrd_add_row(nr_dataset *d, size_t *cap, long line, nr_error *err)
+{
+    size_t rows = (size_t)d->nrows + 1;
+    size_t width = (size_t)d->ncols + (d->has_labels ? 1 : 0);
+
+    if (rows > INT_MAX || rows * width > NR_DATA_MAX_CELLS)
+        return nr_error_at(err, NR_ELIMIT, d->path, line, 0,
+                           "too much data: more than 2^31 values");
+    if (rows > *cap) {
+        /* Wide rows start small so that the first allocation stays close
+         * to what has actually been read. */
+        size_t ncap = *cap ? *cap * 2 : (width > 4096 ? 1 : 64);
+        if (ncap > INT_MAX)
+            ncap = INT_MAX;
+        if (width && ncap > NR_DATA_MAX_CELLS / width)
+            ncap = NR_DATA_MAX_CELLS / width;
+        if (d->ncols) {
+            float *x = realloc(d->x, ncap * (size_t)d->ncols * sizeof *x);
+            if (!x)
+                return nr_error_set(err, NR_ENOMEM, "out of memory");
+            d->x = x;
+        }
+        long *rl = realloc(d->row_line, ncap * sizeof *rl);
+        if (!rl)
+            return nr_error_set(err, NR_ENOMEM, "out of memory");
+        d->row_line = rl;
+        if (d->has_labels) {
+            int *lab = realloc(d->labels, ncap * sizeof *lab);
+            if (!lab)
+                return nr_error_set(err, NR_ENOMEM, "out of memory");
+            d->labels = lab;
+        }
+        *cap = ncap;
+    }
+    d->row_line[rows - 1] = line;
+    d->nrows = (int)rows;
+    return 0;
+}
+
+/* Shrinking never fails in practice; when it does the larger block is as
+ * good. */
+void nrd_trim_rows(nr_dataset *d)
+{
+    size_t rows = (size_t)d->nrows;
+    if (rows == 0) {
+        free(d->x);
+        free(d->row_line);
+        free(d->labels);
+        d->x = NULL;
+        d->row_line = NULL;
+        d->labels = NULL;
+        return;
+    }
+    if (d->ncols) {
+        float *x = realloc(d->x, rows * (size_t)d->ncols * sizeof *x);
+        if (x)
+            d->x = x;
+    }
+    long *rl = realloc(d->row_line, rows * sizeof *rl);
+    if (rl)
+        d->row_line = rl;
+    if (d->labels) {
+        int *lab = realloc(d->labels, rows * sizeof *lab);
+        if (lab)
+            d->labels = lab;
+    }
+}
+
+/* --- interned strings ---------------------------------------------------- */
+
+static size_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return (size_t)(h ^ (h >> 32));
+}
+
+void nrd_strtab_free(nrd_strtab *t)
+{
+    free_strings(t->names, t->n);
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+}
+
+int nrd_strtab_find(const nrd_strtab *t, const char *s)
+{
+    size_t mask, i;
+    if (!t->nslots)
+        return -1;
+    mask = t->nslots - 1;
+    for (i = hash_str(s) & mask; t->slots[i] >= 0; i = (i + 1) & mask)
+        if (strcmp(t->names[t->slots[i]], s) == 0)
+            return t->slots[i];
+    return -1;
+}
+
+static int rehash(nrd_strtab *t, size_t nslots)
+{
+    int *slots = malloc(nslots * sizeof *slots);
+    size_t mask = nslots - 1;
+    if (!slots)
+        return NR_ENOMEM;
+    for (size_t i = 0; i < nslots; i++)
+        slots[i] = -1;
+    for (int k = 0; k < t->n; k++) {
+        size_t i = hash_str(t->names[k]) & mask;
+        while (slots[i] >= 0)
+            i = (i + 1) & mask;
+        slots[i] = k;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->nslots = nslots;
+    return 0;
+}
+
+int nrd_strtab_intern(nrd_strtab *t, const char *s, int *index, int *added)
+{
+    int i = nrd_strtab_find(t, s);
+    size_t mask, h;
+    char *copy;
+
+    if (added)
+        *added = 0;
+    if (i >= 0) {
+        *index = i;
+        return 0;
+    }
+    if (t->n >= NR_DATA_MAX_VALUES)
+        return NR_ELIMIT;
+    if (t->n == t->cap) {
+        int ncap = t->cap ? t->cap * 2 : 8;
+        char **names = realloc(t->names, (size_t)ncap * sizeof *names);
+        if (!names)
+            return NR_ENOMEM;
+        t->names = names;
+        t->cap = ncap;
+    }
+    /* Keep the table at most half full. */
+    if ((size_t)(t->n + 1) * 2 > t->nslots &&
+        rehash(t, t->nslots ? t->nslots * 2 : 16) < 0)
+        return NR_ENOMEM;
+    copy = strdup(s);
+    if (!copy)
+        return NR_ENOMEM;
+    mask = t->nslots - 1;
+    for (h = hash_str(s) & mask; t->slots[h] >= 0; h = (h + 1) & mask)
+        ;
+    t->slots[h] = t->n;
+    t->names[t->n] = copy;
+    *index = t->n++;
+    if (added)
+        *added = 1;
+    return 0;
+}
+
+char **nrd_strtab_take(nrd_strtab *t, int *n)
+{
+    char **names = t->names;
+    *n = t->n;
+    free(t->slots);
+    memset(t, 0, sizeof *t);
+    return names;
+}
+
+/* --- reading files ------------------------------------------------------- */
+
+int nrd_slurp(const char *path, char **bufp, size_t *lenp, nr_error *err)
+{
+    int rc = 0, fd;
+    gzFile gz = NULL;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    const unsigned chunk = 1u << 20;
+
+    *bufp = NULL;
+    *lenp = 0;
+    fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return nr_error_at(err, NR_EIO, path, 0, 0, "cannot open: %s",
+                           strerror(errno));
+    gz = gzdopen(fd, "rb");
+    if (!gz) {
+        close(fd);
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    for (;;) {
+        int got;
+        if (cap - len < (size_t)chunk + 1) {
+            size_t ncap = cap ? cap * 2 : (size_t)chunk + 1;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+                goto done;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        got = gzread(gz, buf + len, chunk);
+        if (got < 0) {
+            int zerr;
+            const char *zmsg = gzerror(gz, &zerr);
+            if (zerr == Z_ERRNO)
+                rc = nr_error_at(err, NR_EIO, path, 0, 0, "cannot read: %s",
+                                 strerror(errno));
+            else
+                rc = nr_error_at(err, NR_EFORMAT, path, 0, 0,
+                                 "corrupt gzip data: %s", zmsg);
+            goto done;
+        }
+        if (got == 0)
+            break;
+        len += (size_t)got;
+    }
+    buf[len] = '\0';
+    *bufp = buf;
+    *lenp = len;
+    buf = NULL;
+done:
+    free(buf);
+    gzclose(gz);
+    return rc;
+}
+
+int nrd_check_text(const char *path, const char *buf, size_t len, nr_error *err)
+{
+    const char *nul = memchr(buf, '\0', len);
+    const char *ls = buf;
+    long line = 1;
+
+    if (!nul)
+        return 0;
+    for (const char *p = buf; p < nul; p++)
+        if (*p == '\n') {
+            line++;
+            ls = p + 1;
+        }
+    return nr_error_at(err, NR_EFORMAT, path, line, nrd_utf8_col(ls, nul),
+                       "NUL byte in text: is this a binary file?");
+}
+
+/* --- cells --------------------------------------------------------------- */
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+int nrd_is_missing(const char *s)
+{
+    size_t n;
+    while (is_blank(*s))
+        s++;
+    n = strlen(s);
+    while (n > 0 && is_blank(s[n - 1]))
+        n--;
+    return n == 0 || (n == 1 && s[0] == '?') ||
+           (n == 2 && s[0] == 'N' && s[1] == 'A') ||
+           (n == 3 && strncasecmp(s, "nan", 3) == 0);
+}
+
+int nrd_parse_number(const char *s, float *v)
+{
+    const char *b = s, *e, *q;
+    char *end;
+    double d;
+
+    while (is_blank(*b))
+        b++;
+    e = b + strlen(b);
+    while (e > b && is_blank(e[-1]))
+        e--;
+    if (b == e)
+        return 1;
+    /* strtod also takes "inf", "nan" and "infinity": those are words here,
+     * so a number must start with a digit or a point. */
+    q = b + (*b == '+' || *b == '-');
+    if (!((*q >= '0' && *q <= '9') || *q == '.'))
+        return 1;
+    d = strtod(b, &end);
+    if (end != e)
+        return 1;
+    /* Converting a double beyond FLT_MAX to float is undefined. */
+    if (!isfinite(d) || fabs(d) > FLT_MAX)
+        return 2;
+    *v = (float)d;
+    return 0;
+}
+
+/* --- messages ------------------------------------------------------------ */
+
+void nrd_snippet(char *out, size_t size, const char *s)
+{
+    size_t n = strlen(s), k, cut = n;
+    const char *more = "";
+
+    if (size < NRD_SNIPPET + 4) {
+        if (size)
+            out[0] = '\0';
+        return;
+    }
+    if (n > NRD_SNIPPET) {
+        cut = NRD_SNIPPET;
+        /* Do not split a UTF-8 sequence. */
+        while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+            cut--;
+        more = "...";
+    }
+    for (k = 0; k < cut; k++) {
+        unsigned char c = (unsigned char)s[k];
+        out[k] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    strcpy(out + k, more);
+}
+
+long nrd_utf8_col(const char *line_start, const char *p)
+{
+    long col = 1;
+    for (const char *q = line_start; q < p; q++)
+        if (((unsigned char)*q & 0xC0) != 0x80)
+            col++;
+    return col;
+}
+
+char *nrd_strndup(const char *s, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (!c)
+        return NULL;
+    memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
+}
+
+void nrd_name_list(char *out, size_t size, char *const *names, int n)
+{
+    size_t pos = 0;
+
+    if (size < 8)
+        return;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i] ? names[i] : "?";
+        size_t need = strlen(name) + (i ? 2 : 0);
+        /* Keep room for ", ..." after whatever is written. */
+        if (pos + need + 6 > size) {
+            snprintf(out + pos, size - pos, "%s...", i ? ", " : "");
+            return;
+        }
+        pos += (size_t)snprintf(out + pos, size - pos, "%s%s", i ? ", " : "", name);
+    }
+}
+
+/* --- matching a model ---------------------------------------------------- */
+
+/* The column for a feature: the exact name, else the first that matches
+ * ignoring case (names typed by hand in a CSV header drift in case). */
+static int find_column(const nr_dataset *d, const char *name)
+{
+    for (int i = 0; i < d->ncols; i++)
+        if (strcmp(d->cols[i].name, name) == 0)
+            return i;
+    for (int i = 0; i < d->ncols; i++)
+        if (strcasecmp(d->cols[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* k when s is a whole number k in [0, n): "2", also "2.0" as written by
+ * tools that store labels as floats; else -1. */
+static int class_index(const char *s, int n)
+{
+    long k = 0;
+    const char *p = s;
+
+    if (!(*p >= '0' && *p <= '9'))
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        k = k * 10 + (*p - '0');
+        if (k >= n)
+            return -1;
+    }
+    if (*p == '.')
+        for (p++; *p == '0'; p++)
+            ;
+    return *p ? -1 : (int)k;
+}
+
+static int copy_column(nr_column *dst, const nr_column *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->kind = src->kind;
+    dst->field = src->field;
+    dst->name = strdup(src->name);
+    if (!dst->name)
+        return NR_ENOMEM;
+    if (src->nvalues > 0) {
+        dst->values = calloc((size_t)src->nvalues, sizeof *dst->values);
+        if (!dst->values)
+            return NR_ENOMEM;
+        for (int i = 0; i < src->nvalues; i++) {
+            dst->values[i] = strdup(src->values[i]);
+            if (!dst->values[i])
+                return NR_ENOMEM;
+            dst->nvalues = i + 1;
+        }
+    }
+    return 0;
+}
+
+static int missing_value_error(const nr_dataset *d, int r, const nr_column *c,
+                               nr_error *err)
+{
+    long line = d->row_line ? d->row_line[r] : 0;
+    if (line > 0 && c->field > 0)
+        return nr_error_at(err, NR_EINVAL, d->path, line, 0,
+                           "missing value in field %d ('%s')", c->field, c->name);
+    if (line > 0)
+        return nr_error_at(err, NR_EINVAL, d->path, line, 0,
+                           "missing value in column '%s'", c->name);
+    return nr_error_at(err, NR_EINVAL, d->path, 0, 0,
+                       "missing value in row %d, column '%s'", r + 1, c->name);
+}
+
+/* New labels and label names for model m, in *labels / *names (ncls
+ * entries), or both NULL when the labels stay as they are. */
+static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
+                      char ***names, int *nnames, nr_error *err)
+{
+    int rc = 0, ncls = m->nclasses;
+    int *map = NULL, *lab = NULL;
+    char **nm = NULL;
+    char list[256];
+
+    *labels = NULL;
+    *names = NULL;
+    *nnames = 0;
+    if (m->task != NN_TASK_CLASSIFY || ncls <= 0 || d->nlabels <= 0)
+        return 0;
+    map = malloc((size_t)d->nlabels * sizeof *map);
+    if (!map)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    for (int i = 0; i < d->nlabels; i++) {
+        map[i] = -1;
+        if (m->class_names)
+            for (int k = 0; k < ncls && map[i] < 0; k++)
+                if (m->class_names[k] && strcmp(m->class_names[k], d->label_names[i]) == 0)
+                    map[i] = k;
+        if (map[i] < 0)
+            map[i] = class_index(d->label_names[i], ncls);
+    }
+    /* Only labels that occur count: an ARFF header may declare more. */
+    for (int r = 0; r < d->nrows; r++) {
+        char snip[NRD_SNIPPET + 4];
+        long line;
+        if (map[d->labels[r]] >= 0)
+            continue;
+        if (!m->class_names)
+            goto done;   /* not class indices: keep the data's own order */
+        nrd_snippet(snip, sizeof snip, d->label_names[d->labels[r]]);
+        nrd_name_list(list, sizeof list, m->class_names, ncls);
+        line = d->row_line ? d->row_line[r] : 0;
+        if (line > 0)
+            rc = nr_error_at(err, NR_EINVAL, d->path, line, 0,
+                             "label '%s' is not one of the model's classes (%s)",
+                             snip, list);
+        else
+            rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0,
+                             "row %d: label '%s' is not one of the model's classes (%s)",
+                             r + 1, snip, list);
+        goto done;
+    }
+    lab = malloc(((size_t)d->nrows + 1) * sizeof *lab);
+    nm = calloc((size_t)ncls, sizeof *nm);
+    if (!lab || !nm) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int r = 0; r < d->nrows; r++)
+        lab[r] = map[d->labels[r]];
+    for (int k = 0; k < ncls; k++) {
+        char num[16];
+        const char *s = m->class_names && m->class_names[k] ? m->class_names[k] : num;
+        snprintf(num, sizeof num, "%d", k);
+        nm[k] = strdup(s);
+        if (!nm[k]) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    *labels = lab;
+    *names = nm;
+    *nnames = ncls;
+    lab = NULL;
+    nm = NULL;
+done:
+    free(map);
+    free(lab);
+    free_strings(nm, ncls);
+    return rc;
+}
+
+int nr_dataset_match_model(nr_dataset *d, const nn_model *m, nr_error *err)
+{
+    int rc = 0, nf;
+    int *sel = NULL, *labels = NULL;
+    char **lnames = NULL, **have = NULL;
+    int nlnames = 0, ncopied = 0;
+    nr_column *cols = NULL;
+    float *x = NULL;
+    size_t cells;
+
+    if (m->features) {
+        nf = m->nfeatures;
+    } else {
+        size_t in = nn_model_input_size(m);
+        nf = in > NR_DATA_MAX_COLS ? NR_DATA_MAX_COLS + 1 : (int)in;
+    }
+    if (nf <= 0)
+        return nr_error_set(err, NR_EINVAL, "the model has no inputs");
+    if (nf > NR_DATA_MAX_COLS)
+        return nr_error_set(err, NR_ELIMIT, "the model has more than 2^24 inputs");
+    cells = (size_t)d->nrows * (size_t)nf;
+    if (cells > NR_DATA_MAX_CELLS)
+        return nr_error_at(err, NR_ELIMIT, d->path, 0, 0,
+                           "%d rows of %d inputs: more than 2^31 values",
+                           d->nrows, nf);
+
+    sel = malloc((size_t)nf * sizeof *sel);
+    if (!sel) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (m->features) {
+        for (int j = 0; j < nf; j++) {
+            const char *name = m->features[j].name;
+            char list[256], snip[NRD_SNIPPET + 4];
+            if (!name) {
+                rc = nr_error_set(err, NR_EINVAL, "the model's feature %d has no name",
+                                  j + 1);
+                goto done;
+            }
+            sel[j] = find_column(d, name);
+            if (sel[j] >= 0)
+                continue;
+            have = malloc(((size_t)d->ncols + 1) * sizeof *have);
+            if (!have) {
+                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+                goto done;
+            }
+            for (int i = 0; i < d->ncols; i++)
+                have[i] = d->cols[i].name;
+            nrd_name_list(list, sizeof list, have, d->ncols);
+            nrd_snippet(snip, sizeof snip, name);
+            rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0,
+                             "no column for feature '%s' (the data has: %s)",
+                             snip, d->ncols ? list : "no columns");
+            goto done;
+        }
+    } else {
+        if (d->ncols != nf) {
+            rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0,
+                             "the model takes %d inputs, the data has %d columns",
+                             nf, d->ncols);
+            goto done;
+        }
+        for (int j = 0; j < nf; j++)
+            sel[j] = j;
+    }
+
+    if (cells > 0) {
+        x = malloc(cells * sizeof *x);
+        if (!x) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto done;
+        }
+    }
+    for (int r = 0; r < d->nrows; r++) {
+        const float *src = d->x + (size_t)r * (size_t)d->ncols;
+        float *dst = x + (size_t)r * (size_t)nf;
+        for (int j = 0; j < nf; j++) {
+            dst[j] = src[sel[j]];
+            if (isnan(dst[j])) {
+                rc = missing_value_error(d, r, &d->cols[sel[j]], err);
+                goto done;
+            }
+        }
+    }
+
+    cols = calloc((size_t)nf, sizeof *cols);
+    if (!cols) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (; ncopied < nf; ncopied++)
+        if (copy_column(&cols[ncopied], &d->cols[sel[ncopied]]) < 0) {
+            ncopied++;   /* the partly copied one is freed too */
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto done;
+        }
+
+    if (d->has_labels && (rc = map_labels(d, m, &labels, &lnames, &nlnames, err)) < 0)
+        goto done;
+
+    /* Nothing can fail from here: swap the new arrays in. */
+    free_columns(d->cols, d->ncols);
+    free(d->x);
+    d->cols = cols;
+    d->ncols = nf;
+    d->x = x;
+    cols = NULL;
+    x = NULL;
+    if (lnames) {
+        free(d->labels);
+        free_strings(d->label_names, d->nlabels);
+        d->labels = labels;
+        d->label_names = lnames;
+        d->nlabels = nlnames;
+        labels = NULL;
+        lnames = NULL;
+    }
+done:
+    free(sel);
+    free(have);
+    free(x);
+    free_columns(cols, ncopied);
+    free(labels);
+    free_strings(lnames, nlnames);
+    return rc;
+}

@@ -1,0 +1,23 @@
+/*
+ * fileio.h - whole-file reads and atomic writes, shared by every reader and
+ * back end.  Writes go to a temporary file in the target's directory that is
+ * renamed over the target only once complete, so a failure never leaves a
+ * half-written or clobbered file.
+ */
+#ifndef NR_FILEIO_H
+#define NR_FILEIO_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* Read a whole file, refusing files above max bytes.  *buf is malloc'd (one
+ * spare NUL byte after the data); the caller frees it. */
+int nr_read_file(const char *path, size_t max, unsigned char **buf,
+                 size_t *len, nr_error *err);
+
+/* Write len bytes to path atomically.  path "-" writes to standard output. */
+int nr_write_file_atomic(const char *path, const void *data, size_t len,
+                         nr_error *err);
+
+#endif

@@ -1,0 +1,156 @@
+#!/bin/sh
+# cli.sh - end-to-end tests of the nn2rules command line.
+#
+# usage: tests/cli.sh BUILD_DIR      (run from the top of the source tree)
+#
+# Each check runs the real binary on real files and looks at its exit status,
+# its standard output and error, and the files it leaves.  Bad input must give
+# exactly one line on stderr, the documented exit status, and never a crash.
+set -u
+BUILD=${1:-build}
+NN="$BUILD/nn2rules"
+MKBAD="$BUILD/tests/tools/mkbad"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+failn=0
+
+ok() { pass=$((pass + 1)); }
+bad() { failn=$((failn + 1)); echo "FAIL: $*"; }
+
+# expect STATUS NAME -- CMD...: run CMD, check its exit status, keep output
+expect() {
+    want=$1 name=$2
+    shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "$name: exit status $got, expected $want"
+        sed 's/^/    /' "$T/err" | head -5
+        return 1
+    fi
+    ok
+    return 0
+}
+
+# the last command failed cleanly: one stderr line matching a pattern
+one_error() {
+    name=$1 pattern=$2
+    n=$(wc -l <"$T/err")
+    if [ "$n" -ne 1 ]; then
+        bad "$name: expected one line on stderr, got $n"
+        sed 's/^/    /' "$T/err" | head -5
+    elif ! grep -q -- "$pattern" "$T/err"; then
+        bad "$name: stderr does not match '$pattern': $(cat "$T/err")"
+    else
+        ok
+    fi
+}
+
+has() {
+    name=$1 pattern=$2 file=${3:-$T/out}
+    if grep -q -- "$pattern" "$file"; then ok; else bad "$name: no '$pattern' in output"; fi
+}
+
+IRIS=examples/iris/model.bin
+
+# --- usage ---------------------------------------------------------------
+expect 0 "help" -- "$NN" --help && has "help" "Commands:"
+expect 0 "version" -- "$NN" --version && has "version" "^nn2rules [0-9]"
+expect 2 "no arguments" -- "$NN"
+expect 2 "unknown command" -- "$NN" frobnicate && one_error "unknown command" "unknown command 'frobnicate'"
+expect 2 "run without data" -- "$NN" run "$IRIS" && one_error "run without data" "needs --data"
+expect 2 "bad batch" -- "$NN" run "$IRIS" --data examples/iris/test.csv --batch 0 && one_error "bad batch" "--batch"
+expect 2 "unknown option" -- "$NN" run "$IRIS" --frob && one_error "unknown option" "unknown option '--frob'"
+expect 2 "missing argument" -- "$NN" run "$IRIS" --data && one_error "missing argument" "option '--data' needs an argument"
+expect 2 "unknown short option" -- "$NN" info -q "$IRIS" && one_error "unknown short option" "unknown option '-q'"
+expect 0 "help run" -- "$NN" help run && has "help run" "--data"
+expect 0 "run --help" -- "$NN" run --help && has "run --help" "--batch"
+
+# every long option in any help text is in the man page
+for cmd in "" info run; do
+    if [ -n "$cmd" ]; then "$NN" help $cmd; else "$NN" --help; fi
+done 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
+while read -r opt; do
+    # mdoc writes --data as "Fl -data", and "-o, --output" as "Fl o , -output"
+    if grep -E -q -- "^\..*Fl( .*)? -${opt#--}( |\$)" man/nn2rules.1; then ok; else bad "man page lacks option $opt"; fi
+done <"$T/opts"
+for cmd in info run help; do
+    if grep -q "^\.Ss $cmd\$" man/nn2rules.1; then ok; else bad "man page lacks command $cmd"; fi
+done
+
+# --- info ------------------------------------------------------------------
+for ex in iris wdbc vote digits; do
+    if expect 0 "info $ex" -- "$NN" info "examples/$ex/model.bin"; then
+        has "info $ex" "^layers:"
+        has "info $ex" "^parameters:"
+    fi
+done
+expect 0 "info iris" -- "$NN" info "$IRIS" && has "info iris features" "petal_length" && has "info iris classes" "setosa versicolor virginica"
+expect 0 "info digits" -- "$NN" info examples/digits/model.bin && has "info digits conv" "conv2d" && has "info digits shape" "1x8x8"
+
+# --- run ---------------------------------------------------------------------
+if expect 0 "run iris" -- "$NN" run "$IRIS" --data examples/iris/test.csv; then
+    has "run iris header" "^row,predicted,p_setosa,p_versicolor,p_virginica$"
+    has "run iris accuracy" "^accuracy: " "$T/err"
+    rows=$(($(wc -l <examples/iris/test.csv) - 1))
+    lines=$(($(wc -l <"$T/out") - 1))
+    if [ "$rows" -eq "$lines" ]; then ok; else bad "run iris: $lines predictions for $rows rows"; fi
+fi
+expect 0 "run wdbc -o" -- "$NN" run examples/wdbc/model.bin --data examples/wdbc/test.csv -o "$T/pred.csv" --batch 7
+if [ -s "$T/pred.csv" ] && [ ! -s "$T/out" ]; then ok; else bad "run -o: CSV not in the file"; fi
+expect 0 "run vote" -- "$NN" run examples/vote/model.bin --data examples/vote/test.csv && has "run vote" "^accuracy: 0\.9" "$T/err"
+# Weka's original file has '?' for missing votes: the network cannot take them
+expect 3 "run vote arff" -- "$NN" run examples/vote/model.bin --data examples/vote/vote.arff && one_error "run vote arff" "vote.arff:[0-9]*: error: missing value"
+expect 0 "run digits" -- "$NN" run examples/digits/model.bin --data examples/digits/test.csv && has "run digits" "^accuracy: 0\.9" "$T/err"
+# batch size changes nothing but speed
+"$NN" run examples/digits/model.bin --data examples/digits/test.csv --batch 1 >"$T/b1" 2>/dev/null
+"$NN" run examples/digits/model.bin --data examples/digits/test.csv --batch 1000 >"$T/b1000" 2>/dev/null
+if cmp -s "$T/b1" "$T/b1000"; then ok; else bad "run: --batch 1 and --batch 1000 disagree"; fi
+
+# --- bad models ----------------------------------------------------------------
+"$MKBAD" "$IRIS" "$T" || bad "mkbad failed"
+expect 3 "truncated model" -- "$NN" info "$T/truncated.bin" && one_error "truncated model" "byte [0-9]*: error: truncated"
+expect 3 "flipped byte" -- "$NN" info "$T/flipped.bin" && one_error "flipped byte" "byte [0-9]*: error: corrupt: CRC mismatch in chunk 'LAYR'"
+expect 3 "NaN weight" -- "$NN" info "$T/nan.bin" && one_error "NaN weight" "byte [0-9]*: error: .*is NaN"
+expect 3 "unknown chunk" -- "$NN" info "$T/unknown.bin" && one_error "unknown chunk" "unknown critical chunk 'ZZZZ'"
+expect 3 "10^12 units" -- "$NN" info "$T/huge-conv.bin" && one_error "10^12 units" "byte [0-9]*: error:"
+expect 3 "2^31 units" -- "$NN" info "$T/huge-dense.bin" && one_error "2^31 units" "byte [0-9]*: error:"
+printf 'hello' >"$T/short.bin"
+expect 3 "not a model" -- "$NN" info "$T/short.bin" && one_error "not a model" "bad magic"
+expect 3 "missing model" -- "$NN" info "$T/nope.bin" && one_error "missing model" "cannot open"
+expect 3 "empty model" -- "$NN" info /dev/null && one_error "empty model" "truncated"
+
+# --- bad data ----------------------------------------------------------------
+cat >"$T/missing-col.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,class
+5.1,3.5,1.4,setosa
+CSV
+expect 3 "missing column" -- "$NN" run "$IRIS" --data "$T/missing-col.csv" && one_error "missing column" "petal_width"
+cat >"$T/nonnum.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,petal_width,class
+5.1,3.5,1.4,0.2,setosa
+4.9,3.0,abc,0.2,setosa
+CSV
+expect 3 "non-number" -- "$NN" run "$IRIS" --data "$T/nonnum.csv" && one_error "non-number" "nonnum.csv:3:9: error: .*petal_length"
+cat >"$T/missing-val.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,petal_width,class
+5.1,3.5,1.4,0.2,setosa
+4.9,,1.4,0.2,setosa
+CSV
+expect 3 "missing value" -- "$NN" run "$IRIS" --data "$T/missing-val.csv" && one_error "missing value" "missing-val.csv:3.*missing value"
+cat >"$T/badlabel.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,petal_width,class
+5.1,3.5,1.4,0.2,rose
+CSV
+expect 3 "unknown label" -- "$NN" run "$IRIS" --data "$T/badlabel.csv" && one_error "unknown label" "badlabel.csv:2.*rose"
+expect 3 "unknown format" -- "$NN" run "$IRIS" --data "$T/short.bin" && one_error "unknown format" "format"
+
+# a failing run leaves an existing output file alone
+echo "precious" >"$T/keep.csv"
+expect 3 "failed run keeps output" -- "$NN" run "$IRIS" --data "$T/nonnum.csv" -o "$T/keep.csv"
+if [ "$(cat "$T/keep.csv")" = "precious" ]; then ok; else bad "failed run clobbered its output file"; fi
+if ls "$T"/keep.csv.tmp* >/dev/null 2>&1; then bad "temporary file left behind"; else ok; fi
+
+echo "cli: $pass passed, $failn failed"
+[ "$failn" -eq 0 ]
