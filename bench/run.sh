@@ -4,19 +4,21 @@
 # when python3-torch is installed, with the ratio.  Prints figures only;
 # nothing here fails on time.
 #
-# Both sides run single-threaded (OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1))
-# so that the comparison is like for like.
+# Both sides run single-threaded so that the comparison is like for like:
+# OPENBLAS_NUM_THREADS=1 for both, since Debian's PyTorch does its matrix
+# products through the system BLAS (OpenBLAS, with its own threads, which
+# torch.set_num_threads does not govern), and torch.set_num_threads(1).
 set -eu
 BUILD=${1:-build}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-"$BUILD/bench/bench_forward" --make-mlp "$T/mlp784.bin"
-MODELS="examples/iris/model.bin examples/wdbc/model.bin examples/vote/model.bin examples/digits/model.bin $T/mlp784.bin"
+"$BUILD/bench/bench_forward" --make-mlp "$T/mlp784"
+MODELS="examples/iris/model.bin examples/wdbc/model.bin examples/vote/model.bin examples/digits/model.bin $T/mlp784"
 
 echo "== forward throughput (single thread)"
 OPENBLAS_NUM_THREADS=1 "$BUILD/bench/bench_forward" $MODELS | tee "$T/ours"
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    /usr/bin/python3 bench/torch_forward.py $MODELS >"$T/torch"
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_forward.py $MODELS >"$T/torch"
 else
     echo "(python3-torch is not installed: no PyTorch figures)"
     : >"$T/torch"
