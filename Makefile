@@ -20,9 +20,11 @@ DEB_PACKAGES = gcc make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bi
 
 WARN = -Wall -Wextra -Werror
 OPT ?= -O2
-CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iruntime -Isrc $(SANFLAGS) $(CFLAGS)
+GV_CFLAGS := $(shell pkg-config --cflags libgvc libcgraph 2>/dev/null)
+GV_LIBS := $(shell pkg-config --libs libgvc libcgraph 2>/dev/null || echo -lgvc -lcgraph -lcdt)
+CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iruntime -Isrc -I$(BUILD)/grammar $(GV_CFLAGS) $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
-LIBS = -lopenblas -lz -lm
+LIBS = $(GV_LIBS) -lgmp -lopenblas -lz -lm
 TEST_LIBS = -lcunit
 
 ifeq ($(SAN),1)
@@ -34,7 +36,8 @@ RT_SRC = $(wildcard runtime/*.c)
 SRC_ALL = $(wildcard src/*.c)
 SRC_LIB = $(filter-out src/main.c,$(SRC_ALL))
 RT_OBJ = $(RT_SRC:%.c=$(BUILD)/%.o)
-LIB_OBJ = $(SRC_LIB:%.c=$(BUILD)/%.o)
+GRAMMAR_OBJ = $(if $(wildcard grammar/rules.y),$(BUILD)/grammar/rules.tab.o $(BUILD)/grammar/rules.lex.o)
+LIB_OBJ = $(SRC_LIB:%.c=$(BUILD)/%.o) $(GRAMMAR_OBJ)
 MAIN_OBJ = $(BUILD)/src/main.o
 TESTS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 TEST_SUPPORT = $(filter-out $(wildcard tests/test_*.c),$(wildcard tests/*.c))
@@ -51,6 +54,27 @@ all: $(NN2RULES)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# The rule language: a reentrant flex scanner and a pure bison parser.  The
+# generated files live in the build tree; only the warnings their generated
+# code trips are switched off for them.
+GEN_WARN = -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
+$(BUILD)/grammar/rules.tab.c $(BUILD)/grammar/rules.tab.h: grammar/rules.y
+	@mkdir -p $(BUILD)/grammar
+	bison -Wall -Werror -o $(BUILD)/grammar/rules.tab.c --header=$(BUILD)/grammar/rules.tab.h $<
+
+$(BUILD)/grammar/rules.lex.c $(BUILD)/grammar/rules.lex.h: grammar/rules.l
+	@mkdir -p $(BUILD)/grammar
+	flex -o $(BUILD)/grammar/rules.lex.c --header-file=$(BUILD)/grammar/rules.lex.h $<
+
+$(BUILD)/grammar/rules.tab.o: $(BUILD)/grammar/rules.tab.c $(BUILD)/grammar/rules.lex.h
+	$(CC) $(CFLAGS_ALL) $(GEN_WARN) -c $< -o $@
+
+$(BUILD)/grammar/rules.lex.o: $(BUILD)/grammar/rules.lex.c $(BUILD)/grammar/rules.tab.h
+	$(CC) $(CFLAGS_ALL) $(GEN_WARN) -c $< -o $@
+
+# sources that include the generated headers
+$(SRC_LIB:%.c=$(BUILD)/%.o): $(if $(GRAMMAR_OBJ),$(BUILD)/grammar/rules.tab.h $(BUILD)/grammar/rules.lex.h)
 
 $(BUILD)/libnnrt.a: $(RT_OBJ)
 	rm -f $@ && ar rcs $@ $^

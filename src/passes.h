@@ -1,0 +1,42 @@
+/*
+ * passes.h - passes over the rule IR: condition simplification, subsumed
+ * rule removal, tree to rules (C4.5rules), and statistics on data.
+ */
+#ifndef NR_PASSES_H
+#define NR_PASSES_H
+
+#include "error.h"
+#include "ir.h"
+#include "tree.h"
+
+/* Remove redundant conditions from one conjunction (keep the tightest
+ * threshold per variable and direction; drop `x != a` implied by `x == b`,
+ * and so on) in place.  Returns 1 when the conjunction is unsatisfiable
+ * (x <= 1 and x > 2; x == a and x == b; x and not x), else 0. */
+int nr_simplify_conjunction(nr_cond *conds, int *nconds);
+
+/* Simplify every rule of a rule set, drop unsatisfiable rules, and (for
+ * unordered sets) drop rules subsumed by another rule of the same class
+ * (whose conditions are implied by theirs).  For ordered sets, a rule is
+ * dropped only when an earlier rule with the same class covers everything
+ * it covers. */
+int nr_simplify_ruleset(nr_rules *r, nr_error *err);
+
+/* C4.5rules: turn r (a tree body) into an ordered-by-class rule set in
+ * place: one rule per leaf, then drop each condition whose removal does not
+ * raise the pessimistic error estimate (confidence factor cf) on the table
+ * t (the data the tree was grown on), simplify, drop duplicates, order
+ * rules by class (and within a class by confidence), choose the default
+ * class as the majority of rows no rule covers. */
+int nr_tree_to_rules(nr_rules *r, const nr_table *t, double cf, nr_error *err);
+
+/* Fill per-rule / per-node statistics from rows x (nfeatures each) with
+ * labels y (the class each row should get; e.g. the network's labels). */
+int nr_rules_stats(nr_rules *r, const float *x, const int *y, int nrows,
+                   nr_error *err);
+
+/* C4.5's pessimistic error: upper confidence bound of the error count for
+ * e errors in n cases at confidence factor cf. */
+double nr_pessimistic_errors(double n, double e, double cf);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * tree.h - the tree induction engine: C4.5 and CART on any matrix of
+ * attributes (input features or hidden activations) with any target labels.
+ *
+ * Every extractor calls it: the pedagogical `tree` extractor on the inputs
+ * with the network's labels, CRED/DeepRED/ECLAIRE on hidden activations,
+ * ANN-DT on samples.  The tree it grows goes into an nr_tree allocated from
+ * the caller's arena (the arena of the nr_rules that will hold it).
+ */
+#ifndef NR_TREE_H
+#define NR_TREE_H
+
+#include "error.h"
+#include "ir.h"
+
+typedef enum nr_criterion {
+    NR_CRIT_GAIN_RATIO = 0, /* C4.5 (default) */
+    NR_CRIT_GAIN = 1,       /* information gain */
+    NR_CRIT_GINI = 2,       /* CART */
+    NR_CRIT_VARIANCE = 3    /* regression trees: variance reduction */
+} nr_criterion;
+
+typedef struct nr_tree_opts {
+    nr_criterion criterion;
+    double min_leaf;     /* minimum weight of cases in each branch of a split (C4.5: 2) */
+    int max_depth;       /* 0: unlimited */
+    int max_leaves;      /* 0: unlimited; else grow best-first up to this many leaves */
+    int prune;           /* C4.5 pessimistic-error pruning (subtree replacement) */
+    double cf;           /* confidence factor for pruning, (0, 1); C4.5's default 0.25 */
+    double ccp_alpha;    /* CART minimal cost-complexity pruning; 0: none */
+    double min_gain;     /* a split must gain more than this; 0 */
+} nr_tree_opts;
+
+/* C4.5 defaults: gain ratio, min_leaf 2, pruning on, cf 0.25. */
+void nr_tree_opts_default(nr_tree_opts *o);
+
+/* A view of the data to grow a tree on. */
+typedef struct nr_table {
+    int nrows, ncols;
+    const float *x;       /* nrows * ncols, row-major; no NaN */
+    const int *nvalues;   /* per column: 0 numeric (threshold splits), k > 0 nominal
+                             with values 0..k-1 (== splits); NULL: all numeric */
+    const int *y;         /* classification: class of each row, 0..nclasses-1 */
+    int nclasses;         /* 0: regression, targets in yv */
+    const double *yv;     /* regression targets */
+    const double *w;      /* row weights, NULL: all 1 */
+    /* what the columns are, so that conditions name the right variable:
+     * column j is nr_var {var_kind, var_layer, col_var ? col_var[j] : j} */
+    nr_var_kind var_kind;
+    int var_layer;
+    const int *col_var;
+    /* Boolean columns (values 0 and 1) may be split as `x` / `not x`
+     * instead of `x <= 0.5`: per column flag, NULL: none */
+    const unsigned char *boolean;
+} nr_table;
+
+/* Grow (and prune, as the options say) a tree.  Deterministic: the same
+ * table and options give the same tree.  Ties between splits go to the lower
+ * column, then the lower threshold.  Leaves carry the class distribution
+ * (classification) or mean (regression) and nr_stats (cover, correct,
+ * Laplace confidence).  Every internal node's test is `var <= t` (yes
+ * branch) for numeric columns, `var == v` for nominal ones, `var` (NR_TRUE)
+ * for Boolean ones.  Thresholds are float midpoints between consecutive
+ * distinct values, chosen so that `x <= t` in float separates exactly the
+ * rows the split meant. */
+int nr_tree_induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
+                   nr_tree *out, nr_error *err);
+
+#endif
