@@ -16,7 +16,7 @@ CC ?= cc
 # Debian packages the build, tests and benchmarks need, and what each is for
 # (see README.md).
 DEB_PACKAGES = gcc make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bison \
-               libgraphviz-dev graphviz libcunit1-dev
+               libgraphviz-dev graphviz libcunit1-dev dataset-fashion-mnist
 
 WARN = -Wall -Wextra -Werror
 OPT ?= -O2
@@ -46,7 +46,7 @@ BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 NN2RULES = $(BUILD)/nn2rules
 
-.PHONY: all deps demo check unit e2e check-san bench install uninstall clean
+.PHONY: all deps demo check unit e2e golden bench install uninstall clean fuzz-onnx
 .SUFFIXES:
 
 all: $(NN2RULES)
@@ -118,6 +118,34 @@ unit: $(TESTS)
 
 e2e: $(NN2RULES) $(BUILD)/tests/tools/mkbad
 	./tests/cli.sh $(BUILD)
+	./tests/golden.sh $(BUILD)
+
+# Regenerate the golden files after an intended change; review the diff.
+golden: $(NN2RULES)
+	./tests/golden.sh $(BUILD) --update
+
+# libFuzzer target for the ONNX reader, built with clang and ASan/UBSan in
+# build/fuzz/; not part of `make check`.  FUZZ_SECONDS=N also runs it for N
+# seconds on a temporary corpus seeded with the example models and the
+# graphs test_onnx builds; crashes are written to build/fuzz/.
+FUZZ_BUILD = build/fuzz
+FUZZ_CC ?= clang
+FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -Iruntime -Isrc
+FUZZ_ONNX_SRC = tests/fuzz/fuzz_onnx.c src/onnx.c src/pb.c src/model_meta.c src/fileio.c src/error.c $(RT_SRC)
+
+$(FUZZ_BUILD)/fuzz_onnx: $(FUZZ_ONNX_SRC) $(wildcard src/*.h runtime/*.h)
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_ONNX_SRC) -lopenblas -lm
+
+fuzz-onnx: $(FUZZ_BUILD)/fuzz_onnx $(BUILD)/tests/test_onnx
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && \
+	  for f in examples/*/model.onnx; do cp "$$f" "$$corpus/$$(basename $$(dirname $$f)).onnx"; done && \
+	  NR_ONNX_SEEDS="$$corpus" $(BUILD)/tests/test_onnx >/dev/null && \
+	  $(FUZZ_BUILD)/fuzz_onnx -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -dict=tests/fuzz/onnx.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
 
 bench: all $(BENCHES)
 	./bench/run.sh $(BUILD)

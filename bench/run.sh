@@ -30,3 +30,94 @@ awk 'NR == FNR { t[$2 " " $3] = $4; next }
        p = (key in t) ? t[key] : ""; split(p, c, "=");
        if (p != "") printf "%-10s %6s %14.3f %14.3f %9.1fx\n", k[1], b[2], a[2], c[2], c[2] / a[2];
        else printf "%-10s %6s %14.3f %14s %10s\n", k[1], b[2], a[2], "-", "-" }' "$T/torch" "$T/ours"
+
+# ---- tree extraction --------------------------------------------------------
+# Held-out fidelity of the tree extractor (C4.5 defaults) on every example,
+# beside scikit-learn's DecisionTreeClassifier grown to the same number of
+# leaves on the same network labels; then the speed of the induction engine
+# on 10,000 Fashion-MNIST images (bench_tree) beside scikit-learn's.  A
+# command that fails stops the bench (its messages are shown); the figures
+# themselves never do.
+
+# run CMD... with stderr to $T/err, shown if CMD fails
+run_logged() {
+    if ! "$@" 2>"$T/err"; then
+        cat "$T/err" >&2
+        echo "bench: failed: $*" >&2
+        exit 1
+    fi
+}
+
+if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then HAVE_SKLEARN=1; else HAVE_SKLEARN=0; fi
+
+echo
+echo "== tree extractor: held-out fidelity and size"
+[ $HAVE_SKLEARN = 1 ] || echo "(python3-sklearn is not installed: no scikit-learn figures)"
+printf '%-10s %7s %18s %18s\n' example leaves "nn2rules test fid" "sklearn test fid"
+short=0
+for X in iris wdbc vote digits; do
+    E=examples/$X
+    run_logged "$BUILD/nn2rules" extract "$E/model.bin" --data "$E/train.csv" --test "$E/test.csv" \
+        -o "$T/$X.txt"
+    cp "$T/err" "$T/$X.log"
+    leaves=$(sed -n 's/^[a-z]*: \([0-9][0-9]*\) leaves, .*/\1/p' "$T/$X.log")
+    fid=$(sed -n 's/^test: fidelity \([0-9.][0-9.]*\) .*/\1/p' "$T/$X.log")
+    if [ -z "$leaves" ] || [ -z "$fid" ]; then
+        cat "$T/$X.log" >&2
+        echo "bench: cannot read the number of leaves and the test fidelity from the summary of nn2rules extract on $X" >&2
+        exit 1
+    fi
+    skfid=-
+    if [ $HAVE_SKLEARN = 1 ]; then
+        run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/train.csv" -o "$T/$X.train.pred"
+        run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/test.csv" -o "$T/$X.test.pred"
+        run_logged /usr/bin/python3 bench/sklearn_tree.py fidelity "$E/train.csv" "$E/test.csv" \
+            "$T/$X.train.pred" "$T/$X.test.pred" "$leaves" >"$T/$X.sk"
+        skfid=$(sed -n 's/^fidelity .* test_fidelity=\([0-9.]*\)$/\1/p' "$T/$X.sk")
+        skleaves=$(sed -n 's/^fidelity .* leaves=\([0-9]*\) .*/\1/p' "$T/$X.sk")
+        if [ -z "$skfid" ]; then
+            cat "$T/$X.sk" >&2
+            echo "bench: cannot read sklearn_tree.py's output on $X" >&2
+            exit 1
+        fi
+        if [ "$skleaves" != "$leaves" ]; then
+            skfid="$skfid ($skleaves leaves)"
+            short=1
+        fi
+    fi
+    printf '%-10s %7s %18s %18s\n' "$X" "$leaves" "$fid" "$skfid"
+done
+[ $short = 0 ] || echo "(scikit-learn stopped short of the leaves asked for where it says so: its tree was pure)"
+
+echo
+echo "== tree induction on 10,000 Fashion-MNIST images"
+FASHION=/usr/share/datasets/fashion-mnist
+IMAGES=$FASHION/train-images-idx3-ubyte.gz
+LABELS=$FASHION/train-labels-idx1-ubyte.gz
+if [ -r "$IMAGES" ] && [ -r "$LABELS" ]; then
+    run_logged "$BUILD/bench/bench_tree" examples/fashion/model.bin "$IMAGES" "$LABELS" 10000 >"$T/tree"
+    cat "$T/tree"
+    if [ $HAVE_SKLEARN = 1 ]; then
+        run_logged "$BUILD/nn2rules" run examples/fashion/model.bin --data "$IMAGES" --labels "$LABELS" \
+            -o "$T/fashion.pred"
+        run_logged /usr/bin/python3 bench/sklearn_tree.py timing "$IMAGES" "$LABELS" 10000 \
+            "$T/fashion.pred" >"$T/sktree"
+        cat "$T/sktree"
+        awk 'function val(line, key,   i, n, f, kv) {
+                 n = split(line, f, " ");
+                 for (i = 1; i <= n; i++) { split(f[i], kv, "="); if (kv[1] == key) return kv[2] }
+                 return "" }
+             / setting=gini-unpruned / { ours = val($0, "seconds") }
+             / setting=sklearn / { theirs = val($0, "seconds") }
+             END { if (ours == "" || theirs == "") { print "bench: no timings to compare" > "/dev/stderr"; exit 1 }
+                   if (ours + 0 > 0)
+                       printf "gini, unpruned: scikit-learn %.3f s / nn2rules %.3f s = %.1fx\n", theirs, ours, theirs / ours;
+                   else
+                       printf "gini, unpruned: scikit-learn %.3f s, nn2rules under 1 ms\n", theirs }' \
+            "$T/tree" "$T/sktree"
+    else
+        echo "(python3-sklearn is not installed: no scikit-learn figures)"
+    fi
+else
+    echo "(dataset-fashion-mnist is not installed: no Fashion-MNIST figures; apt-get install dataset-fashion-mnist)"
+fi

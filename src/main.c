@@ -11,14 +11,23 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "data.h"
+#include "emit.h"
 #include "error.h"
+#include "extract.h"
 #include "fileio.h"
 #include "model_io.h"
+#include "model_load.h"
+#include "model_meta.h"
 #include "nn.h"
 #include "version.h"
 
@@ -34,8 +43,12 @@ static const char USAGE[] =
     "Compile trained neural networks into rules, graphs and C.\n"
     "\n"
     "Commands:\n"
+    "  [extract] MODEL [-o FILE]  extract rules (the default command)\n"
+    "  compile RULES -o FILE      rules to C, DOT, SVG, PNG or JSON\n"
+    "  eval RULES --model MODEL   fidelity and accuracy of rules against the network\n"
     "  info MODEL                 describe a model: layers, shapes, parameters, metadata\n"
     "  run MODEL --data FILE      the reference runtime's predictions as CSV\n"
+    "  convert MODEL -o OUT.bin   ONNX (or model.bin) to model.bin, with names and ranges\n"
     "  help [COMMAND]             show this help, or a command's\n"
     "\n"
     "Options for every command:\n"
@@ -46,11 +59,37 @@ static const char USAGE[] =
     "3 unreadable or invalid input.  See nn2rules(1).\n";
 
 static const char USAGE_INFO[] =
-    "usage: nn2rules info MODEL\n"
+    "usage: nn2rules info MODEL [OPTIONS]\n"
     "\n"
     "Print the model's input shape, task, layers with their output shapes and\n"
     "parameter counts, and its metadata: features (type and range), classes and\n"
-    "input normalization.\n";
+    "input normalization.  MODEL is a model.bin or an ONNX file.\n"
+    "\n"
+    "Options:\n"
+    "      --features LIST        feature names: a,b,c or @FILE (one per line)\n"
+    "      --classes LIST         class names: a,b,c or @FILE\n"
+    "  -d, --data FILE            names the model lacks from the header and labels,\n"
+    "                             feature ranges from the values\n"
+    "  -l, --label NAME           the label column of --data\n";
+
+static const char USAGE_CONVERT[] =
+    "usage: nn2rules convert MODEL -o OUT.bin [OPTIONS]\n"
+    "\n"
+    "Write MODEL (ONNX, or a model.bin) as a model.bin with the metadata that\n"
+    "makes rules readable.  ONNX files carry no feature or class names (unless\n"
+    "in metadata_props): give them here, or let --data's header and labels\n"
+    "supply them.  The output is written atomically and never over MODEL.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE          the model.bin to write (required)\n"
+    "      --features LIST        feature names: a,b,c or @FILE (one per line)\n"
+    "      --classes LIST         class names: a,b,c or @FILE\n"
+    "  -d, --data FILE            names the model lacks from the header and labels,\n"
+    "                             feature ranges and types from the values\n"
+    "  -l, --label NAME           the label column of --data\n"
+    "      --labels FILE          IDX labels file to go with IDX images\n"
+    "      --like MODEL.bin       copy features, classes, task and input normalization\n"
+    "                             from a model of the same shape\n";
 
 static const char USAGE_RUN[] =
     "usage: nn2rules run MODEL --data FILE [OPTIONS]\n"
@@ -64,7 +103,9 @@ static const char USAGE_RUN[] =
     "  -l, --label NAME           the label column (default: 'label' or 'class')\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "  -o, --output FILE          write the CSV to FILE instead of standard output\n"
-    "  -b, --batch N              rows per forward pass (default 256)\n";
+    "  -b, --batch N              rows per forward pass (default 256)\n"
+    "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
+    "      --classes LIST         class names for a model without them\n";
 
 /* One message for an error, then the exit status its phase calls for. */
 static int fail(const nr_error *err, int status)
@@ -119,7 +160,66 @@ static int parse_count(const char *s, int lo, int hi, int *out)
 /* Model files are recognised by content, not extension. */
 static int load_model(const char *path, nn_model **m, nr_error *err)
 {
-    return nr_model_read(path, m, err);
+    return nr_model_load(path, m, NULL, err);
+}
+
+/* ---- model metadata from the command line ------------------------------ */
+
+/* --features, --classes and --like: what an ONNX file does not say. */
+typedef struct meta_opts {
+    const char *features, *classes, *like;
+} meta_opts;
+
+/* Names from one option into the model (features or classes). */
+static int set_names_opt(nn_model *m, const char *opt, const char *arg, int features, nr_error *err)
+{
+    char **names = NULL, msg[sizeof err->msg];
+    int n = 0, rc;
+    if ((rc = nr_names_from_arg(arg, &names, &n, err)) == 0)
+        rc = nr_model_set_names(m, features ? (const char *const *)names : NULL, n,
+                                features ? NULL : (const char *const *)names, n, err);
+    nr_names_free(names, n);
+    if (rc < 0 && rc != NR_ENOMEM && !err->file[0]) {
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        nr_error_set(err, rc, "%s: %s", opt, msg);
+    }
+    return rc;
+}
+
+/* Load a model, then give it what the options say. */
+static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, nr_error *err)
+{
+    nn_model *like = NULL;
+    int rc = load_model(path, m, err);
+    if (rc == 0 && mo->like && (rc = load_model(mo->like, &like, err)) == 0) {
+        char msg[sizeof err->msg];
+        if ((rc = nr_model_copy_meta(*m, like, err)) < 0 && rc != NR_ENOMEM) {
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            nr_error_set(err, rc, "--like %s: %s", mo->like, msg);
+        }
+        nn_model_free(like);
+    }
+    if (rc == 0 && mo->features)
+        rc = set_names_opt(*m, "--features", mo->features, 1, err);
+    if (rc == 0 && mo->classes)
+        rc = set_names_opt(*m, "--classes", mo->classes, 0, err);
+    if (rc < 0) {
+        nn_model_free(*m);
+        *m = NULL;
+    }
+    return rc;
+}
+
+/* Names the model lacks and every feature's range, from a data file. */
+static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro, nr_error *err)
+{
+    nr_dataset *d = NULL;
+    int rc;
+    if ((rc = nr_data_read(path, ro, &d, err)) == 0 && (rc = nr_model_names_from_data(m, d, err)) == 0 &&
+        (rc = nr_dataset_match_model(d, m, err)) == 0 && m->features)
+        rc = nr_model_ranges_from_data(m, d, err);
+    nr_dataset_free(d);
+    return rc;
 }
 
 /* ---- info ------------------------------------------------------------ */
@@ -180,25 +280,38 @@ static void print_layer_detail(FILE *f, const nn_layer *l)
 
 static int cmd_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},          {"features", required_argument, NULL, 'F'},
+        {"classes", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'd'},
+        {"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
     nr_error err;
     nn_model *m = NULL;
+    meta_opts mo = {NULL, NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL};
+    const char *data_path = NULL;
     int c;
     nn_shape prev;
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            fputs(USAGE_INFO, stdout);
-            return 0;
+    while ((c = getopt_long(argc, argv, ":hd:l:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(USAGE_INFO, stdout); return 0;
+        case 'F': mo.features = optarg; break;
+        case 'C': mo.classes = optarg; break;
+        case 'd': data_path = optarg; break;
+        case 'l': ropts.label = optarg; break;
+        default: return bad_option("info", c, argv);
         }
-        return bad_option("info", c, argv);
     }
     if (argc - optind != 1)
         return usage_error("info", "%s", "'info' takes one model file");
-    if (load_model(argv[optind], &m, &err) < 0)
+    if (load_model_meta(argv[optind], &mo, &m, &err) < 0)
         return fail(&err, EXIT_INPUT);
+    if (data_path && meta_from_data(m, data_path, &ropts, &err) < 0) {
+        nn_model_free(m);
+        return fail(&err, EXIT_INPUT);
+    }
 
     printf("model:       %s\n", argv[optind]);
     if (m->description)
@@ -273,8 +386,10 @@ static int cmd_run(int argc, char **argv)
         {"data", required_argument, NULL, 'd'},   {"label", required_argument, NULL, 'l'},
         {"labels", required_argument, NULL, 'L'}, {"output", required_argument, NULL, 'o'},
         {"batch", required_argument, NULL, 'b'},  {"help", no_argument, NULL, 'h'},
+        {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     nr_error err;
+    meta_opts mo = {NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     const char *data_path = NULL, *out_path = NULL;
     int batch = 256, c, status = 0;
@@ -302,6 +417,8 @@ static int cmd_run(int argc, char **argv)
                 return usage_error("run", "--batch wants a whole number from 1 to 1048576, not '%s'", optarg);
             break;
         case 'h': fputs(USAGE_RUN, stdout); return 0;
+        case 'F': mo.features = optarg; break;
+        case 'C': mo.classes = optarg; break;
         default: return bad_option("run", c, argv);
         }
     }
@@ -310,8 +427,8 @@ static int cmd_run(int argc, char **argv)
     if (!data_path)
         return usage_error("run", "%s", "'run' needs --data FILE");
 
-    if (load_model(argv[optind], &m, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
-        nr_dataset_match_model(d, m, &err) < 0) {
+    if (load_model_meta(argv[optind], &mo, &m, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
+        nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
@@ -391,6 +508,611 @@ done:
     return status;
 }
 
+/* ---- output formats ---------------------------------------------------- */
+
+typedef enum out_format { FMT_TEXT, FMT_DOT, FMT_SVG, FMT_PNG, FMT_C, FMT_JSON, FMT_NONE } out_format;
+
+static out_format format_by_name(const char *s)
+{
+    static const struct { const char *name; out_format f; } names[] = {
+        {"txt", FMT_TEXT}, {"text", FMT_TEXT}, {"rules", FMT_TEXT}, {"dot", FMT_DOT}, {"gv", FMT_DOT},
+        {"svg", FMT_SVG}, {"png", FMT_PNG}, {"c", FMT_C}, {"json", FMT_JSON}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i].name) == 0)
+            return names[i].f;
+    return FMT_NONE;
+}
+
+/* The format -f names, else the one -o's extension names, else text. */
+static int pick_format(const char *cmd, const char *fmt, const char *out, out_format *f)
+{
+    if (fmt) {
+        if ((*f = format_by_name(fmt)) == FMT_NONE)
+            return usage_error(cmd, "unknown format '%s' (txt, dot, svg, png, c, json)", fmt);
+        return 0;
+    }
+    *f = FMT_TEXT;
+    if (out) {
+        const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
+        if (dot && (!slash || dot > slash) && format_by_name(dot + 1) != FMT_NONE)
+            *f = format_by_name(dot + 1);
+    }
+    return 0;
+}
+
+/* Render rules in a format and write them (atomically) to out, or to
+ * standard output when out is NULL.  C output writes OUT.c and OUT.h. */
+static int write_rules(const nr_rules *r, out_format f, const char *out, const char *prefix,
+                       nr_error *err)
+{
+    char *buf = NULL, *hbuf = NULL, *hpath = NULL;
+    size_t len = 0, hlen = 0;
+    int rc = 0;
+    switch (f) {
+    case FMT_TEXT: rc = nr_emit_text(r, &buf, &len, err); break;
+    case FMT_DOT: rc = nr_emit_dot(r, &buf, &len, err); break;
+    case FMT_SVG: rc = nr_render(r, "svg", &buf, &len, err); break;
+    case FMT_PNG: rc = nr_render(r, "png", &buf, &len, err); break;
+    case FMT_JSON: rc = nr_emit_json(r, &buf, &len, err); break;
+    case FMT_C: {
+        const char *base, *dot;
+        size_t stem;
+        if (!out)
+            return nr_error_set(err, NR_EINVAL, "C output needs -o FILE.c (it writes FILE.c and FILE.h)");
+        dot = strrchr(out, '.');
+        base = strrchr(out, '/');
+        base = base ? base + 1 : out;
+        stem = dot && dot > base ? (size_t)(dot - out) : strlen(out);
+        if (!(hpath = malloc(stem + 3)))
+            return nr_error_set(err, NR_ENOMEM, "out of memory");
+        memcpy(hpath, out, stem);
+        strcpy(hpath + stem, ".h");
+        base = strrchr(hpath, '/');
+        rc = nr_emit_c(r, prefix ? prefix : "rules", base ? base + 1 : hpath, &buf, &len, &hbuf,
+                       &hlen, err);
+        if (rc == 0)
+            rc = nr_write_file_atomic(hpath, hbuf, hlen, err);
+        break;
+    }
+    case FMT_NONE: break;
+    }
+    if (rc == 0)
+        rc = nr_write_file_atomic(out ? out : "-", buf, len, err);
+    free(buf);
+    free(hbuf);
+    free(hpath);
+    return rc;
+}
+
+/* ---- extract ------------------------------------------------------------- */
+
+static const char USAGE_EXTRACT[] =
+    "usage: nn2rules [extract] MODEL [-o FILE] [OPTIONS]\n"
+    "\n"
+    "Extract rules from a network.  With no --data, sample the input domain the\n"
+    "model declares.  The output format follows -o's extension (.txt, .dot, .svg,\n"
+    ".png, .c, .json) unless -f says otherwise; without -o, rule text goes to\n"
+    "standard output.  A summary goes to standard error.\n"
+    "\n"
+    "Options:\n"
+    "  -a, --algorithm NAME       tree (the default): a C4.5/CART tree on the network's labels\n"
+    "  -o, --output FILE          where to write the rules\n"
+    "  -f, --format FMT           txt, dot, svg, png, c or json\n"
+    "  -d, --data FILE            rows to label with the network and learn from\n"
+    "      --test FILE            held-out rows: report fidelity and accuracy on them\n"
+    "  -l, --label NAME           the label column of --data and --test\n"
+    "      --labels FILE          IDX labels file to go with IDX images\n"
+    "      --seed N               random seed (default 1); same inputs and seed, same output\n"
+    "      --samples N            domain samples when there is no --data (default 10000)\n"
+    "      --rules                turn the tree into an ordered rule set (C4.5rules)\n"
+    "      --criterion NAME       gain-ratio (default), gain or gini\n"
+    "      --min-leaf N           least weight of rows in each branch of a split (default 2)\n"
+    "      --max-depth N          deepest tree (default: unlimited)\n"
+    "      --max-leaves N         most leaves, grown best-first (default: unlimited)\n"
+    "      --cf X                 C4.5 pruning confidence factor (default 0.25)\n"
+    "      --no-prune             keep the tree unpruned\n"
+    "      --ccp-alpha X          CART cost-complexity pruning strength (default 0: none)\n"
+    "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
+    "  -q, --quiet                no summary on standard error\n";
+
+static int parse_real(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v;
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    if (len + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
+static int file_crc(const char *path, uint32_t *crc, nr_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    int rc = nr_read_file(path, NR_MODEL_MAX_FILE, &buf, &len, err);
+    if (rc < 0)
+        return rc;
+    *crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)len);
+    free(buf);
+    return 0;
+}
+
+static const char *criterion_name(nr_criterion c)
+{
+    switch (c) {
+    case NR_CRIT_GAIN_RATIO: return "gain-ratio";
+    case NR_CRIT_GAIN: return "gain";
+    case NR_CRIT_GINI: return "gini";
+    case NR_CRIT_VARIANCE: return "variance";
+    }
+    return "?";
+}
+
+/* Read data and match it to the model; NULL path gives NULL. */
+static int load_rows(const char *path, const nr_read_opts *ropts, const nn_model *m,
+                     nr_dataset **d, nr_error *err)
+{
+    int rc;
+    *d = NULL;
+    if (!path)
+        return 0;
+    if ((rc = nr_data_read(path, ropts, d, err)) < 0)
+        return rc;
+    if ((rc = nr_dataset_match_model(*d, m, err)) < 0) {
+        nr_dataset_free(*d);
+        *d = NULL;
+    }
+    return rc;
+}
+
+static void print_fidelity(const char *what, const char *path, const nr_eval_result *e)
+{
+    fprintf(stderr, "%s: fidelity %.4f (%ld of %ld rows agree with the network)", what,
+            e->nrows ? (double)e->agree / (double)e->nrows : 0.0, e->agree, e->nrows);
+    if (e->has_labels)
+        fprintf(stderr, ", accuracy %.4f (network %.4f)",
+                e->nrows ? (double)e->correct / (double)e->nrows : 0.0,
+                e->nrows ? (double)e->net_correct / (double)e->nrows : 0.0);
+    fprintf(stderr, " on %s\n", path);
+}
+
+static int cmd_extract(int argc, char **argv)
+{
+    enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_RULES, O_CRIT, O_MINLEAF, O_MAXDEPTH,
+           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX };
+    static const struct option opts[] = {
+        {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
+        {"test", required_argument, NULL, O_TEST},   {"label", required_argument, NULL, 'l'},
+        {"labels", required_argument, NULL, O_LABELS}, {"seed", required_argument, NULL, O_SEED},
+        {"samples", required_argument, NULL, O_SAMPLES}, {"rules", no_argument, NULL, O_RULES},
+        {"criterion", required_argument, NULL, O_CRIT}, {"min-leaf", required_argument, NULL, O_MINLEAF},
+        {"max-depth", required_argument, NULL, O_MAXDEPTH},
+        {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"cf", required_argument, NULL, O_CF},
+        {"no-prune", no_argument, NULL, O_NOPRUNE}, {"ccp-alpha", required_argument, NULL, O_CCP},
+        {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    nr_error err;
+    nr_read_opts ropts = {NULL, NULL};
+    nr_extract_opts eo;
+    const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
+               *prefix = NULL;
+    int c, quiet = 0, status = 0, n;
+    double v;
+    out_format f;
+    nn_model *m = NULL;
+    nr_dataset *rows = NULL, *trows = NULL;
+    nr_rules *r = NULL;
+    char options[512];
+
+    nr_error_clear(&err);
+    nr_extract_opts_default(&eo);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":a:o:f:d:l:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': algorithm = optarg; break;
+        case 'o': out = optarg; break;
+        case 'f': fmt = optarg; break;
+        case 'd': data = optarg; break;
+        case O_TEST: test = optarg; break;
+        case 'l': ropts.label = optarg; break;
+        case O_LABELS: ropts.labels_path = optarg; break;
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            eo.seed = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return usage_error("extract", "--seed wants a whole number, not '%s'", optarg);
+            break;
+        }
+        case O_SAMPLES:
+            if (parse_count(optarg, 1, 100000000, &eo.samples) < 0)
+                return usage_error("extract", "--samples wants a whole number from 1 to 10^8, not '%s'", optarg);
+            break;
+        case O_RULES: eo.as_rules = 1; break;
+        case O_CRIT:
+            if (strcmp(optarg, "gain-ratio") == 0)
+                eo.tree.criterion = NR_CRIT_GAIN_RATIO;
+            else if (strcmp(optarg, "gain") == 0)
+                eo.tree.criterion = NR_CRIT_GAIN;
+            else if (strcmp(optarg, "gini") == 0)
+                eo.tree.criterion = NR_CRIT_GINI;
+            else
+                return usage_error("extract", "--criterion is gain-ratio, gain or gini, not '%s'", optarg);
+            break;
+        case O_MINLEAF:
+            if (parse_real(optarg, 1, 1e9, &eo.tree.min_leaf) < 0)
+                return usage_error("extract", "--min-leaf wants a number of at least 1, not '%s'", optarg);
+            break;
+        case O_MAXDEPTH:
+            if (parse_count(optarg, 1, 10000, &eo.tree.max_depth) < 0)
+                return usage_error("extract", "--max-depth wants a whole number from 1 to 10000, not '%s'", optarg);
+            break;
+        case O_MAXLEAVES:
+            if (parse_count(optarg, 2, 100000000, &eo.tree.max_leaves) < 0)
+                return usage_error("extract", "--max-leaves wants a whole number of at least 2, not '%s'", optarg);
+            break;
+        case O_CF:
+            if (parse_real(optarg, 1e-6, 0.999999, &eo.tree.cf) < 0)
+                return usage_error("extract", "--cf wants a number between 0 and 1, not '%s'", optarg);
+            break;
+        case O_NOPRUNE: eo.tree.prune = 0; break;
+        case O_CCP:
+            if (parse_real(optarg, 0, 1e300, &v) < 0)
+                return usage_error("extract", "--ccp-alpha wants a number of at least 0, not '%s'", optarg);
+            eo.tree.ccp_alpha = v;
+            break;
+        case O_PREFIX: prefix = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(USAGE_EXTRACT, stdout); return 0;
+        default: return bad_option("extract", c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("extract", "%s", "'extract' takes one model file");
+    if (strcmp(algorithm, "tree") != 0)
+        return usage_error("extract", "unknown algorithm '%s' (available: tree)", algorithm);
+    if ((n = pick_format("extract", fmt, out, &f)) != 0)
+        return n;
+    eo.model_path = argv[optind];
+    eo.data_path = data;
+    /* the options that shape the result, spelled the same way every time */
+    options[0] = 0;
+    appendf(options, sizeof options, "--criterion %s --min-leaf %g", criterion_name(eo.tree.criterion),
+            eo.tree.min_leaf);
+    if (eo.tree.max_depth)
+        appendf(options, sizeof options, " --max-depth %d", eo.tree.max_depth);
+    if (eo.tree.max_leaves)
+        appendf(options, sizeof options, " --max-leaves %d", eo.tree.max_leaves);
+    if (eo.tree.prune)
+        appendf(options, sizeof options, " --cf %g", eo.tree.cf);
+    else
+        appendf(options, sizeof options, " --no-prune");
+    if (eo.tree.ccp_alpha > 0)
+        appendf(options, sizeof options, " --ccp-alpha %g", eo.tree.ccp_alpha);
+    if (eo.as_rules)
+        appendf(options, sizeof options, " --rules");
+    if (!data)
+        appendf(options, sizeof options, " --samples %d", eo.samples);
+    appendf(options, sizeof options, " --seed %llu", (unsigned long long)eo.seed);
+    eo.options_text = options;
+
+    if (load_model(argv[optind], &m, &err) < 0 || file_crc(argv[optind], &eo.model_crc, &err) < 0 ||
+        load_rows(data, &ropts, m, &rows, &err) < 0 || load_rows(test, &ropts, m, &trows, &err) < 0) {
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (nr_extract_tree(m, rows, &eo, &r, &err) < 0 || write_rules(r, f, out, prefix, &err) < 0) {
+        status = fail(&err, err.code == NR_EINVAL ? EXIT_INPUT : EXIT_WORK);
+        goto done;
+    }
+    if (!quiet) {
+        int nconds, nrules = nr_rules_count(r, &nconds);
+        nr_eval_result e;
+        fprintf(stderr, "%s: %d %s, %d conditions\n", r->prov.algorithm, nrules,
+                r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
+        if (rows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, rows, &e, &err) == 0) {
+            print_fidelity("training", data, &e);
+            nr_eval_result_free(&e);
+        }
+        if (trows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, trows, &e, &err) == 0) {
+            print_fidelity("test", test, &e);
+            nr_eval_result_free(&e);
+        }
+    }
+done:
+    nr_rules_free(r);
+    nr_dataset_free(rows);
+    nr_dataset_free(trows);
+    nn_model_free(m);
+    return status;
+}
+
+/* ---- compile ------------------------------------------------------------- */
+
+static const char USAGE_COMPILE[] =
+    "usage: nn2rules compile RULES -o FILE [-f FORMAT] [--prefix NAME]\n"
+    "\n"
+    "Turn a rules file into C (FILE.c and FILE.h), DOT, SVG, PNG, JSON or rule\n"
+    "text again.  The format follows -o's extension unless -f says otherwise.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE          where to write\n"
+    "  -f, --format FMT           txt, dot, svg, png, c or json\n"
+    "      --prefix NAME          prefix of every symbol in C output (default rules)\n";
+
+static int cmd_compile(int argc, char **argv)
+{
+    enum { O_PREFIX = 256 };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+        {"prefix", required_argument, NULL, O_PREFIX}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    nr_error err;
+    const char *out = NULL, *fmt = NULL, *prefix = NULL;
+    int c, status = 0;
+    out_format f;
+    nr_rules *r = NULL;
+
+    nr_error_clear(&err);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'f': fmt = optarg; break;
+        case O_PREFIX: prefix = optarg; break;
+        case 'h': fputs(USAGE_COMPILE, stdout); return 0;
+        default: return bad_option("compile", c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("compile", "%s", "'compile' takes one rules file");
+    if ((c = pick_format("compile", fmt, out, &f)) != 0)
+        return c;
+    if (nr_read_rules(argv[optind], &r, &err) < 0)
+        return fail(&err, EXIT_INPUT);
+    if (write_rules(r, f, out, prefix, &err) < 0)
+        status = fail(&err, err.code == NR_EINVAL || err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
+    nr_rules_free(r);
+    return status;
+}
+
+/* ---- eval ---------------------------------------------------------------- */
+
+static const char USAGE_EVAL[] =
+    "usage: nn2rules eval RULES --model MODEL (--data FILE | --exhaustive) [OPTIONS]\n"
+    "\n"
+    "How well rules mimic the network: fidelity (agreement with the network),\n"
+    "accuracy (agreement with the data's labels, when present), coverage (rows\n"
+    "on which a rule rather than the default decides), the number of rules and\n"
+    "conditions, and the confusion matrix of network against rules.\n"
+    "\n"
+    "Options:\n"
+    "  -m, --model MODEL          the network the rules were extracted from\n"
+    "  -d, --data FILE            rows to evaluate on\n"
+    "  -l, --label NAME           the label column\n"
+    "      --labels FILE          IDX labels file to go with IDX images\n"
+    "      --exhaustive           every point of the input cube (all inputs Boolean or\n"
+    "                             one-hot); exact counts\n"
+    "      --max-bits N           refuse cubes above 2^N points (default 30)\n"
+    "  -p, --predictions FILE     also write each row's classes as CSV: row,network,rules\n";
+
+static void print_confusion(const nr_rules *r, int k, const long *lc, char *const *sc)
+{
+    int w = 8;
+    for (int i = 0; i < k; i++)
+        if ((int)strlen(r->classes[i]) + 1 > w)
+            w = (int)strlen(r->classes[i]) + 1;
+    printf("confusion (rows: network, columns: rules):\n%*s", w + 2, "");
+    for (int j = 0; j < k; j++)
+        printf(" %*s", w, r->classes[j]);
+    printf("\n");
+    for (int i = 0; i < k; i++) {
+        printf("  %-*s", w, r->classes[i]);
+        for (int j = 0; j < k; j++) {
+            if (lc)
+                printf(" %*ld", w, lc[(size_t)i * (size_t)k + (size_t)j]);
+            else
+                printf(" %*s", w, sc[(size_t)i * (size_t)k + (size_t)j]);
+        }
+        printf("\n");
+    }
+}
+
+/* Per-row classes of network and rules as CSV, for checking generated C and
+ * for looking at where they disagree. */
+static int write_predictions(const nr_rules *r, const nr_eval_result *e, const char *path,
+                             nr_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    int rc;
+    if (!f)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    fputs("row,network,rules\n", f);
+    for (long i = 0; i < e->nrows; i++) {
+        fprintf(f, "%ld,", i + 1);
+        if (e->net_class[i] >= 0 && e->net_class[i] < r->nclasses)
+            csv_field(f, r->classes[e->net_class[i]]);
+        fputc(',', f);
+        if (e->rules_class[i] >= 0 && e->rules_class[i] < r->nclasses)
+            csv_field(f, r->classes[e->rules_class[i]]);
+        fputc('\n', f);
+    }
+    fclose(f);
+    rc = text ? nr_write_file_atomic(path, text, len, err) : nr_error_set(err, NR_ENOMEM, "out of memory");
+    free(text);
+    return rc;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+    enum { O_LABELS = 256, O_EXHAUSTIVE, O_MAXBITS };
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, 'm'}, {"data", required_argument, NULL, 'd'},
+        {"label", required_argument, NULL, 'l'}, {"labels", required_argument, NULL, O_LABELS},
+        {"exhaustive", no_argument, NULL, O_EXHAUSTIVE}, {"max-bits", required_argument, NULL, O_MAXBITS},
+        {"predictions", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    nr_error err;
+    nr_read_opts ropts = {NULL, NULL};
+    const char *model = NULL, *data = NULL, *pred = NULL;
+    int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules;
+    nn_model *m = NULL;
+    nr_dataset *rows = NULL;
+    nr_rules *r = NULL;
+
+    nr_error_clear(&err);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":m:d:l:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'p': pred = optarg; break;
+        case 'd': data = optarg; break;
+        case 'l': ropts.label = optarg; break;
+        case O_LABELS: ropts.labels_path = optarg; break;
+        case O_EXHAUSTIVE: exhaustive = 1; break;
+        case O_MAXBITS:
+            if (parse_count(optarg, 1, 62, &max_bits) < 0)
+                return usage_error("eval", "--max-bits wants a whole number from 1 to 62, not '%s'", optarg);
+            break;
+        case 'h': fputs(USAGE_EVAL, stdout); return 0;
+        default: return bad_option("eval", c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("eval", "%s", "'eval' takes one rules file");
+    if (!model)
+        return usage_error("eval", "%s", "'eval' needs --model MODEL");
+    if (!data && !exhaustive)
+        return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
+    if (pred && !data)
+        return usage_error("eval", "%s", "--predictions needs --data FILE");
+    if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model(model, &m, &err) < 0 ||
+        load_rows(data, &ropts, m, &rows, &err) < 0 || nr_rules_check_model(r, m, &err) < 0) {
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    nrules = nr_rules_count(r, &nconds);
+    printf("rules:       %s (%s, %d %s, %d conditions)\n", argv[optind],
+           r->prov.algorithm ? r->prov.algorithm : "unknown algorithm", nrules,
+           r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
+    if (rows) {
+        nr_eval_result e;
+        if (nr_evaluate(r, m, rows, &e, &err) < 0) {
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+        printf("rows:        %ld (%s)\n", e.nrows, data);
+        printf("fidelity:    %.4f (%ld of %ld agree with the network)\n",
+               e.nrows ? (double)e.agree / (double)e.nrows : 0.0, e.agree, e.nrows);
+        if (e.has_labels)
+            printf("accuracy:    %.4f (%ld of %ld; the network: %.4f)\n",
+                   e.nrows ? (double)e.correct / (double)e.nrows : 0.0, e.correct, e.nrows,
+                   e.nrows ? (double)e.net_correct / (double)e.nrows : 0.0);
+        printf("coverage:    %.4f (%ld of %ld decided by a rule, not the default)\n",
+               e.nrows ? (double)e.covered / (double)e.nrows : 0.0, e.covered, e.nrows);
+        if (r->nclasses > 0)
+            print_confusion(r, r->nclasses, e.confusion, NULL);
+        c = pred ? write_predictions(r, &e, pred, &err) : 0;
+        nr_eval_result_free(&e);
+        if (c < 0) {
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+    }
+    if (exhaustive) {
+        nr_exhaustive_result x;
+        if (nr_evaluate_exhaustive(r, m, max_bits, &x, &err) < 0) {
+            status = fail(&err, err.code == NR_EMODEL || err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
+            goto done;
+        }
+        printf("cube:        %s points (every Boolean input setting)\n", x.total);
+        printf("fidelity:    %s (exactly %s of %s agree with the network)\n", x.fidelity, x.agree, x.total);
+        printf("coverage:    %s of %s decided by a rule\n", x.covered, x.total);
+        print_confusion(r, x.nclasses, NULL, x.confusion);
+        nr_exhaustive_result_free(&x);
+    }
+done:
+    nr_rules_free(r);
+    nr_dataset_free(rows);
+    nn_model_free(m);
+    return status;
+}
+
+/* ---- convert ----------------------------------------------------------- */
+
+static int cmd_convert(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},  {"features", required_argument, NULL, 'F'},
+        {"classes", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'd'},
+        {"label", required_argument, NULL, 'l'},   {"labels", required_argument, NULL, 'L'},
+        {"like", required_argument, NULL, 'K'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    nr_error err;
+    meta_opts mo = {NULL, NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL};
+    const char *data_path = NULL, *out_path = NULL;
+    nn_model *m = NULL;
+    struct stat sin, sout;
+    nn_error nerr;
+    int c, status = 0;
+
+    nr_error_clear(&err);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:d:l:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'F': mo.features = optarg; break;
+        case 'C': mo.classes = optarg; break;
+        case 'd': data_path = optarg; break;
+        case 'l': ropts.label = optarg; break;
+        case 'L': ropts.labels_path = optarg; break;
+        case 'K': mo.like = optarg; break;
+        case 'h': fputs(USAGE_CONVERT, stdout); return 0;
+        default: return bad_option("convert", c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("convert", "%s", "'convert' takes one model file");
+    if (!out_path)
+        return usage_error("convert", "%s", "'convert' needs -o OUT.bin");
+    if (strcmp(out_path, "-") != 0 && stat(argv[optind], &sin) == 0 && stat(out_path, &sout) == 0 &&
+        sin.st_dev == sout.st_dev && sin.st_ino == sout.st_ino)
+        return usage_error("convert", "refusing to write the output over the input '%s'", out_path);
+    if (load_model_meta(argv[optind], &mo, &m, &err) < 0 ||
+        (data_path && meta_from_data(m, data_path, &ropts, &err) < 0)) {
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    memset(&nerr, 0, sizeof nerr);
+    if (nn_model_finalize(m, &nerr) < 0) {
+        nr_error_set(&err, NR_EINVAL, "the converted model is invalid: %s", nerr.msg);
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (nr_model_write(out_path, m, &err) < 0)
+        status = fail(&err, EXIT_WORK);
+done:
+    nn_model_free(m);
+    return status;
+}
+
 /* ---- dispatch -------------------------------------------------------- */
 
 typedef struct command {
@@ -400,8 +1122,12 @@ typedef struct command {
 } command;
 
 static const command COMMANDS[] = {
+    {"extract", cmd_extract, USAGE_EXTRACT},
+    {"compile", cmd_compile, USAGE_COMPILE},
+    {"eval", cmd_eval, USAGE_EVAL},
     {"info", cmd_info, USAGE_INFO},
     {"run", cmd_run, USAGE_RUN},
+    {"convert", cmd_convert, USAGE_CONVERT},
     {NULL, NULL, NULL},
 };
 
@@ -440,7 +1166,12 @@ int main(int argc, char **argv)
         fputs(cmd->usage, stdout);
         return 0;
     }
-    if (!(cmd = find_command(argv[1])))
+    if (!(cmd = find_command(argv[1]))) {
+        /* `nn2rules model.bin -o rules.txt`: extract is the default command
+         * when the first argument is a file */
+        if (argv[1][0] != '-' && access(argv[1], F_OK) == 0)
+            return cmd_extract(argc, argv);
         return usage_error(NULL, "unknown command '%s'", argv[1]);
+    }
     return cmd->fn(argc - 1, argv + 1);
 }

@@ -20,6 +20,11 @@ typedef enum nr_criterion {
     NR_CRIT_VARIANCE = 3    /* regression trees: variance reduction */
 } nr_criterion;
 
+/* Regression tables (nclasses 0) always use NR_CRIT_VARIANCE, whatever
+ * `criterion` says; NR_CRIT_VARIANCE on a classification table is NR_EINVAL.
+ * min_gain is in the criterion's units per unit weight (bits of
+ * information gain for gain and gain ratio, Gini decrease, variance
+ * decrease).  `prune` and `cf` apply to classification only. */
 typedef struct nr_tree_opts {
     nr_criterion criterion;
     double min_leaf;     /* minimum weight of cases in each branch of a split (C4.5: 2) */
@@ -62,7 +67,14 @@ typedef struct nr_table {
  * branch) for numeric columns, `var == v` for nominal ones, `var` (NR_TRUE)
  * for Boolean ones.  Thresholds are float midpoints between consecutive
  * distinct values, chosen so that `x <= t` in float separates exactly the
- * rows the split meant. */
+ * rows the split meant.
+ *
+ * o NULL means nr_tree_opts_default().  The nodes come in preorder (a
+ * node, its yes subtree, its no subtree); node and class-distribution
+ * arrays are allocated from `arena`, nothing else outlives the call.
+ * Errors: NR_EINVAL for no rows or columns, a label outside
+ * 0..nclasses-1, NaN values, a nominal value outside 0..k-1, negative or
+ * non-finite weights, rows weighing nothing, bad options; NR_ENOMEM. */
 int nr_tree_induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
                    nr_tree *out, nr_error *err);
 

@@ -68,14 +68,14 @@ expect 0 "help run" -- "$NN" help run && has "help run" "--data"
 expect 0 "run --help" -- "$NN" run --help && has "run --help" "--batch"
 
 # every long option in any help text is in the man page
-for cmd in "" info run; do
+for cmd in "" extract compile eval info run convert; do
     if [ -n "$cmd" ]; then "$NN" help $cmd; else "$NN" --help; fi
 done 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
 while read -r opt; do
     # mdoc writes --data as "Fl -data", and "-o, --output" as "Fl o , -output"
     if grep -E -q -- "^\..*Fl( .*)? -${opt#--}( |\$)" man/nn2rules.1; then ok; else bad "man page lacks option $opt"; fi
 done <"$T/opts"
-for cmd in info run help; do
+for cmd in extract compile eval info run convert help; do
     if grep -q "^\.Ss $cmd\$" man/nn2rules.1; then ok; else bad "man page lacks command $cmd"; fi
 done
 
@@ -151,6 +151,59 @@ echo "precious" >"$T/keep.csv"
 expect 3 "failed run keeps output" -- "$NN" run "$IRIS" --data "$T/nonnum.csv" -o "$T/keep.csv"
 if [ "$(cat "$T/keep.csv")" = "precious" ]; then ok; else bad "failed run clobbered its output file"; fi
 if ls "$T"/keep.csv.tmp* >/dev/null 2>&1; then bad "temporary file left behind"; else ok; fi
+
+# --- ONNX ------------------------------------------------------------------
+ONNX=examples/iris/model.onnx
+if expect 0 "info onnx" -- "$NN" info "$ONNX"; then
+    has "info onnx layers" "^layers: *4"
+    has "info onnx source" "converted from ONNX"
+    has "info onnx unnamed" "^features: *4, unnamed"
+fi
+for ex in wdbc vote digits; do
+    expect 0 "info $ex onnx" -- "$NN" info "examples/$ex/model.onnx" && has "info $ex onnx" "^parameters:"
+done
+expect 0 "info onnx --data" -- "$NN" info "$ONNX" --data examples/iris/data.csv &&
+    has "info onnx --data names" "petal_width *continuous *\[0.1, 2.5\]"
+# names come from the data's header and labels
+if expect 0 "run onnx" -- "$NN" run "$ONNX" --data examples/iris/test.csv; then
+    has "run onnx header" "^row,predicted,p_setosa,p_versicolor,p_virginica$"
+    has "run onnx accuracy" "^accuracy: " "$T/err"
+fi
+expect 0 "help convert" -- "$NN" help convert && has "help convert" "--like"
+expect 0 "convert names" -- "$NN" convert "$ONNX" -o "$T/named.bin" --features sl,sw,pl,pw --classes a,b,c
+if expect 0 "info converted" -- "$NN" info "$T/named.bin"; then
+    has "converted features" "^  pw "
+    has "converted classes" "^classes: *3: a b c$"
+fi
+printf 'sepal length\nsepal width\n\npetal length\npetal width\n' >"$T/names.txt"
+expect 0 "convert @names" -- "$NN" convert "$ONNX" -o "$T/named2.bin" --features "@$T/names.txt" &&
+    expect 0 "info @names" -- "$NN" info "$T/named2.bin" && has "names from a file" "^  petal length "
+# with model.bin's names and normalization the converted network is model.bin's
+expect 0 "convert --like" -- "$NN" convert "$ONNX" -o "$T/like.bin" --like "$IRIS"
+"$NN" run "$T/like.bin" --data examples/iris/test.csv >"$T/like.csv" 2>/dev/null
+"$NN" run "$IRIS" --data examples/iris/test.csv >"$T/orig.csv" 2>/dev/null
+if [ -s "$T/like.csv" ] && cmp -s "$T/like.csv" "$T/orig.csv"; then ok; else bad "convert --like: run differs from model.bin's"; fi
+expect 0 "convert --data" -- "$NN" convert examples/vote/model.onnx -o "$T/vote.bin" --data examples/vote/data.csv &&
+    expect 0 "info vote converted" -- "$NN" info "$T/vote.bin" && has "data makes features boolean" "^  crime *boolean *\[0, 1\]"
+expect 2 "convert without -o" -- "$NN" convert "$ONNX" && one_error "convert without -o" "needs -o"
+cp "$ONNX" "$T/self.onnx"
+expect 2 "convert over itself" -- "$NN" convert "$T/self.onnx" -o "$T/self.onnx" && one_error "convert over itself" "over the input"
+if cmp -s "$ONNX" "$T/self.onnx"; then ok; else bad "convert over itself changed the input"; fi
+expect 3 "--features count" -- "$NN" convert "$ONNX" -o "$T/x.bin" --features a,b,c &&
+    one_error "--features count" "error: --features: 3 feature names for a model with 4 inputs"
+if [ -e "$T/x.bin" ]; then bad "failed convert left an output"; else ok; fi
+expect 3 "--classes duplicate" -- "$NN" info "$ONNX" --classes a,b,a && one_error "--classes duplicate" "given twice"
+# malformed ONNX files: one line, exit 3
+head -c 300 "$ONNX" >"$T/trunc.onnx"
+expect 3 "truncated onnx" -- "$NN" info "$T/trunc.onnx" && one_error "truncated onnx" "trunc.onnx: byte [0-9]*: error: truncated"
+dd if=examples/digits/model.bin of="$T/junk.onnx" bs=1 skip=100 count=600 2>/dev/null
+expect 3 "junk onnx" -- "$NN" info "$T/junk.onnx" && one_error "junk onnx" "junk.onnx: byte [0-9]*: error: "
+LC_ALL=C sed 's/Relu/Selu/g' "$ONNX" >"$T/selu.onnx"
+expect 3 "unsupported op" -- "$NN" run "$T/selu.onnx" --data examples/iris/test.csv &&
+    one_error "unsupported op" "node '/1/Selu' (Selu): operator not supported"
+perl -0777 -pe '$n = 0; s{/1/Relu_output_0}{++$n == 2 ? "/0/Gemm_output_0" : $&}ge' "$ONNX" >"$T/branch.onnx"
+expect 3 "branch" -- "$NN" convert "$T/branch.onnx" -o "$T/branch.bin" &&
+    one_error "branch" "the graph branches: tensor '/0/Gemm_output_0' also feeds node '/2/Gemm' (Gemm)"
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -1,0 +1,346 @@
+/*
+ * eval.c - how good are the rules: fidelity (agreement with the network),
+ * accuracy (agreement with the labels), coverage and the confusion matrix,
+ * on data or, for all-Boolean inputs, exactly over the whole input cube.
+ */
+#include <gmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract.h"
+
+#define EVAL_BATCH 512
+
+int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err)
+{
+    size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
+    if ((size_t)r->nfeatures != nin)
+        return nr_error_set(err, NR_EINVAL, "the rules have %d features, the model has %zu inputs",
+                            r->nfeatures, nin);
+    if (m->features)
+        for (size_t i = 0; i < nin; i++)
+            if (strcmp(r->features[i].name, m->features[i].name) != 0)
+                return nr_error_set(err, NR_EINVAL,
+                                    "feature %zu is '%s' in the rules but '%s' in the model", i + 1,
+                                    r->features[i].name, m->features[i].name);
+    if (r->task == NR_TASK_CLASSIFY && m->task == NN_TASK_CLASSIFY) {
+        if ((size_t)r->nclasses != nout)
+            return nr_error_set(err, NR_EINVAL, "the rules have %d classes, the model has %zu outputs",
+                                r->nclasses, nout);
+        if (m->class_names)
+            for (size_t k = 0; k < nout; k++)
+                if (strcmp(r->classes[k], m->class_names[k]) != 0)
+                    return nr_error_set(err, NR_EINVAL,
+                                        "class %zu is '%s' in the rules but '%s' in the model", k + 1,
+                                        r->classes[k], m->class_names[k]);
+    } else if ((r->task == NR_TASK_CLASSIFY) != (m->task == NN_TASK_CLASSIFY)) {
+        return nr_error_set(err, NR_EINVAL, "the rules are for %s, the model does %s",
+                            r->task == NR_TASK_CLASSIFY ? "classification" : "regression",
+                            m->task == NN_TASK_CLASSIFY ? "classification" : "regression");
+    }
+    return 0;
+}
+
+void nr_eval_result_free(nr_eval_result *res)
+{
+    free(res->confusion);
+    free(res->net_class);
+    free(res->rules_class);
+    res->confusion = NULL;
+    res->net_class = res->rules_class = NULL;
+}
+
+/* Runs the network over rows in batches and calls back per row with the
+ * network's class and the row's hidden activations. */
+typedef struct batch_run {
+    const nn_model *m;
+    nn_workspace *ws;
+    float *out;
+    const float **act;
+    nr_hidden hidden;
+    int need_hidden;
+} batch_run;
+
+static int batch_open(batch_run *b, const nn_model *m, int need_hidden, nr_error *err)
+{
+    memset(b, 0, sizeof *b);
+    b->m = m;
+    b->need_hidden = need_hidden;
+    b->ws = nn_workspace_new(m, EVAL_BATCH);
+    b->out = malloc(sizeof *b->out * nn_model_output_size(m) * EVAL_BATCH);
+    b->act = calloc((size_t)m->nlayers, sizeof *b->act);
+    if (!b->ws || !b->out || !b->act)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    b->hidden.nlayers = m->nlayers;
+    b->hidden.act = b->act;
+    return 0;
+}
+
+static void batch_close(batch_run *b)
+{
+    nn_workspace_free(b->ws);
+    free(b->out);
+    free(b->act);
+}
+
+static int batch_forward(batch_run *b, const float *x, int n, nr_error *err)
+{
+    nn_error nerr;
+    memset(&nerr, 0, sizeof nerr);
+    if (nn_forward(b->m, b->ws, x, n, b->out, &nerr) < 0)
+        return nr_error_set(err, NR_EMODEL, "running the network: %s", nerr.msg);
+    return 0;
+}
+
+/* Point the hidden accessor at row i of the last batch. */
+static const nr_hidden *batch_hidden(batch_run *b, int i)
+{
+    if (!b->need_hidden)
+        return NULL;
+    for (int l = 0; l < b->m->nlayers; l++)
+        b->act[l] = nn_activation(b->ws, l) + (size_t)i * nn_layer_size(b->m, l);
+    return &b->hidden;
+}
+
+int nr_evaluate(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
+                nr_eval_result *res, nr_error *err)
+{
+    size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
+    batch_run b;
+    int rc, k = r->nclasses > 0 ? r->nclasses : 1;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = nr_rules_check_model(r, m, err)) < 0)
+        return rc;
+    res->nclasses = r->nclasses;
+    res->nrules = nr_rules_count(r, &res->nconds);
+    res->has_labels = rows->has_labels;
+    res->confusion = calloc((size_t)k * (size_t)k, sizeof *res->confusion);
+    res->net_class = malloc(sizeof *res->net_class * (size_t)(rows->nrows > 0 ? rows->nrows : 1));
+    res->rules_class = malloc(sizeof *res->rules_class * (size_t)(rows->nrows > 0 ? rows->nrows : 1));
+    if (!res->confusion || !res->net_class || !res->rules_class) {
+        nr_eval_result_free(res);
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    if ((rc = batch_open(&b, m, nr_rules_uses_hidden(r), err)) < 0)
+        goto done;
+    for (int r0 = 0; r0 < rows->nrows; r0 += EVAL_BATCH) {
+        int n = rows->nrows - r0 < EVAL_BATCH ? rows->nrows - r0 : EVAL_BATCH;
+        if ((rc = batch_forward(&b, rows->x + (size_t)r0 * nin, n, err)) < 0)
+            goto done;
+        for (int i = 0; i < n; i++) {
+            const float *x = rows->x + (size_t)(r0 + i) * nin;
+            int fired, net = nn_argmax(b.out + (size_t)i * nout, nout);
+            int got = nr_rules_predict(r, x, batch_hidden(&b, i), NULL, &fired);
+            res->net_class[res->nrows] = net;
+            res->rules_class[res->nrows] = got;
+            res->nrows++;
+            res->agree += got == net;
+            res->covered += fired >= 0;
+            if (rows->has_labels) {
+                res->correct += got == rows->labels[r0 + i];
+                res->net_correct += net == rows->labels[r0 + i];
+            }
+            if (got >= 0 && got < k && net < k)
+                res->confusion[(size_t)net * (size_t)k + (size_t)got]++;
+        }
+    }
+done:
+    batch_close(&b);
+    if (rc < 0)
+        nr_eval_result_free(res);
+    return rc;
+}
+
+/* ---- the whole Boolean cube ----------------------------------------------- */
+
+void nr_exhaustive_result_free(nr_exhaustive_result *res)
+{
+    free(res->total);
+    free(res->agree);
+    free(res->covered);
+    free(res->fidelity);
+    if (res->confusion)
+        for (int i = 0; i < res->nclasses * res->nclasses; i++)
+            free(res->confusion[i]);
+    free(res->confusion);
+    memset(res, 0, sizeof *res);
+}
+
+/* The cube is a mixed-radix number: one digit per Boolean feature (2
+ * values) and one per one-hot group (as many values as members). */
+typedef struct digit {
+    int radix;
+    int first;   /* Boolean: the feature; group: unused */
+    int *members;/* group: the member features, radix of them */
+} digit;
+
+int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
+                           nr_exhaustive_result *res, nr_error *err)
+{
+    size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
+    digit *d = NULL;
+    int nd = 0, rc, k = r->nclasses > 0 ? r->nclasses : 1;
+    int *membuf = NULL;
+    mpz_t total, agree, covered, *conf = NULL, tmp;
+    unsigned long long npoints = 1, *cnt = NULL;
+    float *x = NULL;
+    batch_run b;
+    int opened = 0;
+
+    memset(res, 0, sizeof *res);
+    mpz_inits(total, agree, covered, tmp, NULL);
+    if ((rc = nr_rules_check_model(r, m, err)) < 0)
+        goto done;
+    if (r->task != NR_TASK_CLASSIFY) {
+        rc = nr_error_set(err, NR_EUNSUP, "--exhaustive needs a classifier");
+        goto done;
+    }
+    if (!m->features) {
+        rc = nr_error_set(err, NR_EINVAL, "--exhaustive needs a model that declares its feature types");
+        goto done;
+    }
+    d = calloc(nin, sizeof *d);
+    membuf = malloc(sizeof *membuf * nin);
+    if (!d || !membuf) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* the digits, and the cube's size as an exact integer */
+    mpz_set_ui(total, 1);
+    {
+        int used = 0;
+        for (size_t f = 0; f < nin; f++) {
+            const nn_feature *ft = &m->features[f];
+            if (ft->type == NN_FEAT_BOOLEAN) {
+                d[nd].radix = 2;
+                d[nd].first = (int)f;
+                nd++;
+                mpz_mul_ui(total, total, 2);
+            } else if (ft->type == NN_FEAT_ONEHOT) {
+                int seen = 0;
+                for (size_t g = 0; g < f; g++)
+                    seen |= m->features[g].type == NN_FEAT_ONEHOT && m->features[g].group == ft->group;
+                if (seen)
+                    continue;
+                d[nd].members = membuf + used;
+                d[nd].first = -1;
+                for (size_t g = f; g < nin; g++)
+                    if (m->features[g].type == NN_FEAT_ONEHOT && m->features[g].group == ft->group)
+                        membuf[used++] = (int)g, d[nd].radix++;
+                mpz_mul_ui(total, total, (unsigned long)d[nd].radix);
+                nd++;
+            } else {
+                rc = nr_error_set(err, NR_EINVAL,
+                                  "--exhaustive needs Boolean or one-hot inputs; feature '%s' is not",
+                                  ft->name);
+                goto done;
+            }
+        }
+    }
+    res->total = mpz_get_str(NULL, 10, total);
+    mpz_set_ui(tmp, 1);
+    mpz_mul_2exp(tmp, tmp, (mp_bitcnt_t)max_bits);
+    if (mpz_cmp(total, tmp) > 0) {
+        rc = nr_error_set(err, NR_ELIMIT, "the input cube has %s points, more than 2^%d to enumerate",
+                          res->total, max_bits);
+        goto done;
+    }
+    npoints = mpz_get_ui(total);
+
+    conf = malloc(sizeof *conf * (size_t)k * (size_t)k);
+    cnt = calloc((size_t)k * (size_t)k + 2, sizeof *cnt);
+    x = calloc(nin * EVAL_BATCH, sizeof *x);
+    if (!conf || !cnt || !x) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < k * k; i++)
+        mpz_init(conf[i]);
+    opened = 1; /* batch_close frees whatever batch_open got */
+    if ((rc = batch_open(&b, m, nr_rules_uses_hidden(r), err)) < 0)
+        goto done;
+    for (unsigned long long p0 = 0; p0 < npoints; p0 += EVAL_BATCH) {
+        int n = npoints - p0 < EVAL_BATCH ? (int)(npoints - p0) : EVAL_BATCH;
+        for (int i = 0; i < n; i++) {
+            unsigned long long v = p0 + (unsigned long long)i;
+            float *row = x + (size_t)i * nin;
+            memset(row, 0, sizeof *row * nin);
+            for (int j = 0; j < nd; j++) {
+                int digit_value = (int)(v % (unsigned long long)d[j].radix);
+                v /= (unsigned long long)d[j].radix;
+                if (d[j].first >= 0)
+                    row[d[j].first] = (float)digit_value;
+                else
+                    row[d[j].members[digit_value]] = 1;
+            }
+        }
+        if ((rc = batch_forward(&b, x, n, err)) < 0)
+            goto done;
+        /* count in machine words per batch, then add exactly */
+        memset(cnt, 0, sizeof *cnt * ((size_t)k * (size_t)k + 2));
+        for (int i = 0; i < n; i++) {
+            int fired, net = nn_argmax(b.out + (size_t)i * nout, nout);
+            int got = nr_rules_predict(r, x + (size_t)i * nin, batch_hidden(&b, i), NULL, &fired);
+            cnt[0] += got == net;
+            cnt[1] += fired >= 0;
+            if (got >= 0 && got < k && net < k)
+                cnt[2 + (size_t)net * (size_t)k + (size_t)got]++;
+        }
+        mpz_add_ui(agree, agree, (unsigned long)cnt[0]);
+        mpz_add_ui(covered, covered, (unsigned long)cnt[1]);
+        for (int i = 0; i < k * k; i++)
+            mpz_add_ui(conf[i], conf[i], (unsigned long)cnt[2 + i]);
+    }
+    res->agree = mpz_get_str(NULL, 10, agree);
+    res->covered = mpz_get_str(NULL, 10, covered);
+    {
+        /* fidelity to 6 places, exactly rounded: floor((agree * 10^6 * 2 + total) / (2 total)) */
+        mpz_t q;
+        char *s;
+        size_t len;
+        mpz_init(q);
+        mpz_mul_ui(q, agree, 2000000);
+        mpz_add(q, q, total);
+        mpz_mul_ui(tmp, total, 2);
+        mpz_fdiv_q(q, q, tmp);
+        s = mpz_get_str(NULL, 10, q);
+        len = strlen(s);
+        res->fidelity = malloc(len + 10);
+        if (res->fidelity) {
+            if (len <= 6)
+                sprintf(res->fidelity, "0.%06d", atoi(s));
+            else
+                sprintf(res->fidelity, "%.*s.%s", (int)(len - 6), s, s + len - 6);
+        }
+        free(s);
+        mpz_clear(q);
+    }
+    res->nclasses = k;
+    res->confusion = calloc((size_t)k * (size_t)k, sizeof *res->confusion);
+    if (!res->agree || !res->covered || !res->fidelity || !res->confusion) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < k * k; i++)
+        if (!(res->confusion[i] = mpz_get_str(NULL, 10, conf[i]))) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto done;
+        }
+done:
+    if (opened)
+        batch_close(&b);
+    if (conf)
+        for (int i = 0; i < k * k; i++)
+            mpz_clear(conf[i]);
+    free(conf);
+    free(cnt);
+    free(x);
+    free(d);
+    free(membuf);
+    mpz_clears(total, agree, covered, tmp, NULL);
+    if (rc < 0)
+        nr_exhaustive_result_free(res);
+    return rc;
+}

@@ -1,0 +1,112 @@
+/*
+ * extract.h - the extractors: from a network (and data, or the input domain
+ * the model declares) to rule IR.
+ *
+ * Shared pieces live here too: labelling rows with the network, sampling
+ * the input domain, and the seeded random generator that makes every run
+ * with the same --seed byte-identical.
+ */
+#ifndef NR_EXTRACT_H
+#define NR_EXTRACT_H
+
+#include <stdint.h>
+
+#include "data.h"
+#include "error.h"
+#include "ir.h"
+#include "nn.h"
+#include "tree.h"
+
+/* ---- random numbers: xoshiro256**, seeded by splitmix64 ---------------- */
+
+typedef struct nr_rng {
+    uint64_t s[4];
+} nr_rng;
+
+void nr_rng_seed(nr_rng *r, uint64_t seed);
+uint64_t nr_rng_next(nr_rng *r);
+double nr_rng_uniform(nr_rng *r);          /* [0, 1) */
+uint64_t nr_rng_below(nr_rng *r, uint64_t n); /* [0, n), unbiased */
+double nr_rng_normal(nr_rng *r);           /* standard normal */
+
+/* ---- labelling and sampling -------------------------------------------- */
+
+/* Run the network on nrows rows x (input size each) and write the predicted
+ * class of each row to y (classification) and/or the first output to yv
+ * (regression); either may be NULL. */
+int nr_label_rows(const nn_model *m, const float *x, int nrows, int *y,
+                  double *yv, nr_error *err);
+
+/* Draw n inputs from the domain the model declares: continuous features
+ * uniformly in [min, max], integer and Boolean ones uniformly over their
+ * values, one-hot groups with exactly one member set.  Fails when the model
+ * declares no ranges.  *out is malloc'd, n * input size floats. */
+int nr_sample_domain(const nn_model *m, int n, nr_rng *rng, float **out,
+                     nr_error *err);
+
+/* ---- extractors --------------------------------------------------------- */
+
+typedef struct nr_extract_opts {
+    const char *model_path;   /* for provenance */
+    const char *data_path;    /* NULL: sample the domain */
+    uint32_t model_crc;       /* CRC-32 of the model file */
+    uint64_t seed;
+    int samples;              /* domain samples when there is no data */
+    nr_tree_opts tree;
+    int as_rules;             /* turn the tree into a rule set (C4.5rules) */
+    const char *options_text; /* the options as the user gave them, for provenance */
+} nr_extract_opts;
+
+void nr_extract_opts_default(nr_extract_opts *o);
+
+/* Pedagogical tree: label the rows (or domain samples) with the network and
+ * induce a tree on the network's labels.  rows may be NULL (then the domain
+ * is sampled). */
+int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
+                    const nr_extract_opts *o, nr_rules **out, nr_error *err);
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+typedef struct nr_eval_result {
+    long nrows;
+    long agree;               /* rules == network */
+    long has_labels;
+    long correct;             /* rules == label */
+    long net_correct;         /* network == label */
+    long covered;             /* rows on which a rule (not the default) fired */
+    int nclasses;
+    long *confusion;          /* nclasses * nclasses: [network][rules]; malloc'd */
+    int *net_class;           /* per row: the network's class; malloc'd */
+    int *rules_class;         /* per row: the rules' class (-1: none); malloc'd */
+    int nrules, nconds;
+} nr_eval_result;
+
+/* Check that the rules speak about the model's inputs: the same features in
+ * the same order (by name) and the same classes. */
+int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err);
+
+/* Fidelity, accuracy, coverage and confusion matrix of rules against the
+ * network on rows (matched to the model).  Free res with
+ * nr_eval_result_free(). */
+int nr_evaluate(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
+                nr_eval_result *res, nr_error *err);
+void nr_eval_result_free(nr_eval_result *res);
+
+/* Exhaustive evaluation over the whole input cube of a model whose inputs
+ * are all Boolean (or one-hot): exact counts as decimal strings (GMP
+ * integers: the cube passes 2^64 long before a network does).  Refuses
+ * cubes above 2^max_bits points. */
+typedef struct nr_exhaustive_result {
+    char *total;              /* number of points, decimal; malloc'd */
+    char *agree;              /* points where rules == network */
+    char *covered;            /* points where a rule fired */
+    char *fidelity;           /* agree / total, decimal, 6 places */
+    int nclasses;
+    char **confusion;         /* nclasses * nclasses decimal counts */
+} nr_exhaustive_result;
+
+int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
+                           nr_exhaustive_result *res, nr_error *err);
+void nr_exhaustive_result_free(nr_exhaustive_result *res);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * extract_tree.c - the pedagogical `tree` extractor ("Ped-C5" in the
+ * literature): label rows with the network and induce a C4.5 or CART tree on
+ * the network's own labels.  The baseline every other extractor is compared
+ * against.  With no data it samples the input domain the model declares.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract.h"
+#include "passes.h"
+#include "version.h"
+
+void nr_extract_opts_default(nr_extract_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->samples = 10000;
+    nr_tree_opts_default(&o->tree);
+}
+
+/* Provenance strings go into the rules' arena. */
+static int set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorithm,
+                          nr_error *err)
+{
+    char crc[16];
+    nr_provenance *p = &r->prov;
+    snprintf(crc, sizeof crc, "%08x", (unsigned)o->model_crc);
+    p->algorithm = nr_arena_strdup(r->arena, algorithm);
+    p->version = nr_arena_strdup(r->arena, NR_VERSION);
+    if (o->model_path) {
+        p->model = nr_arena_strdup(r->arena, o->model_path);
+        p->model_crc = nr_arena_strdup(r->arena, crc);
+    }
+    if (o->data_path)
+        p->data = nr_arena_strdup(r->arena, o->data_path);
+    if (o->options_text && o->options_text[0])
+        p->options = nr_arena_strdup(r->arena, o->options_text);
+    if (!p->algorithm || !p->version || (o->model_path && (!p->model || !p->model_crc)) ||
+        (o->data_path && !p->data) || (o->options_text && o->options_text[0] && !p->options))
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Nominal data columns make nominal features, so that rules say
+ * `colour == red` rather than `colour == 2`. */
+static int nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err)
+{
+    for (int j = 0; j < rows->ncols && j < r->nfeatures; j++) {
+        const nr_column *c = &rows->cols[j];
+        nr_feature *f = &r->features[j];
+        nvalues[j] = 0;
+        if (c->kind != NR_COL_NOMINAL || c->nvalues < 1)
+            continue;
+        f->kind = NR_FEAT_NOMINAL;
+        f->group = -1;
+        f->nvalues = c->nvalues;
+        f->values = nr_arena_calloc(r->arena, (size_t)c->nvalues, sizeof *f->values);
+        if (!f->values)
+            return nr_error_set(err, NR_ENOMEM, "out of memory");
+        for (int v = 0; v < c->nvalues; v++)
+            if (!(f->values[v] = nr_arena_strdup(r->arena, c->values[v])))
+                return nr_error_set(err, NR_ENOMEM, "out of memory");
+        nvalues[j] = c->nvalues;
+    }
+    return 0;
+}
+
+int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
+                    nr_rules **out, nr_error *err)
+{
+    nr_rules *r = NULL;
+    float *sampled = NULL;
+    const float *x;
+    int nrows, rc = 0, any_nominal = 0;
+    int *y = NULL, *nvalues = NULL;
+    double *yv = NULL;
+    unsigned char *boolean = NULL;
+    nr_table t;
+    nr_rng rng;
+    size_t nin = nn_model_input_size(m);
+
+    *out = NULL;
+    if (!(r = nr_rules_new()))
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    if ((rc = nr_rules_header_from_model(r, m, err)) < 0)
+        goto done;
+    nr_rng_seed(&rng, o->seed);
+    if (rows) {
+        x = rows->x;
+        nrows = rows->nrows;
+        if (nrows < 1) {
+            rc = nr_error_at(err, NR_EINVAL, rows->path, 0, 0, "no rows to learn from");
+            goto done;
+        }
+    } else {
+        if ((rc = nr_sample_domain(m, o->samples, &rng, &sampled, err)) < 0)
+            goto done;
+        x = sampled;
+        nrows = o->samples;
+    }
+    y = malloc(sizeof *y * (size_t)nrows);
+    yv = malloc(sizeof *yv * (size_t)nrows);
+    boolean = calloc(nin, 1);
+    nvalues = calloc(nin, sizeof *nvalues);
+    if (!y || !yv || !boolean || !nvalues) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = nr_label_rows(m, x, nrows, y, yv, err)) < 0)
+        goto done;
+    for (size_t f = 0; f < nin; f++)
+        boolean[f] = r->features[f].kind == NR_FEAT_BOOLEAN || r->features[f].kind == NR_FEAT_ONEHOT;
+    if (rows) {
+        if ((rc = nominal_features(r, rows, nvalues, err)) < 0)
+            goto done;
+        for (size_t f = 0; f < nin; f++)
+            if (nvalues[f]) {
+                boolean[f] = 0;
+                any_nominal = 1;
+            }
+    }
+
+    memset(&t, 0, sizeof t);
+    t.nrows = nrows;
+    t.ncols = (int)nin;
+    t.x = x;
+    t.nvalues = any_nominal ? nvalues : NULL;
+    t.boolean = boolean;
+    t.var_kind = NR_VAR_INPUT;
+    if (r->task == NR_TASK_CLASSIFY) {
+        t.y = y;
+        t.nclasses = r->nclasses;
+    } else {
+        t.yv = yv;
+        t.nclasses = 0;
+    }
+    r->kind = NR_BODY_TREE;
+    if ((rc = nr_tree_induce(&t, &o->tree, r->arena, &r->tree, err)) < 0)
+        goto done;
+    if (o->as_rules && r->task == NR_TASK_CLASSIFY &&
+        (rc = nr_tree_to_rules(r, &t, o->tree.cf, err)) < 0)
+        goto done;
+    if ((rc = set_provenance(r, o, o->as_rules ? "tree-rules" : "tree", err)) < 0)
+        goto done;
+    *out = r;
+    r = NULL;
+done:
+    nr_rules_free(r);
+    free(sampled);
+    free(y);
+    free(yv);
+    free(boolean);
+    free(nvalues);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * model_load.h - open a model file of any format nn2rules reads.
+ *
+ * The format is told by content: model.bin starts with its magic bytes
+ * (0x89 'N' '2' 'R' ...); a file ending in .onnx, or whose first bytes
+ * look like an ONNX ModelProto, goes to the ONNX reader; anything else to
+ * the model.bin reader, which says what is wrong with it.
+ *
+ * Ownership: as nr_model_read(): *out is a finalized model the caller frees
+ * with nn_model_free(), NULL on failure.
+ */
+#ifndef NR_MODEL_LOAD_H
+#define NR_MODEL_LOAD_H
+
+#include "error.h"
+#include "nn.h"
+
+typedef enum nr_model_format {
+    NR_FORMAT_BIN = 0,
+    NR_FORMAT_ONNX = 1
+} nr_model_format;
+
+/* Read path with the reader its content calls for; *format (may be NULL)
+ * says which. */
+int nr_model_load(const char *path, nn_model **out, nr_model_format *format,
+                  nr_error *err);
+
+#endif
