@@ -108,6 +108,58 @@ expect 0 "run digits" -- "$NN" run examples/digits/model.bin --data examples/dig
 "$NN" run examples/digits/model.bin --data examples/digits/test.csv --batch 1000 >"$T/b1000" 2>/dev/null
 if cmp -s "$T/b1" "$T/b1000"; then ok; else bad "run: --batch 1 and --batch 1000 disagree"; fi
 
+# --- extract, compile, eval ------------------------------------------------------
+expect 0 "extract default command" -- "$NN" "$IRIS" -o "$T/r1.txt" && has "extract summary" "^tree: [0-9]* leaves" "$T/err"
+expect 0 "extract again" -- "$NN" extract "$IRIS" -o "$T/r2.txt" -q
+if cmp -s "$T/r1.txt" "$T/r2.txt"; then ok; else bad "extract: same inputs and seed, different output"; fi
+if [ ! -s "$T/err" ]; then ok; else bad "extract -q printed on stderr"; fi
+expect 0 "extract other seed" -- "$NN" extract "$IRIS" -o "$T/r3.txt" --seed 2 -q
+if cmp -s "$T/r1.txt" "$T/r3.txt"; then bad "extract: --seed changed nothing"; else ok; fi
+has "extract provenance" 'model_crc "[0-9a-f]\{8\}"' "$T/r1.txt"
+has "extract samples the domain" 'options ".*--samples 10000' "$T/r1.txt"
+expect 0 "extract to stdout" -- "$NN" extract "$IRIS" --data examples/iris/train.csv --test examples/iris/test.csv
+has "extract stdout" "^tree {" && has "extract test fidelity" "^test: fidelity" "$T/err"
+expect 0 "extract rules" -- "$NN" extract "$IRIS" --data examples/iris/train.csv --rules -o "$T/rules.txt"
+has "extract rules" "^rules ordered {" "$T/rules.txt"
+expect 0 "extract gini depth" -- "$NN" extract examples/wdbc/model.bin --data examples/wdbc/train.csv --criterion gini --max-depth 2 -o "$T/w.json"
+has "extract json" '"kind"' "$T/w.json"
+expect 0 "extract digits domain" -- "$NN" extract examples/digits/model.bin --samples 500 --max-leaves 10 -o "$T/d.txt"
+expect 2 "extract bad algorithm" -- "$NN" extract "$IRIS" -a magic && one_error "extract bad algorithm" "unknown algorithm 'magic'"
+expect 2 "extract bad cf" -- "$NN" extract "$IRIS" --cf 2 && one_error "extract bad cf" "--cf"
+expect 2 "extract bad format" -- "$NN" extract "$IRIS" -f pdf && one_error "extract bad format" "unknown format 'pdf'"
+expect 3 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
+
+# every back end from the same rules; text round-trips byte for byte
+expect 0 "compile txt" -- "$NN" compile "$T/r1.txt" -o "$T/again.txt"
+if cmp -s "$T/r1.txt" "$T/again.txt"; then ok; else bad "compile: emit -> parse -> emit differs"; fi
+expect 0 "compile dot" -- "$NN" compile "$T/r1.txt" -o "$T/r.dot" && has "compile dot" "^digraph" "$T/r.dot"
+expect 0 "compile svg" -- "$NN" compile "$T/r1.txt" -o "$T/r.svg" && has "compile svg" "<svg" "$T/r.svg"
+expect 0 "compile png" -- "$NN" compile "$T/rules.txt" -o "$T/r.png"
+if [ "$(head -c 4 "$T/r.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok; else bad "compile png: not a PNG"; fi
+expect 0 "compile c" -- "$NN" compile "$T/r1.txt" -o "$T/iris_rules.c" --prefix iris
+if [ -s "$T/iris_rules.h" ] && cc -std=c99 -Wall -Wextra -Werror -pedantic -c "$T/iris_rules.c" -o "$T/iris_rules.o"; then ok; else bad "compile c: does not build cleanly"; fi
+expect 0 "compile -f json to stdout" -- "$NN" compile "$T/r1.txt" -f json && has "compile json" '"features"'
+expect 3 "compile bad prefix" -- "$NN" compile "$T/r1.txt" -o "$T/x.c" --prefix int && one_error "compile bad prefix" "prefix"
+
+# located errors in rules files
+sed 's/petal_length <=/petal_lenght <=/' "$T/r1.txt" >"$T/typo.txt"
+expect 3 "unknown feature" -- "$NN" compile "$T/typo.txt" -o "$T/x.dot" && one_error "unknown feature" "typo.txt:[0-9]*:[0-9]*: error: unknown feature 'petal_lenght' (did you mean 'petal_length'?)"
+if [ ! -e "$T/x.dot" ]; then ok; else bad "failed compile wrote its output"; fi
+printf 'features { a: continuous; }\nclasses { x, y }\ntree {\n  if a <= then x else y\n}\n' >"$T/syntax.txt"
+expect 3 "syntax error" -- "$NN" compile "$T/syntax.txt" -o "$T/x.dot" && one_error "syntax error" "syntax.txt:4:[0-9]*: error: "
+expect 3 "missing rules" -- "$NN" compile "$T/none.txt" -o "$T/x.dot" && one_error "missing rules" "cannot open"
+
+# eval
+expect 0 "eval" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data examples/iris/test.csv --predictions "$T/pred.csv"
+has "eval fidelity" "^fidelity: *[01]\.[0-9]*" && has "eval accuracy" "^accuracy:" && has "eval coverage" "^coverage:" && has "eval confusion" "^confusion"
+rows=$(($(wc -l <"$T/pred.csv") - 1))
+if [ "$rows" -eq 38 ]; then ok; else bad "eval --predictions: $rows rows, expected 38"; fi
+expect 0 "eval exhaustive" -- "$NN" eval tests/golden/vote-tree.txt --model examples/vote/model.bin --exhaustive
+has "eval exhaustive" "^cube: *65536 points" && has "eval exhaustive fidelity" "^fidelity: *[01]\.[0-9]\{6\} (exactly [0-9]* of 65536"
+expect 3 "eval exhaustive on reals" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --exhaustive && one_error "eval exhaustive on reals" "Boolean"
+expect 3 "eval wrong model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv && one_error "eval wrong model" "features"
+expect 2 "eval without model" -- "$NN" eval "$T/rules.txt" --data examples/iris/test.csv && one_error "eval without model" "needs --model"
+
 # --- bad models ----------------------------------------------------------------
 "$MKBAD" "$IRIS" "$T" || bad "mkbad failed"
 expect 3 "truncated model" -- "$NN" info "$T/truncated.bin" && one_error "truncated model" "byte [0-9]*: error: truncated"

@@ -19,7 +19,8 @@ failn=0
 # row of DATA exactly as `nn2rules eval` does.
 check_c() {
     name=$1 prefix=$2 model=$3 data=$4
-    if ! cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$T" -DPREFIX="$prefix" -DHEADER="\"$name.h\"" \
+    if ! cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$T" -DPREFIX="$prefix" \
+        -DNFEATURES="$(echo "$prefix" | tr a-z A-Z)_NFEATURES" -DHEADER="\"$name.h\"" \
         -o "$T/$name.bin" tests/tools/cdriver.c "$T/$name.c"; then
         failn=$((failn + 1)); echo "FAIL: $name.c does not compile cleanly"; return
     fi
