@@ -563,14 +563,16 @@ static int ann_check(nrp_state *ps, nrp_ann *a, int ctx)
     return 0;
 }
 
-static void ann_stats(const nrp_ann *a, nr_stats *s)
+/* A confidence left out is the Laplace estimate (see nr_stats_laplace). */
+static void ann_stats(const nrp_ann *a, nr_stats *s, int nclasses)
 {
     if (!a || !a->seen_stats)
         return;
     s->has = 1;
     s->cover = a->num[K_COVER];
     s->correct = a->num[K_CORRECT];
-    s->confidence = a->num[K_CONFIDENCE];
+    s->confidence = a->item[K_CONFIDENCE] ? a->num[K_CONFIDENCE]
+                                          : nr_stats_laplace(s->correct, s->cover, nclasses);
 }
 
 /* ---- trees -------------------------------------------------------------- */
@@ -816,7 +818,7 @@ static int add_rule(nrp_state *ps, const nrp_vec *conds, const nrp_value *out, Y
         return nrp_oom(ps, loc.first_line, loc.first_column);
     if (a && ps->r->task == NR_TASK_CLASSIFY)
         rule.value = a->num[K_VALUE];
-    ann_stats(a, &rule.stats);
+    ann_stats(a, &rule.stats, ps->r->nclasses);
     return push_or_fail(ps, &ps->list, &rule, sizeof rule, loc);
 }
 
@@ -982,7 +984,7 @@ node:
             if (ps->r->task == NR_TASK_CLASSIFY)
                 $$->n.value = $2->num[K_VALUE];
             $$->n.dist = $2->dist;
-            ann_stats($2, &$$->n.stats);
+            ann_stats($2, &$$->n.stats, ps->r->nclasses);
         }
     }
   | IF
@@ -1005,7 +1007,7 @@ node:
             $$->n.klass = $4->klass;
             $$->n.value = $4->num[K_VALUE];
             $$->n.dist = $4->dist;
-            ann_stats($4, &$$->n.stats);
+            ann_stats($4, &$$->n.stats, ps->r->nclasses);
         }
     }
     ;

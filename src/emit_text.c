@@ -575,16 +575,22 @@ static void ann_item(emitter *e, int *n, const char *key)
     puts_(e, " ");
 }
 
+/* The confidence is left out when it is the Laplace estimate the parser
+ * would put back (compared bit for bit, so the round trip is exact). */
 static void ann_stats(emitter *e, int *n, const nr_stats *s)
 {
+    double laplace;
     if (!s->has)
         return;
     ann_item(e, n, "cover");
     put_double(e, s->cover);
     ann_item(e, n, "correct");
     put_double(e, s->correct);
-    ann_item(e, n, "confidence");
-    put_double(e, s->confidence);
+    laplace = nr_stats_laplace(s->correct, s->cover, e->r->nclasses);
+    if (memcmp(&laplace, &s->confidence, sizeof laplace) != 0) {
+        ann_item(e, n, "confidence");
+        put_double(e, s->confidence);
+    }
 }
 
 static void ann_dist(emitter *e, int *n, const double *dist)

@@ -178,6 +178,11 @@ int nr_rules_class_index(const nr_rules *r, const char *name)
     return -1;
 }
 
+double nr_stats_laplace(double correct, double cover, int nclasses)
+{
+    return nclasses > 0 ? (correct + 1) / (cover + nclasses) : 0;
+}
+
 /* ---- evaluation -------------------------------------------------------- */
 
 static int var_value(const nr_var *v, const float *x, const nr_hidden *h, float *out)

@@ -124,6 +124,11 @@ typedef struct nr_stats {
     double confidence;
 } nr_stats;
 
+/* The Laplace confidence (correct + 1) / (cover + nclasses) that extractors
+ * record, 0 for regression (nclasses 0).  The text form leaves out a
+ * confidence equal to it, and the parser puts it back. */
+double nr_stats_laplace(double correct, double cover, int nclasses);
+
 /* ---- trees ------------------------------------------------------------- */
 
 typedef struct nr_node {

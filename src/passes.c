@@ -471,7 +471,7 @@ static void set_stats(nr_stats *s, double cover, double correct, int nclasses)
     s->has = 1;
     s->cover = cover;
     s->correct = nclasses > 0 ? correct : 0;
-    s->confidence = nclasses > 0 ? (correct + 1) / (cover + nclasses) : 0;
+    s->confidence = nr_stats_laplace(correct, cover, nclasses);
 }
 
 /* Per node or per rule statistics from nrows rows of v, labels y (NULL for

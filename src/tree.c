@@ -1021,7 +1021,7 @@ static int emit(grower *g, nr_arena *arena, nr_tree *out)
             memcpy(nd->dist, g->dist + (size_t)order[i] * g->K, (size_t)g->K * sizeof *dist);
             nd->klass = majority(nd->dist, g->K);
             nd->stats.correct = nd->dist[nd->klass];
-            nd->stats.confidence = (nd->stats.correct + 1) / (gn->w + g->K);
+            nd->stats.confidence = nr_stats_laplace(nd->stats.correct, gn->w, g->K);
             nd->value = 0;
         } else {
             nd->value = gn->mean;

@@ -555,7 +555,7 @@ static void test_tree_regress(void)
 {
     char *t = round_trip(tree_regress());
     contains(t, "target regression;\n\ntree {\n"
-                "  if \"h1.2\" <= 0.1 [value 2.5, cover 10, correct 0, confidence 0] then\n"
+                "  if \"h1.2\" <= 0.1 [value 2.5, cover 10, correct 0] then\n"
                 "    if h0.3 then -1.5\n"
                 "    else 1e-7 [cover 3, correct 1, confidence 0.4]\n"
                 "  else if \"na\xc3\xafve \\\"q\\\"\\\\ x\\n\\t\\x01\" != 3 then 123456789.125\n"
@@ -794,7 +794,7 @@ static void test_lenient_input(void)
     CU_ASSERT_EQUAL(r->rs.rules[0].stats.has, 1);
     CU_ASSERT_EQUAL(r->rs.rules[0].stats.correct, 2);
     t = emit(r, &len);
-    contains(t, "  if x <= 5 and c == b then 0 [cover 0, correct 2, confidence 0];\n"
+    contains(t, "  if x <= 5 and c == b then 0 [cover 0, correct 2];\n"
                 "  if c != b then 0;\n  default b;\n");
     free(t);
     nr_rules_free(r);
