@@ -103,6 +103,7 @@ static void test_iris(void) { check("examples/iris/model.bin", "examples/iris/ve
 static void test_wdbc(void) { check("examples/wdbc/model.bin", "examples/wdbc/vectors.txt", -2); }
 static void test_vote(void) { check("examples/vote/model.bin", "examples/vote/vectors.txt", -2); }
 static void test_digits(void) { check("examples/digits/model.bin", "examples/digits/vectors.txt", -2); }
+static void test_fashion(void) { check("examples/fashion/model.bin", "examples/fashion/vectors.txt", -2); }
 
 /* wdbc: dense, relu, ... - hidden.txt holds layer 1's output */
 static void test_wdbc_hidden(void)
@@ -116,6 +117,7 @@ static const cutest tests[] = {
     {"wdbc hidden activations match PyTorch", test_wdbc_hidden},
     {"vote matches PyTorch", test_vote},
     {"digits CNN matches PyTorch", test_digits},
+    {"fashion MLP matches PyTorch", test_fashion},
     {NULL, NULL},
 };
 
