@@ -46,7 +46,7 @@ BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 NN2RULES = $(BUILD)/nn2rules
 
-.PHONY: all deps demo check unit e2e golden bench install uninstall clean fuzz-onnx
+.PHONY: all deps demo check unit e2e golden bench install uninstall clean fuzz-onnx fuzz-rules
 .SUFFIXES:
 
 all: $(NN2RULES)
@@ -147,6 +147,24 @@ fuzz-onnx: $(FUZZ_BUILD)/fuzz_onnx $(BUILD)/tests/test_onnx
 	  NR_ONNX_SEEDS="$$corpus" $(BUILD)/tests/test_onnx >/dev/null && \
 	  $(FUZZ_BUILD)/fuzz_onnx -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    -dict=tests/fuzz/onnx.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+# libFuzzer target for the rule language: parse, emit, parse again, emit
+# again (abort unless byte-identical and predicting the same).  Seeds: the
+# fixtures and the golden files.
+FUZZ_RULES_SRC = tests/fuzz/fuzz_rules.c src/parse.c src/emit_text.c src/ir.c src/error.c src/fileio.c \
+                 $(BUILD)/grammar/rules.tab.c $(BUILD)/grammar/rules.lex.c $(RT_SRC)
+
+$(FUZZ_BUILD)/fuzz_rules: $(FUZZ_RULES_SRC) $(wildcard src/*.h runtime/*.h)
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/grammar $(GEN_WARN) -o $@ $(FUZZ_RULES_SRC) -lopenblas -lm
+
+fuzz-rules: $(FUZZ_BUILD)/fuzz_rules
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && cp tests/rules/*.txt "$$corpus/" && \
+	  for f in tests/golden/*.txt; do cp "$$f" "$$corpus/golden-$$(basename $$f)"; done && \
+	  $(FUZZ_BUILD)/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -dict=tests/fuzz/rules.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
 	fi
 
 bench: all $(BENCHES)

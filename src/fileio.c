@@ -88,6 +88,22 @@ int nr_write_file_atomic(const char *path, const void *data, size_t len,
                                 strerror(errno));
         return 0;
     }
+    /* A device or pipe (-o /dev/null, -o /dev/stdout) is written in place:
+     * renaming over it would replace the device with a file. */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f;
+        if (S_ISDIR(st.st_mode))
+            return nr_error_at(err, NR_EIO, path, 0, 0, "is a directory");
+        if (!(f = fopen(path, "wb")))
+            return nr_error_at(err, NR_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        if (fwrite(data, 1, len, f) != len) {
+            fclose(f);
+            return nr_error_at(err, NR_EIO, path, 0, 0, "write failed: %s", strerror(errno));
+        }
+        if (fclose(f) != 0)
+            return nr_error_at(err, NR_EIO, path, 0, 0, "write failed: %s", strerror(errno));
+        return 0;
+    }
     tmp = malloc(strlen(path) + 16);
     if (!tmp)
         return nr_error_set(err, NR_ENOMEM, "out of memory");

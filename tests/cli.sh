@@ -198,6 +198,13 @@ CSV
 expect 3 "unknown label" -- "$NN" run "$IRIS" --data "$T/badlabel.csv" && one_error "unknown label" "badlabel.csv:2.*rose"
 expect 3 "unknown format" -- "$NN" run "$IRIS" --data "$T/short.bin" && one_error "unknown format" "format"
 
+# writing to a device writes through it, never renames over it
+if [ -c /dev/null ]; then
+    expect 0 "output to /dev/null" -- "$NN" run "$IRIS" --data examples/iris/test.csv -o /dev/null
+    if [ -c /dev/null ]; then ok; else bad "-o /dev/null replaced the device"; mknod -m 666 /dev/null c 1 3 2>/dev/null; fi
+fi
+expect 1 "output to a directory" -- "$NN" run "$IRIS" --data examples/iris/test.csv -o "$T" && one_error "output to a directory" "is a directory"
+
 # a failing run leaves an existing output file alone
 echo "precious" >"$T/keep.csv"
 expect 3 "failed run keeps output" -- "$NN" run "$IRIS" --data "$T/nonnum.csv" -o "$T/keep.csv"

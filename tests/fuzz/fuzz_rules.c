@@ -12,7 +12,7 @@
  * `make build/libnr.a`; seeds are the fixtures, the dictionary lists the
  * language's words):
  *
- *   make build/libnr.a && mkdir -p build-fuzz/corpus-rules && \
+ *   make build/libnr.a && mkdir -p build/fuzz/corpus-rules && \
  *   clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L \
  *     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
  *     -Isrc -Iruntime -Ibuild/grammar \
@@ -20,9 +20,9 @@
  *     tests/fuzz/fuzz_rules.c src/parse.c src/emit_text.c src/ir.c src/error.c \
  *     src/fileio.c build/grammar/rules.tab.c build/grammar/rules.lex.c \
  *     runtime/nn_model.c runtime/nn_ops.c runtime/nn_run.c -lopenblas -lm \
- *     -o build-fuzz/fuzz_rules && \
- *   build-fuzz/fuzz_rules -max_total_time=300 -max_len=16384 -dict=tests/fuzz/rules.dict \
- *     -timeout=10 build-fuzz/corpus-rules tests/rules
+ *     -o build/fuzz/fuzz_rules && \
+ *   build/fuzz/fuzz_rules -max_total_time=300 -max_len=16384 -dict=tests/fuzz/rules.dict \
+ *     -timeout=10 build/fuzz/corpus-rules tests/rules
  */
 #include <stdint.h>
 #include <stdio.h>
