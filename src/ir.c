@@ -197,17 +197,8 @@ static int var_value(const nr_var *v, const float *x, const nr_hidden *h, float 
     return 1;
 }
 
-int nr_cond_holds(const nr_cond *c, const float *x, const nr_hidden *h)
+int nr_cond_test_value(const nr_cond *c, float v)
 {
-    float v;
-    if (c->op == NR_MOFN) {
-        int hits = 0;
-        for (int i = 0; i < c->n; i++)
-            hits += nr_cond_holds(&c->sub[i], x, h);
-        return hits >= c->m;
-    }
-    if (!var_value(&c->var, x, h, &v))
-        return 0;
     switch (c->op) {
     case NR_LE: return v <= c->t;
     case NR_GT: return v > c->t;
@@ -218,6 +209,18 @@ int nr_cond_holds(const nr_cond *c, const float *x, const nr_hidden *h)
     case NR_MOFN: break;
     }
     return 0;
+}
+
+int nr_cond_holds(const nr_cond *c, const float *x, const nr_hidden *h)
+{
+    float v;
+    if (c->op == NR_MOFN) {
+        int hits = 0;
+        for (int i = 0; i < c->n; i++)
+            hits += nr_cond_holds(&c->sub[i], x, h);
+        return hits >= c->m;
+    }
+    return var_value(&c->var, x, h, &v) && nr_cond_test_value(c, v);
 }
 
 static int rule_fires(const nr_rule *rule, const float *x, const nr_hidden *h)

@@ -242,6 +242,10 @@ typedef struct nr_hidden {
     const float *const *act;
 } nr_hidden;
 
+/* Whether a condition other than m-of-n holds when its variable has value v:
+ * the one definition of what each comparison means. */
+int nr_cond_test_value(const nr_cond *c, float v);
+
 /* Whether a condition holds for the row x (nfeatures floats). A condition
  * on a hidden unit with h == NULL is false. */
 int nr_cond_holds(const nr_cond *c, const float *x, const nr_hidden *h);

@@ -388,21 +388,6 @@ static const float *view_column(rowview *v, int index)
     return v->cols[index] = col;
 }
 
-/* nr_cond_holds() (ir.c) for a condition that is not m-of-n, on the value
- * v of its variable. */
-static inline int value_holds(const nr_cond *c, float v)
-{
-    switch (c->op) {
-    case NR_LE: return v <= c->t;
-    case NR_GT: return v > c->t;
-    case NR_EQ: return v == c->t;
-    case NR_NE: return v != c->t;
-    case NR_TRUE: return v > 0.5f;
-    case NR_FALSE: return !(v > 0.5f);
-    case NR_MOFN: break;
-    }
-    return 0;
-}
 
 static int view_of_table(rowview *v, const nr_table *t, nr_error *err)
 {
@@ -625,7 +610,7 @@ static int c45_generalise(c45 *c, nr_cond *conds, int *nconds, int klass,
         if (conds[i].op != NR_MOFN && !(col = view_column(c->v, conds[i].var.index)))
             return NR_ENOMEM;
         for (int r = 0; r < n; r++)
-            if (!(s[r] = (unsigned char)(col ? value_holds(&conds[i], col[r])
+            if (!(s[r] = (unsigned char)(col ? nr_cond_test_value(&conds[i], col[r])
                                              : row_holds(c->v, &conds[i], r)))) {
                 c->fails[r]++;
                 c->fsum[r] += (unsigned)i;
