@@ -192,7 +192,10 @@ int nn_forward(const nn_model *m, nn_workspace *ws, const float *x, int n,
                float *out, nn_error *err);
 
 /* Activations of layer i (i == -1: the normalized input) from the last
- * forward: n * nn_layer_size(m, i) floats, or NULL when unavailable. */
+ * forward: n * nn_layer_size(m, i) floats, or NULL when unavailable.  For a
+ * model without input normalization, the input (and layers that only
+ * reshape it) is the caller's x itself, not a copy: it stays valid as long
+ * as x does, and nn_backward() reads it. */
 const float *nn_activation(const nn_workspace *ws, int i);
 int nn_workspace_batch(const nn_workspace *ws); /* n of the last forward */
 

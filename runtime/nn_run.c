@@ -144,17 +144,23 @@ static unsigned nonfinite_bits(float v)
     return (u & 0x7f800000u) == 0x7f800000u;
 }
 
-/* Copy n samples into act[0], normalized, refusing NaN and infinities.  The
- * check rides along with the copy; only a failure looks for the culprit. */
+/* Point act[0] (and the layers that alias it) at the n samples to run.
+ * Without normalization that is the caller's x itself: copying it would
+ * cost a pass over memory as large as the first GEMM reads.  With
+ * normalization the samples are normalized into the workspace.  Either way
+ * NaN and infinities are refused; the check rides along with the pass, and
+ * only a failure looks for the culprit. */
 static int load_input(const nn_model *m, nn_workspace *ws,
                       const float *restrict x, int n, int first, nn_error *err)
 {
     const size_t insz = nn_model_input_size(m), len = (size_t)n * insz;
     const float *restrict mean = m->norm_mean, *restrict sd = m->norm_std;
-    float *restrict a = ws->act[0];
+    float *a = ws->mem;
     unsigned bad = 0;
     if (!mean && !sd) {
-        NNRT_FOR_BLOCKED(k, len, bad |= nonfinite_bits(x[k]); a[k] = x[k]);
+        NNRT_FOR_BLOCKED(k, len, bad |= nonfinite_bits(x[k]));
+        /* const dropped, never written through: no layer writes its input */
+        a = (float *)(uintptr_t)x;
     } else {
         for (int j = 0; j < n; j++) {
             const float *restrict xs = x + (size_t)j * insz;
@@ -177,6 +183,9 @@ static int load_input(const nn_model *m, nn_workspace *ws,
                                  "input sample %zu, value %zu is %s",
                                  (size_t)first + k / insz, k % insz,
                                  isnan(x[k]) ? "NaN" : "infinite");
+    ws->act[0] = a;
+    for (int i = 0; i < m->nlayers && nnrt_op_get(m->layers[i].type)->alias; i++)
+        ws->act[i + 1] = a;
     return 0;
 }
 
