@@ -48,6 +48,8 @@ NN2RULES = $(BUILD)/nn2rules
 
 .PHONY: all deps demo check unit e2e golden bench install uninstall clean fuzz-onnx fuzz-rules
 .SUFFIXES:
+# keep object files of the test programs between runs
+.SECONDARY:
 
 all: $(NN2RULES)
 
@@ -108,8 +110,8 @@ demo: deps all
 
 # Unit suites and CLI tests with the normal build, then again with sanitizers.
 check: deps all
-	$(MAKE) unit e2e
-	$(MAKE) BUILD=build-san SAN=1 unit e2e
+	@$(MAKE) --no-print-directory unit e2e
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit e2e
 
 unit: $(TESTS)
 	@fail=0; for t in $(TESTS); do \
