@@ -613,6 +613,9 @@ static const char USAGE_EXTRACT[] =
     "      --no-prune             keep the tree unpruned\n"
     "      --ccp-alpha X          CART cost-complexity pruning strength (default 0: none)\n"
     "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
+    "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
+    "      --classes LIST         class names for a model without them\n"
+    "      --like MODEL.bin       names, ranges and normalization from another model\n"
     "  -q, --quiet                no summary on standard error\n";
 
 static int parse_real(const char *s, double lo, double hi, double *out)
@@ -661,17 +664,20 @@ static const char *criterion_name(nr_criterion c)
     return "?";
 }
 
-/* Read data and match it to the model; NULL path gives NULL. */
-static int load_rows(const char *path, const nr_read_opts *ropts, const nn_model *m,
+/* Read data and match it to the model; NULL path gives NULL.  A model
+ * that lacks names (an ONNX file) takes them from the data; one that
+ * declared no features also takes their ranges and types from it. */
+static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m,
                      nr_dataset **d, nr_error *err)
 {
-    int rc;
+    int rc, had_features = m->features != NULL;
     *d = NULL;
     if (!path)
         return 0;
-    if ((rc = nr_data_read(path, ropts, d, err)) < 0)
-        return rc;
-    if ((rc = nr_dataset_match_model(*d, m, err)) < 0) {
+    if ((rc = nr_data_read(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
+        (rc = nr_dataset_match_model(*d, m, err)) == 0 && !had_features && m->features)
+        rc = nr_model_ranges_from_data(m, *d, err);
+    if (rc < 0) {
         nr_dataset_free(*d);
         *d = NULL;
     }
@@ -704,8 +710,11 @@ static int cmd_extract(int argc, char **argv)
         {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"cf", required_argument, NULL, O_CF},
         {"no-prune", no_argument, NULL, O_NOPRUNE}, {"ccp-alpha", required_argument, NULL, O_CCP},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
+        {"like", required_argument, NULL, 'K'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     nr_error err;
+    meta_opts mo = {NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     nr_extract_opts eo;
     const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
@@ -776,6 +785,9 @@ static int cmd_extract(int argc, char **argv)
             eo.tree.ccp_alpha = v;
             break;
         case O_PREFIX: prefix = optarg; break;
+        case 'F': mo.features = optarg; break;
+        case 'C': mo.classes = optarg; break;
+        case 'K': mo.like = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(USAGE_EXTRACT, stdout); return 0;
         default: return bad_option("extract", c, argv);
@@ -810,7 +822,7 @@ static int cmd_extract(int argc, char **argv)
     appendf(options, sizeof options, " --seed %llu", (unsigned long long)eo.seed);
     eo.options_text = options;
 
-    if (load_model(argv[optind], &m, &err) < 0 || file_crc(argv[optind], &eo.model_crc, &err) < 0 ||
+    if (load_model_meta(argv[optind], &mo, &m, &err) < 0 || file_crc(argv[optind], &eo.model_crc, &err) < 0 ||
         load_rows(data, &ropts, m, &rows, &err) < 0 || load_rows(test, &ropts, m, &trows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
@@ -908,7 +920,10 @@ static const char USAGE_EVAL[] =
     "      --exhaustive           every point of the input cube (all inputs Boolean or\n"
     "                             one-hot); exact counts\n"
     "      --max-bits N           refuse cubes above 2^N points (default 30)\n"
-    "  -p, --predictions FILE     also write each row's classes as CSV: row,network,rules\n";
+    "  -p, --predictions FILE     also write each row's classes as CSV: row,network,rules\n"
+    "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
+    "      --classes LIST         class names for a model without them\n"
+    "      --like MODEL.bin       names, ranges and normalization from another model\n";
 
 static void print_confusion(const nr_rules *r, int k, const long *lc, char *const *sc)
 {
@@ -967,8 +982,10 @@ static int cmd_eval(int argc, char **argv)
         {"label", required_argument, NULL, 'l'}, {"labels", required_argument, NULL, O_LABELS},
         {"exhaustive", no_argument, NULL, O_EXHAUSTIVE}, {"max-bits", required_argument, NULL, O_MAXBITS},
         {"predictions", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
+        {"like", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
     nr_error err;
+    meta_opts mo = {NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     const char *model = NULL, *data = NULL, *pred = NULL;
     int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules;
@@ -982,6 +999,9 @@ static int cmd_eval(int argc, char **argv)
         switch (c) {
         case 'm': model = optarg; break;
         case 'p': pred = optarg; break;
+        case 'F': mo.features = optarg; break;
+        case 'C': mo.classes = optarg; break;
+        case 'K': mo.like = optarg; break;
         case 'd': data = optarg; break;
         case 'l': ropts.label = optarg; break;
         case O_LABELS: ropts.labels_path = optarg; break;
@@ -1002,7 +1022,7 @@ static int cmd_eval(int argc, char **argv)
         return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
-    if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model(model, &m, &err) < 0 ||
+    if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, &err) < 0 ||
         load_rows(data, &ropts, m, &rows, &err) < 0 || nr_rules_check_model(r, m, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;

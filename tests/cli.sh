@@ -129,6 +129,14 @@ expect 2 "extract bad cf" -- "$NN" extract "$IRIS" --cf 2 && one_error "extract 
 expect 2 "extract bad format" -- "$NN" extract "$IRIS" -f pdf && one_error "extract bad format" "unknown format 'pdf'"
 expect 3 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
 
+# an ONNX file goes wherever model.bin does
+expect 0 "extract onnx" -- "$NN" examples/iris/model.onnx --data examples/iris/train.csv --like "$IRIS" -o "$T/onnx.txt"
+has "extract onnx names" "petal_length <=" "$T/onnx.txt"
+expect 0 "eval onnx" -- "$NN" eval "$T/onnx.txt" --model examples/iris/model.onnx --like "$IRIS" --data examples/iris/test.csv
+has "eval onnx" "^fidelity: *0\.9"
+expect 0 "extract onnx, names from data" -- "$NN" extract examples/iris/model.onnx --data examples/iris/train.csv -q
+has "extract onnx, names from data" "sepal_width: continuous \[2, 4.4\]"
+
 # every back end from the same rules; text round-trips byte for byte
 expect 0 "compile txt" -- "$NN" compile "$T/r1.txt" -o "$T/again.txt"
 if cmp -s "$T/r1.txt" "$T/again.txt"; then ok; else bad "compile: emit -> parse -> emit differs"; fi
