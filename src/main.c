@@ -157,6 +157,15 @@ static int parse_count(const char *s, int lo, int hi, int *out)
     return 0;
 }
 
+/* Whether out names the same existing file as in (so that writing it would
+ * destroy an input). */
+static int same_file(const char *in, const char *out)
+{
+    struct stat sin, sout;
+    return in && out && strcmp(out, "-") != 0 && stat(in, &sin) == 0 && stat(out, &sout) == 0 &&
+           S_ISREG(sout.st_mode) && sin.st_dev == sout.st_dev && sin.st_ino == sout.st_ino;
+}
+
 /* Model files are recognised by content, not extension. */
 static int load_model(const char *path, nn_model **m, nr_error *err)
 {
@@ -799,6 +808,8 @@ static int cmd_extract(int argc, char **argv)
         return usage_error("extract", "unknown algorithm '%s' (available: tree)", algorithm);
     if ((n = pick_format("extract", fmt, out, &f)) != 0)
         return n;
+    if (same_file(argv[optind], out) || same_file(data, out) || same_file(test, out))
+        return usage_error("extract", "refusing to write the output over the input '%s'", out);
     eo.model_path = argv[optind];
     eo.data_path = data;
     /* the options that shape the result, spelled the same way every time */
@@ -1089,7 +1100,6 @@ static int cmd_convert(int argc, char **argv)
     nr_read_opts ropts = {NULL, NULL};
     const char *data_path = NULL, *out_path = NULL;
     nn_model *m = NULL;
-    struct stat sin, sout;
     nn_error nerr;
     int c, status = 0;
 
@@ -1112,8 +1122,7 @@ static int cmd_convert(int argc, char **argv)
         return usage_error("convert", "%s", "'convert' takes one model file");
     if (!out_path)
         return usage_error("convert", "%s", "'convert' needs -o OUT.bin");
-    if (strcmp(out_path, "-") != 0 && stat(argv[optind], &sin) == 0 && stat(out_path, &sout) == 0 &&
-        sin.st_dev == sout.st_dev && sin.st_ino == sout.st_ino)
+    if (same_file(argv[optind], out_path))
         return usage_error("convert", "refusing to write the output over the input '%s'", out_path);
     if (load_model_meta(argv[optind], &mo, &m, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, &err) < 0)) {

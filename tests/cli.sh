@@ -127,6 +127,9 @@ expect 0 "extract digits domain" -- "$NN" extract examples/digits/model.bin --sa
 expect 2 "extract bad algorithm" -- "$NN" extract "$IRIS" -a magic && one_error "extract bad algorithm" "unknown algorithm 'magic'"
 expect 2 "extract bad cf" -- "$NN" extract "$IRIS" --cf 2 && one_error "extract bad cf" "--cf"
 expect 2 "extract bad format" -- "$NN" extract "$IRIS" -f pdf && one_error "extract bad format" "unknown format 'pdf'"
+cp "$IRIS" "$T/model-copy.bin"
+expect 2 "extract over its model" -- "$NN" "$T/model-copy.bin" -o "$T/model-copy.bin" && one_error "extract over its model" "refusing"
+if cmp -s "$IRIS" "$T/model-copy.bin"; then ok; else bad "extract over its model damaged it"; fi
 expect 3 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
 
 # an ONNX file goes wherever model.bin does
