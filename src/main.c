@@ -620,6 +620,7 @@ static const char USAGE_EXTRACT[] =
     "      --max-leaves N         most leaves, grown best-first (default: unlimited)\n"
     "      --cf X                 C4.5 pruning confidence factor (default 0.25)\n"
     "      --no-prune             keep the tree unpruned\n"
+    "      --no-mdl               gain ratio without C4.5's correction for numeric thresholds\n"
     "      --ccp-alpha X          CART cost-complexity pruning strength (default 0: none)\n"
     "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
@@ -707,7 +708,7 @@ static void print_fidelity(const char *what, const char *path, const nr_eval_res
 static int cmd_extract(int argc, char **argv)
 {
     enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_RULES, O_CRIT, O_MINLEAF, O_MAXDEPTH,
-           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX };
+           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL };
     static const struct option opts[] = {
         {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
@@ -718,6 +719,7 @@ static int cmd_extract(int argc, char **argv)
         {"max-depth", required_argument, NULL, O_MAXDEPTH},
         {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"cf", required_argument, NULL, O_CF},
         {"no-prune", no_argument, NULL, O_NOPRUNE}, {"ccp-alpha", required_argument, NULL, O_CCP},
+        {"no-mdl", no_argument, NULL, O_NOMDL},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"help", no_argument, NULL, 'h'},
@@ -788,6 +790,7 @@ static int cmd_extract(int argc, char **argv)
                 return usage_error("extract", "--cf wants a number between 0 and 1, not '%s'", optarg);
             break;
         case O_NOPRUNE: eo.tree.prune = 0; break;
+        case O_NOMDL: eo.tree.mdl = 0; break;
         case O_CCP:
             if (parse_real(optarg, 0, 1e300, &v) < 0)
                 return usage_error("extract", "--ccp-alpha wants a number of at least 0, not '%s'", optarg);
@@ -826,6 +829,8 @@ static int cmd_extract(int argc, char **argv)
         appendf(options, sizeof options, " --no-prune");
     if (eo.tree.ccp_alpha > 0)
         appendf(options, sizeof options, " --ccp-alpha %g", eo.tree.ccp_alpha);
+    if (!eo.tree.mdl && eo.tree.criterion == NR_CRIT_GAIN_RATIO)
+        appendf(options, sizeof options, " --no-mdl");
     if (eo.as_rules)
         appendf(options, sizeof options, " --rules");
     if (!data)

@@ -21,10 +21,11 @@
  * impurity wins (ties: the lower threshold or value).  Across columns:
  * gain ratio as C4.5 does it (among the columns whose best gain is at least
  * the average gain, the highest gain / split information), or plain gain,
- * Gini decrease or variance reduction (ties: the lower column).  C4.5's
- * MDL correction for continuous attributes (log2(N-1)/|D| off the gain) is
- * NOT applied: numeric, nominal and Boolean columns all make binary splits
- * here and compete on the same footing, as in CART and scikit-learn.
+ * Gini decrease or variance reduction (ties: the lower column).  With gain
+ * ratio, C4.5 release 8's MDL correction (Quinlan 1996) takes log2(N-1)/|D|
+ * off the gain of a numeric column whose threshold was the best of N-1 cuts
+ * (|D| the node's weight); nominal and Boolean columns, whose binary split
+ * is one of few, are not corrected.  Option mdl switches it off.
  *
  * Scores.  When every weight is a whole number (all 1, the usual case)
  * the class counts are integers, and a scan keeps the children's impurity
@@ -74,6 +75,7 @@ typedef struct cand {
     float v;            /* nominal: the value tested */
     double score;       /* weighted impurity of the two children; lower is better */
     double wl, wr;      /* weight of the yes and no branches */
+    int ncuts;          /* numeric: distinct values in the node, less one */
 } cand;
 
 /* One row in a column's sorted list. */
@@ -132,6 +134,7 @@ void nr_tree_opts_default(nr_tree_opts *o)
     o->cf = 0.25;
     o->ccp_alpha = 0;
     o->min_gain = 0;
+    o->mdl = 1;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -345,13 +348,23 @@ static void scan_entropy_int(grower *g, const gnode *nd, const double *cp, int j
         cr[k] = (int64_t)cp[k];
         er += xf[cr[k]];
     }
+    c->ncuts = 0;
     for (int p = nd->start; p < nd->end; p++) {
         const int r = ix[p].r;
         const float v = ix[p].v;
         if (v != prev) {
             const int64_t wr = W - wl;
-            if (wr < ml)
+            c->ncuts++;
+            if (wr < ml) {
+                /* no more cuts to score, but C4.5's correction wants to
+                 * know how many there were */
+                for (float last = v; ++p < nd->end;)
+                    if (ix[p].v != last) {
+                        last = ix[p].v;
+                        c->ncuts++;
+                    }
                 break;
+            }
             if (wl >= ml && wl > 0 && wr > 0) {
                 /* (wl log wl - sum cl log cl) + (wr log wr - sum cr log cr) */
                 const int64_t sc = xf[wl] + xf[wr] - el - er;
@@ -463,13 +476,21 @@ static void scan_entropy_w(grower *g, const gnode *nd, const double *cp, int j, 
         lx[K + k] = xlog2x(g, cp[k]);
         isdirty[k] = 0;
     }
+    c->ncuts = 0;
     for (int p = nd->start; p < nd->end; p++) {
         const int r = ix[p].r;
         const float v = ix[p].v;
         if (v != prev) {
             const double wr = W - wl;
-            if (wr < ml)
+            c->ncuts++;
+            if (wr < ml) {
+                for (float last = v; ++p < nd->end;)
+                    if (ix[p].v != last) {
+                        last = ix[p].v;
+                        c->ncuts++;
+                    }
                 break;
+            }
             if (wl >= ml && wl > 0 && wr > 0) {
                 double sc = xlog2x(g, wl) + xlog2x(g, wr);
                 for (int i = 0; i < ndirty; i++) {
@@ -594,6 +615,15 @@ static int terminal(const grower *g, int id)
            (g->o->max_depth > 0 && nd->depth >= g->o->max_depth);
 }
 
+/* C4.5 release 8's correction for a threshold chosen among N - 1 cuts of a
+ * numeric column: log2(N - 1) / |D| off its gain (Quinlan 1996), so that
+ * columns with many distinct values do not win by the number of tries. */
+static double mdl_penalty(const grower *g, int j, double W)
+{
+    const cand *c = &g->cb[j];
+    return g->o->mdl && g->ckind[j] == COL_NUM && c->ncuts > 1 ? log2((double)c->ncuts) / W : 0;
+}
+
 /* Find the best split of node id (sets can_split and the split fields). */
 static void find_split(grower *g, int id)
 {
@@ -630,7 +660,7 @@ static void find_split(grower *g, int id)
         int m = 0;
         for (int j = 0; j < g->d; j++)
             if (g->cb[j].ok) {
-                avg += imp - g->cb[j].score / W;
+                avg += imp - g->cb[j].score / W - mdl_penalty(g, j, W);
                 m++;
             }
         if (m == 0)
@@ -641,7 +671,7 @@ static void find_split(grower *g, int id)
             double gain, si, ratio;
             if (!c->ok)
                 continue;
-            gain = imp - c->score / W;
+            gain = imp - c->score / W - mdl_penalty(g, j, W);
             if (gain <= 0 || gain < avg - 1e-9 * fabs(avg))
                 continue;
             si = (xlog2x(g, W) - xlog2x(g, c->wl) - xlog2x(g, c->wr)) / W;

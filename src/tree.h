@@ -34,9 +34,12 @@ typedef struct nr_tree_opts {
     double cf;           /* confidence factor for pruning, (0, 1); C4.5's default 0.25 */
     double ccp_alpha;    /* CART minimal cost-complexity pruning; 0: none */
     double min_gain;     /* a split must gain more than this; 0 */
+    int mdl;             /* gain ratio: C4.5 release 8's correction of a numeric
+                            column's gain by log2(cuts) / weight (default on) */
 } nr_tree_opts;
 
-/* C4.5 defaults: gain ratio, min_leaf 2, pruning on, cf 0.25. */
+/* C4.5 defaults: gain ratio with the MDL correction, min_leaf 2, pruning
+ * on, cf 0.25. */
 void nr_tree_opts_default(nr_tree_opts *o);
 
 /* A view of the data to grow a tree on. */

@@ -360,6 +360,7 @@ static void test_tree_to_rules_exact(void)
     t.nclasses = K;
     nr_tree_opts_default(&o);
     o.prune = 0;
+    o.mdl = 0; /* a large tree to translate */
     nr_rules *r = grow(&t, &o, D), *tree = grow(&t, &o, D);
     int leaves = nr_rules_count(r, NULL);
     CU_ASSERT(leaves > 20);

@@ -203,13 +203,44 @@ static void test_golf_numeric_root(void)
     t.col_var = col_var;
     for (int crit = NR_CRIT_GAIN_RATIO; crit <= NR_CRIT_GAIN; crit++) {
         nr_tree_opts o = opts((nr_criterion)crit, 2, 0);
-        nr_rules *r = grow(&t, &o);
+        nr_rules *r;
+        o.mdl = 0;
+        r = grow(&t, &o);
         CU_ASSERT_FATAL(r != NULL);
         CU_ASSERT_EQUAL(r->tree.nodes[0].test.op, NR_LE);
         CU_ASSERT_EQUAL(r->tree.nodes[0].test.var.index, 2);
         CU_ASSERT_EQUAL(r->tree.nodes[0].test.t, 82.5f);
         nr_rules_free(r);
     }
+}
+
+/* C4.5 release 8's MDL correction on the same table: humidity's best cut is
+ * one of 8 (9 distinct values), so log2(8) / 14 = 0.2143 comes off its gain
+ * of 0.1518; temperature's is one of 11, log2(11) / 14 = 0.2471 off 0.0453.
+ * Both go negative; windy, a Boolean split that is not corrected, keeps its
+ * 0.0481 and becomes the root. */
+static void test_golf_mdl(void)
+{
+    float x[14][3];
+    static const int col_var[3] = {1, 2, 3};
+    static const unsigned char boolean[3] = {0, 0, 1};
+    nr_table t = golf_table();
+    nr_tree_opts o = opts(NR_CRIT_GAIN_RATIO, 2, 0);
+    nr_rules *r;
+    for (int i = 0; i < 14; i++)
+        for (int j = 0; j < 3; j++)
+            x[i][j] = golf_x[i][j + 1];
+    t.ncols = 3;
+    t.x = &x[0][0];
+    t.nvalues = NULL;
+    t.boolean = boolean;
+    t.col_var = col_var;
+    CU_ASSERT_EQUAL(o.mdl, 1);
+    r = grow(&t, &o);
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT_EQUAL(r->tree.nodes[0].test.op, NR_TRUE);
+    CU_ASSERT_EQUAL(r->tree.nodes[0].test.var.index, 3);
+    nr_rules_free(r);
 }
 
 /* Gain ratio and gain disagree.  20 rows, 10 of class 0 then 10 of class 1:
@@ -586,7 +617,9 @@ static void test_fractional_weights(void)
     th = t;
     th.w = w;
     for (int crit = NR_CRIT_GAIN_RATIO; crit <= NR_CRIT_GINI; crit++) {
-        nr_tree_opts o = opts((nr_criterion)crit, 2, 0), oh = o;
+        nr_tree_opts o = opts((nr_criterion)crit, 2, 0), oh;
+        o.mdl = 0; /* its penalty divides by the weight, which halving changes */
+        oh = o;
         oh.min_leaf = 1;
         nr_rules *a = grow(&t, &o), *b = grow(&th, &oh);
         CU_ASSERT_FATAL(a && b);
@@ -821,6 +854,7 @@ static void test_trivial(void)
 static const cutest tests[] = {
     {"golf: gain ratio root", test_golf_gain_ratio},
     {"golf: numeric root, col_var", test_golf_numeric_root},
+    {"golf: C4.5's MDL correction", test_golf_mdl},
     {"gain ratio vs gain vs gini", test_ratio_vs_gain},
     {"golf: gini", test_gini_golf},
     {"thresholds exact in float", test_threshold_exact},

@@ -205,15 +205,11 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
             }
             /* px_5_3 <= 13.5 */
             if (x[43] <= 0x1.bp+3f /* 13.5 */) {
-                /* px_3_2 <= 3.5 */
-                if (x[26] <= 0x1.cp+1f /* 3.5 */) {
-                    return 2; /* 2 */
+                /* px_3_4 <= 5.5 */
+                if (x[28] <= 0x1.6p+2f /* 5.5 */) {
+                    return 0; /* 0 */
                 }
-                /* px_1_5 <= 1 */
-                if (x[13] <= 0x1p+0f /* 1 */) {
-                    return 2; /* 2 */
-                }
-                return 0; /* 0 */
+                return 2; /* 2 */
             }
             return 6; /* 6 */
         }
@@ -225,8 +221,8 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
         if (x[42] <= 0x1.ep+2f /* 7.5 */) {
             /* px_0_5 <= 1.5 */
             if (x[5] <= 0x1.8p+0f /* 1.5 */) {
-                /* px_4_5 <= 6.5 */
-                if (x[37] <= 0x1.ap+2f /* 6.5 */) {
+                /* px_4_6 <= 0.5 */
+                if (x[38] <= 0x1p-1f /* 0.5 */) {
                     /* px_2_3 <= 12.5 */
                     if (x[19] <= 0x1.9p+3f /* 12.5 */) {
                         return 2; /* 2 */
@@ -235,7 +231,11 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
                 }
                 return 3; /* 3 */
             }
-            return 5; /* 5 */
+            /* px_2_7 <= 2.5 */
+            if (x[23] <= 0x1.4p+1f /* 2.5 */) {
+                return 5; /* 5 */
+            }
+            return 4; /* 4 */
         }
         /* px_1_1 <= 2.5 */
         if (x[9] <= 0x1.4p+1f /* 2.5 */) {
@@ -273,10 +273,6 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
             }
             /* px_7_7 <= 4.5 */
             if (x[63] <= 0x1.2p+2f /* 4.5 */) {
-                /* px_3_2 <= 1.5 */
-                if (x[26] <= 0x1.8p+0f /* 1.5 */) {
-                    return 3; /* 3 */
-                }
                 /* px_7_3 <= 4 */
                 if (x[59] <= 0x1p+2f /* 4 */) {
                     /* px_1_4 <= 12.5 */
@@ -284,6 +280,10 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
                         return 9; /* 9 */
                     }
                     return 1; /* 1 */
+                }
+                /* px_3_2 <= 1.5 */
+                if (x[26] <= 0x1.8p+0f /* 1.5 */) {
+                    return 3; /* 3 */
                 }
                 return 9; /* 9 */
             }
@@ -319,21 +319,21 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
         }
         /* px_1_2 <= 13.5 */
         if (x[10] <= 0x1.bp+3f /* 13.5 */) {
-            /* px_2_3 <= 6.5 */
-            if (x[19] <= 0x1.ap+2f /* 6.5 */) {
-                return 2; /* 2 */
+            /* px_7_6 <= 8 */
+            if (x[62] <= 0x1p+3f /* 8 */) {
+                return 1; /* 1 */
             }
-            return 1; /* 1 */
+            return 2; /* 2 */
         }
         return 2; /* 2 */
     }
     /* px_3_2 <= 9.5 */
     if (x[26] <= 0x1.3p+3f /* 9.5 */) {
-        /* px_0_3 <= 4 */
-        if (x[3] <= 0x1p+2f /* 4 */) {
-            return 4; /* 4 */
+        /* px_7_5 <= 3 */
+        if (x[61] <= 0x1.8p+1f /* 3 */) {
+            return 7; /* 7 */
         }
-        return 7; /* 7 */
+        return 4; /* 4 */
     }
     /* px_3_3 <= 14.5 */
     if (x[27] <= 0x1.dp+3f /* 14.5 */) {

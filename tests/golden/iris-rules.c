@@ -54,8 +54,8 @@ const char *iris_rules_feature_name(int i)
 
 int iris_rules_predict(const float x[IRIS_RULES_NFEATURES])
 {
-    /* rule 1: petal_length <= 2.45 => setosa (cover 37, correct 37) */
-    if (x[2] <= 0x1.39999ap+1f /* 2.45 */)
+    /* rule 1: petal_width <= 0.8 => setosa (cover 37, correct 37) */
+    if (x[3] <= 0x1.99999ap-1f /* 0.8 */)
         return 0; /* setosa */
     /* rule 2: petal_width > 1.55 and petal_length > 5.05 => virginica (cover 31, correct 31) */
     if (x[3] > 0x1.8cccccp+0f /* 1.55 */ &&

@@ -53,8 +53,8 @@ const char *iris_tree_feature_name(int i)
 
 int iris_tree_predict(const float x[IRIS_TREE_NFEATURES])
 {
-    /* petal_length <= 2.45 */
-    if (x[2] <= 0x1.39999ap+1f /* 2.45 */) {
+    /* petal_width <= 0.8 */
+    if (x[3] <= 0x1.99999ap-1f /* 0.8 */) {
         return 0; /* setosa */
     }
     /* petal_width <= 1.55 */
