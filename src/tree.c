@@ -330,6 +330,19 @@ static inline void take(cand *c, double score, double wl, double wr)
 
 /* ---- scanning one column of one node ------------------------------------ */
 
+/* Value changes in sorted entries p..end-1: the cuts past the last one a
+ * scan scored, which C4.5's correction still counts (mdl_penalty). */
+static int cuts_after(const entry *ix, int p, int end)
+{
+    int n = 0;
+    for (float last = ix[p].v; ++p < end;)
+        if (ix[p].v != last) {
+            last = ix[p].v;
+            n++;
+        }
+    return n;
+}
+
 /* Classification scans with whole-number weights, O(1) a row. */
 static void scan_entropy_int(grower *g, const gnode *nd, const double *cp, int j, cand *c)
 {
@@ -356,13 +369,7 @@ static void scan_entropy_int(grower *g, const gnode *nd, const double *cp, int j
             const int64_t wr = W - wl;
             c->ncuts++;
             if (wr < ml) {
-                /* no more cuts to score, but C4.5's correction wants to
-                 * know how many there were */
-                for (float last = v; ++p < nd->end;)
-                    if (ix[p].v != last) {
-                        last = ix[p].v;
-                        c->ncuts++;
-                    }
+                c->ncuts += cuts_after(ix, p, nd->end);
                 break;
             }
             if (wl >= ml && wl > 0 && wr > 0) {
@@ -484,11 +491,7 @@ static void scan_entropy_w(grower *g, const gnode *nd, const double *cp, int j, 
             const double wr = W - wl;
             c->ncuts++;
             if (wr < ml) {
-                for (float last = v; ++p < nd->end;)
-                    if (ix[p].v != last) {
-                        last = ix[p].v;
-                        c->ncuts++;
-                    }
+                c->ncuts += cuts_after(ix, p, nd->end);
                 break;
             }
             if (wl >= ml && wl > 0 && wr > 0) {

@@ -183,13 +183,10 @@ static void test_golf_gain_ratio(void)
     nr_rules_free(r);
 }
 
-/* Without outlook only humidity (gain 0.1518) reaches the average gain
- * (0.0817) of temperature, humidity and windy: the root is humidity <= 82.5,
- * the midpoint of 80 and 85.  The columns name variables 1, 2, 3 through
- * col_var, so humidity is x2. */
-static void test_golf_numeric_root(void)
+/* The golf table without outlook: temperature, humidity (numeric) and
+ * windy (Boolean), naming variables 1, 2, 3 through col_var. */
+static nr_table golf_without_outlook(float x[14][3])
 {
-    float x[14][3];
     static const int col_var[3] = {1, 2, 3};
     static const unsigned char boolean[3] = {0, 0, 1};
     nr_table t = golf_table();
@@ -201,6 +198,17 @@ static void test_golf_numeric_root(void)
     t.nvalues = NULL;
     t.boolean = boolean;
     t.col_var = col_var;
+    return t;
+}
+
+/* Without outlook only humidity (gain 0.1518) reaches the average gain
+ * (0.0817) of temperature, humidity and windy: the root is humidity <= 82.5,
+ * the midpoint of 80 and 85.  The columns name variables 1, 2, 3 through
+ * col_var, so humidity is x2. */
+static void test_golf_numeric_root(void)
+{
+    float x[14][3];
+    nr_table t = golf_without_outlook(x);
     for (int crit = NR_CRIT_GAIN_RATIO; crit <= NR_CRIT_GAIN; crit++) {
         nr_tree_opts o = opts((nr_criterion)crit, 2, 0);
         nr_rules *r;
@@ -222,19 +230,9 @@ static void test_golf_numeric_root(void)
 static void test_golf_mdl(void)
 {
     float x[14][3];
-    static const int col_var[3] = {1, 2, 3};
-    static const unsigned char boolean[3] = {0, 0, 1};
-    nr_table t = golf_table();
+    nr_table t = golf_without_outlook(x);
     nr_tree_opts o = opts(NR_CRIT_GAIN_RATIO, 2, 0);
     nr_rules *r;
-    for (int i = 0; i < 14; i++)
-        for (int j = 0; j < 3; j++)
-            x[i][j] = golf_x[i][j + 1];
-    t.ncols = 3;
-    t.x = &x[0][0];
-    t.nvalues = NULL;
-    t.boolean = boolean;
-    t.col_var = col_var;
     CU_ASSERT_EQUAL(o.mdl, 1);
     r = grow(&t, &o);
     CU_ASSERT_FATAL(r != NULL);
