@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "data.h"
 #include "emit.h"
@@ -169,7 +168,7 @@ static int same_file(const char *in, const char *out)
 /* Model files are recognised by content, not extension. */
 static int load_model(const char *path, nn_model **m, nr_error *err)
 {
-    return nr_model_load(path, m, NULL, err);
+    return nr_model_load(path, m, NULL, NULL, err);
 }
 
 /* ---- model metadata from the command line ------------------------------ */
@@ -195,11 +194,13 @@ static int set_names_opt(nn_model *m, const char *opt, const char *arg, int feat
     return rc;
 }
 
-/* Load a model, then give it what the options say. */
-static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, nr_error *err)
+/* Load a model, then give it what the options say; *crc (may be NULL) is
+ * the CRC-32 of the model file. */
+static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, uint32_t *crc,
+                           nr_error *err)
 {
     nn_model *like = NULL;
-    int rc = load_model(path, m, err);
+    int rc = nr_model_load(path, m, NULL, crc, err);
     if (rc == 0 && mo->like && (rc = load_model(mo->like, &like, err)) == 0) {
         char msg[sizeof err->msg];
         if ((rc = nr_model_copy_meta(*m, like, err)) < 0 && rc != NR_ENOMEM) {
@@ -315,7 +316,7 @@ static int cmd_info(int argc, char **argv)
     }
     if (argc - optind != 1)
         return usage_error("info", "%s", "'info' takes one model file");
-    if (load_model_meta(argv[optind], &mo, &m, &err) < 0)
+    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0)
         return fail(&err, EXIT_INPUT);
     if (data_path && meta_from_data(m, data_path, &ropts, &err) < 0) {
         nn_model_free(m);
@@ -436,7 +437,7 @@ static int cmd_run(int argc, char **argv)
     if (!data_path)
         return usage_error("run", "%s", "'run' needs --data FILE");
 
-    if (load_model_meta(argv[optind], &mo, &m, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
+    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
         nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
@@ -651,18 +652,6 @@ static void appendf(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-static int file_crc(const char *path, uint32_t *crc, nr_error *err)
-{
-    unsigned char *buf;
-    size_t len;
-    int rc = nr_read_file(path, NR_MODEL_MAX_FILE, &buf, &len, err);
-    if (rc < 0)
-        return rc;
-    *crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)len);
-    free(buf);
-    return 0;
-}
-
 static const char *criterion_name(nr_criterion c)
 {
     switch (c) {
@@ -838,7 +827,7 @@ static int cmd_extract(int argc, char **argv)
     appendf(options, sizeof options, " --seed %llu", (unsigned long long)eo.seed);
     eo.options_text = options;
 
-    if (load_model_meta(argv[optind], &mo, &m, &err) < 0 || file_crc(argv[optind], &eo.model_crc, &err) < 0 ||
+    if (load_model_meta(argv[optind], &mo, &m, &eo.model_crc, &err) < 0 ||
         load_rows(data, &ropts, m, &rows, &err) < 0 || load_rows(test, &ropts, m, &trows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
@@ -1038,7 +1027,7 @@ static int cmd_eval(int argc, char **argv)
         return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
-    if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, &err) < 0 ||
+    if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, NULL, &err) < 0 ||
         load_rows(data, &ropts, m, &rows, &err) < 0 || nr_rules_check_model(r, m, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
@@ -1129,7 +1118,7 @@ static int cmd_convert(int argc, char **argv)
         return usage_error("convert", "%s", "'convert' needs -o OUT.bin");
     if (same_file(argv[optind], out_path))
         return usage_error("convert", "refusing to write the output over the input '%s'", out_path);
-    if (load_model_meta(argv[optind], &mo, &m, &err) < 0 ||
+    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, &err) < 0)) {
         status = fail(&err, EXIT_INPUT);
         goto done;

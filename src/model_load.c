@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "fileio.h"
 #include "model_io.h"
@@ -13,7 +14,8 @@
 
 static const unsigned char BIN_MAGIC[4] = {0x89, 'N', '2', 'R'};
 
-int nr_model_load(const char *path, nn_model **out, nr_model_format *format, nr_error *err)
+int nr_model_load(const char *path, nn_model **out, nr_model_format *format, uint32_t *crc,
+                  nr_error *err)
 {
     unsigned char *buf = NULL;
     size_t len = 0, n = strlen(path);
@@ -27,6 +29,8 @@ int nr_model_load(const char *path, nn_model **out, nr_model_format *format, nr_
         onnx = (n >= 5 && strcasecmp(path + n - 5, ".onnx") == 0) || nr_onnx_sniff(buf, len);
     if (format)
         *format = onnx ? NR_FORMAT_ONNX : NR_FORMAT_BIN;
+    if (crc)
+        *crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)len);
     if (onnx)
         rc = nr_onnx_read_mem(buf, len, path, out, err);
     else

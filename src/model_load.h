@@ -12,6 +12,8 @@
 #ifndef NR_MODEL_LOAD_H
 #define NR_MODEL_LOAD_H
 
+#include <stdint.h>
+
 #include "error.h"
 #include "nn.h"
 
@@ -21,8 +23,9 @@ typedef enum nr_model_format {
 } nr_model_format;
 
 /* Read path with the reader its content calls for; *format (may be NULL)
- * says which. */
+ * says which, and *crc (may be NULL) is the CRC-32 of the whole file, for
+ * the provenance of what is extracted from it. */
 int nr_model_load(const char *path, nn_model **out, nr_model_format *format,
-                  nr_error *err);
+                  uint32_t *crc, nr_error *err);
 
 #endif

@@ -359,10 +359,10 @@ static void test_examples(void)
         if (stat(po, &st) || stat(pb, &st) || stat(pv, &st))
             continue;
         nr_error_clear(&err);
-        if (nr_model_load(po, &mo, NULL, &err) < 0)
+        if (nr_model_load(po, &mo, NULL, NULL, &err) < 0)
             fprintf(stderr, "\n  %s: %s\n", po, err.msg);
         CU_ASSERT_PTR_NOT_NULL_FATAL(mo);
-        CU_ASSERT_EQUAL_FATAL(nr_model_load(pb, &mb, NULL, &err), 0);
+        CU_ASSERT_EQUAL_FATAL(nr_model_load(pb, &mb, NULL, NULL, &err), 0);
         CU_ASSERT_EQUAL_FATAL(nr_model_copy_meta(mo, mb, &err), 0);
         CU_ASSERT_EQUAL_FATAL(read_vectors(pv, &nin, &nout, &count, &v), 0);
         CU_ASSERT_EQUAL_FATAL((size_t)nin, nn_model_input_size(mo));
@@ -1216,10 +1216,10 @@ static void test_load_dispatch(void)
     /* no .onnx extension: told by content */
     snprintf(path, sizeof path, "%s/iris.model", dir);
     CU_ASSERT_EQUAL(nr_write_file_atomic(path, buf, len, &err), 0);
-    CU_ASSERT_EQUAL(nr_model_load(path, &m, &fmt, &err), 0);
+    CU_ASSERT_EQUAL(nr_model_load(path, &m, &fmt, NULL, &err), 0);
     CU_ASSERT_EQUAL(fmt, NR_FORMAT_ONNX);
     nn_model_free(m);
-    CU_ASSERT_EQUAL(nr_model_load(TEST_TOP "/examples/iris/model.bin", &m, &fmt, &err), 0);
+    CU_ASSERT_EQUAL(nr_model_load(TEST_TOP "/examples/iris/model.bin", &m, &fmt, NULL, &err), 0);
     CU_ASSERT_EQUAL(fmt, NR_FORMAT_BIN);
     nn_model_free(m);
     /* .onnx with a model.bin inside: the content wins */
@@ -1227,7 +1227,7 @@ static void test_load_dispatch(void)
     free(buf);
     CU_ASSERT_EQUAL_FATAL(nr_read_file(TEST_TOP "/examples/iris/model.bin", 1 << 20, &buf, &len, &err), 0);
     CU_ASSERT_EQUAL(nr_write_file_atomic(path, buf, len, &err), 0);
-    CU_ASSERT_EQUAL(nr_model_load(path, &m, &fmt, &err), 0);
+    CU_ASSERT_EQUAL(nr_model_load(path, &m, &fmt, NULL, &err), 0);
     CU_ASSERT_EQUAL(fmt, NR_FORMAT_BIN);
     nn_model_free(m);
     remove(path);
