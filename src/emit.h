@@ -42,7 +42,10 @@ int nr_rules_reserved_word(const char *word);
 
 /* Graphviz DOT, built with cgraph. */
 int nr_emit_dot(const nr_rules *r, char **out, size_t *len, nr_error *err);
-/* Rendered in-process with gvc: format "svg" or "png". */
+/* Rendered in-process with gvc: format "svg" or "png".  Not thread-safe:
+ * one Graphviz context lives for the whole process (a fresh context per call
+ * trips a use-after-free in Graphviz 2.43's pango plugin), and Graphviz
+ * itself keeps global state. */
 int nr_render(const nr_rules *r, const char *format, char **out, size_t *len,
               nr_error *err);
 
