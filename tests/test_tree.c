@@ -124,8 +124,16 @@ static float uniform(void)
 }
 
 /* n rows, d columns in [0,1), classes from a noisy rule on columns 0, 1. */
-static void structured(int n, int d, int K, float *x, int *y, double noise)
+/* Fills x (n x d) and y, and returns the table over them. */
+static nr_table structured(int n, int d, int K, float *x, int *y, double noise)
 {
+    nr_table t;
+    memset(&t, 0, sizeof t);
+    t.nrows = n;
+    t.ncols = d;
+    t.x = x;
+    t.y = y;
+    t.nclasses = K;
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < d; j++)
             x[i * d + j] = uniform();
@@ -136,6 +144,7 @@ static void structured(int n, int d, int K, float *x, int *y, double noise)
             c = (int)(next_rand() % (unsigned)K);
         y[i] = c;
     }
+    return t;
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -344,13 +353,7 @@ static void test_min_leaf(void)
     static float x[N * D];
     static int y[N];
     nr_table t;
-    memset(&t, 0, sizeof t);
-    structured(N, D, 3, x, y, 0.2);
-    t.nrows = N;
-    t.ncols = D;
-    t.x = x;
-    t.y = y;
-    t.nclasses = 3;
+    t = structured(N, D, 3, x, y, 0.2);
     for (int ml = 1; ml <= 20; ml += 6) {
         nr_tree_opts o = opts(NR_CRIT_GAIN_RATIO, ml, 0);
         nr_rules *r = grow(&t, &o);
@@ -369,13 +372,7 @@ static void test_max_depth_and_leaves(void)
     static float x[N * D];
     static int y[N];
     nr_table t;
-    memset(&t, 0, sizeof t);
-    structured(N, D, 4, x, y, 0.3);
-    t.nrows = N;
-    t.ncols = D;
-    t.x = x;
-    t.y = y;
-    t.nclasses = 4;
+    t = structured(N, D, 4, x, y, 0.3);
     for (int depth = 1; depth <= 4; depth++) {
         nr_tree_opts o = opts(NR_CRIT_GAIN_RATIO, 2, 0);
         o.max_depth = depth;
@@ -501,12 +498,7 @@ static void test_ccp(void)
     enum { N = 300, D = 4 };
     static float xs[N * D];
     static int ys[N];
-    structured(N, D, 3, xs, ys, 0.25);
-    t.nrows = N;
-    t.ncols = D;
-    t.x = xs;
-    t.y = ys;
-    t.nclasses = 3;
+    t = structured(N, D, 3, xs, ys, 0.25);
     int prev = 1 << 30;
     for (double a = 0; a < 0.05; a += 0.004) {
         o.ccp_alpha = a;
@@ -525,13 +517,7 @@ static void test_deterministic(void)
     static float x[N * D];
     static int y[N];
     nr_table t;
-    memset(&t, 0, sizeof t);
-    structured(N, D, 5, x, y, 0.1);
-    t.nrows = N;
-    t.ncols = D;
-    t.x = x;
-    t.y = y;
-    t.nclasses = 5;
+    t = structured(N, D, 5, x, y, 0.1);
     for (int crit = NR_CRIT_GAIN_RATIO; crit <= NR_CRIT_GINI; crit++) {
         nr_tree_opts o = opts((nr_criterion)crit, 2, 1);
         nr_rules *a = grow(&t, &o), *b = grow(&t, &o);
@@ -552,7 +538,7 @@ static void test_weights_as_duplicates(void)
     static double w[N];
     int m = 0;
     nr_table t, td;
-    structured(N, D, 3, x, y, 0.2);
+    t = structured(N, D, 3, x, y, 0.2);
     for (int i = 0; i < N; i++) {
         w[i] = 1 + next_rand() % 3;
         for (int c = 0; c < (int)w[i]; c++, m++) {
@@ -560,13 +546,7 @@ static void test_weights_as_duplicates(void)
             yd[m] = y[i];
         }
     }
-    memset(&t, 0, sizeof t);
-    t.nrows = N;
-    t.ncols = D;
-    t.x = x;
-    t.y = y;
     t.w = w;
-    t.nclasses = 3;
     td = t;
     td.nrows = m;
     td.x = xd;
@@ -603,15 +583,9 @@ static void test_fractional_weights(void)
     static int y[N];
     static double w[N];
     nr_table t, th;
-    structured(N, D, 3, x, y, 0.2);
+    t = structured(N, D, 3, x, y, 0.2);
     for (int i = 0; i < N; i++)
         w[i] = 0.5;
-    memset(&t, 0, sizeof t);
-    t.nrows = N;
-    t.ncols = D;
-    t.x = x;
-    t.y = y;
-    t.nclasses = 3;
     th = t;
     th.w = w;
     for (int crit = NR_CRIT_GAIN_RATIO; crit <= NR_CRIT_GINI; crit++) {
