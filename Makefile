@@ -46,7 +46,7 @@ BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 NN2RULES = $(BUILD)/nn2rules
 
-.PHONY: all deps demo check unit e2e golden bench install uninstall clean fuzz-onnx fuzz-rules
+.PHONY: all deps demo check unit e2e kernels golden bench install uninstall clean fuzz-onnx fuzz-rules
 .SUFFIXES:
 # keep object files of the test programs between runs
 .SECONDARY:
@@ -105,13 +105,40 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "all build dependencies are installed"; fi
 
-demo: deps all
+# demo and check install what is missing first, then build in a fresh make:
+# the Graphviz flags come from pkg-config when make reads this file, which
+# on a new machine is before `deps` has installed libgraphviz-dev.
+demo: deps
+	@$(MAKE) --no-print-directory all
 	./tests/demo.sh $(NN2RULES)
 
-# Unit suites and CLI tests with the normal build, then again with sanitizers.
-check: deps all
-	@$(MAKE) --no-print-directory unit e2e
+# Unit suites and CLI tests with the normal build, the suites whose numbers
+# come from OpenBLAS under other CPU kernels, then all again with sanitizers.
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit e2e kernels
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit e2e
+
+# OpenBLAS picks its kernel by CPU; a test whose result depends on that
+# kernel passes on one machine and fails on the next.  Run the suites that
+# go through OpenBLAS, and the golden files, under other core types too:
+# each that this CPU can execute (SkylakeX needs AVX-512, Haswell AVX2).
+KERNEL_SUITES = $(BUILD)/tests/test_runtime $(BUILD)/tests/test_examples \
+                $(BUILD)/tests/test_extract $(BUILD)/tests/test_onnx
+kernels: $(KERNEL_SUITES) $(NN2RULES)
+	@fail=0; for k in Prescott Haswell SkylakeX; do \
+	  case $$k in \
+	    Haswell) grep -qw avx2 /proc/cpuinfo || { echo "== OPENBLAS_CORETYPE=$$k: skipped, this CPU has no AVX2"; continue; } ;; \
+	    SkylakeX) grep -qw avx512f /proc/cpuinfo || { echo "== OPENBLAS_CORETYPE=$$k: skipped, this CPU has no AVX-512"; continue; } ;; \
+	  esac; \
+	  for t in $(KERNEL_SUITES); do \
+	    echo "== OPENBLAS_CORETYPE=$$k $$t"; \
+	    OPENBLAS_CORETYPE=$$k $$t >$(BUILD)/kernel.log 2>&1 || { cat $(BUILD)/kernel.log; echo "FAILED: $$t under OPENBLAS_CORETYPE=$$k"; fail=1; }; \
+	    grep -E '^ +(tests|asserts) ' $(BUILD)/kernel.log; \
+	  done; \
+	  echo "== OPENBLAS_CORETYPE=$$k golden"; \
+	  OPENBLAS_CORETYPE=$$k ./tests/golden.sh $(BUILD) || { echo "FAILED: golden files under OPENBLAS_CORETYPE=$$k"; fail=1; }; \
+	done; exit $$fail
 
 unit: $(TESTS)
 	@fail=0; for t in $(TESTS); do \
