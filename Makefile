@@ -93,6 +93,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJ) $(BUILD)/libnr.a $(BUIL
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
+# mknet writes its networks through the compiler's own model writer
+$(BUILD)/tests/tools/mknet: $(BUILD)/tests/tools/mknet.o $(BUILD)/libnr.a $(BUILD)/libnnrt.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libnr.a $(BUILD)/libnnrt.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
@@ -147,7 +151,7 @@ unit: $(TESTS)
 
 # Graphviz's font stack (fontconfig) keeps caches for the life of the
 # process; tests/lsan.supp names only that library.
-e2e: $(NN2RULES) $(BUILD)/tests/tools/mkbad
+e2e: $(NN2RULES) $(BUILD)/tests/tools/mkbad $(BUILD)/tests/tools/mknet
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 ./tests/cli.sh $(BUILD)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 ./tests/golden.sh $(BUILD)
 

@@ -59,11 +59,23 @@ typedef struct nr_extract_opts {
 
 void nr_extract_opts_default(nr_extract_opts *o);
 
+/* How well a result fits the rows it was learnt from, for the summary and
+ * for saying when it is degenerate.  Classification only (nrows 0
+ * otherwise). */
+typedef struct nr_extract_report {
+    long nrows;        /* rows (or domain samples) labelled by the network */
+    long agree;        /* of those, where the rules predict the network's class */
+    long majority;     /* rows of the class the network predicts most often */
+    int majority_class;
+    int sampled;       /* 1: the rows were drawn from the declared domain */
+} nr_extract_report;
+
 /* Pedagogical tree: label the rows (or domain samples) with the network and
  * induce a tree on the network's labels.  rows may be NULL (then the domain
- * is sampled). */
+ * is sampled).  rep (may be NULL) receives the fit on those rows. */
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
-                    const nr_extract_opts *o, nr_rules **out, nr_error *err);
+                    const nr_extract_opts *o, nr_rules **out,
+                    nr_extract_report *rep, nr_error *err);
 
 /* ---- evaluation ---------------------------------------------------------- */
 

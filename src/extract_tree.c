@@ -67,8 +67,32 @@ static int nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, n
     return 0;
 }
 
+/* Agreement of the result with the network's labels y on the rows x. */
+static int fill_report(const nr_rules *r, const float *x, int nrows, size_t nin, const int *y,
+                       nr_extract_report *rep, nr_error *err)
+{
+    long *count = calloc((size_t)r->nclasses, sizeof *count);
+    if (!count)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    rep->nrows = nrows;
+    rep->agree = rep->majority = 0;
+    rep->majority_class = 0;
+    for (int i = 0; i < nrows; i++) {
+        rep->agree += nr_rules_predict(r, x + (size_t)i * nin, NULL, NULL, NULL) == y[i];
+        if (y[i] >= 0 && y[i] < r->nclasses)
+            count[y[i]]++;
+    }
+    for (int k = 0; k < r->nclasses; k++)
+        if (count[k] > rep->majority) {
+            rep->majority = count[k];
+            rep->majority_class = k;
+        }
+    free(count);
+    return 0;
+}
+
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
-                    nr_rules **out, nr_error *err)
+                    nr_rules **out, nr_extract_report *rep, nr_error *err)
 {
     nr_rules *r = NULL;
     float *sampled = NULL;
@@ -95,8 +119,11 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
             goto done;
         }
     } else {
-        if ((rc = nr_sample_domain(m, o->samples, &rng, &sampled, err)) < 0)
+        if ((rc = nr_sample_domain(m, o->samples, &rng, &sampled, err)) < 0) {
+            if (!err->file[0] && o->model_path)
+                snprintf(err->file, sizeof err->file, "%s", o->model_path);
             goto done;
+        }
         x = sampled;
         nrows = o->samples;
     }
@@ -144,6 +171,12 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         goto done;
     if ((rc = set_provenance(r, o, o->as_rules ? "tree-rules" : "tree", err)) < 0)
         goto done;
+    if (rep) {
+        memset(rep, 0, sizeof *rep);
+        rep->sampled = rows == NULL;
+        if (r->task == NR_TASK_CLASSIFY && (rc = fill_report(r, x, nrows, nin, y, rep, err)) < 0)
+            goto done;
+    }
     *out = r;
     r = NULL;
 done:

@@ -4,6 +4,7 @@
  * input domain the model declares.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,6 +122,31 @@ int nr_sample_domain(const nn_model *m, int n, nr_rng *rng, float **out, nr_erro
         return nr_error_set(err, NR_EINVAL, "nothing to sample (%d samples)", n);
     if ((size_t)n > ((size_t)1 << 31) / nin)
         return nr_error_set(err, NR_ELIMIT, "%d samples of %zu features is too many", n, nin);
+    {
+        /* [0, 0] is how a model without ranges (an ONNX file named by
+         * --features) says "unknown": sampling it would feed the network one
+         * point, and the rules would describe nothing. */
+        size_t unknown = 0, first = 0;
+        for (size_t f = 0; f < nin; f++) {
+            const nn_feature *ft = &m->features[f];
+            if ((ft->type == NN_FEAT_CONTINUOUS || ft->type == NN_FEAT_INTEGER) && ft->min == 0 &&
+                ft->max == 0 && unknown++ == 0)
+                first = f;
+        }
+        if (unknown == nin)
+            return nr_error_set(err, NR_EINVAL, "the model declares no input ranges (every feature is "
+                                "[0, 0]), so there is nothing to sample: give --data FILE, "
+                                "--like MODEL.bin or --ranges LO:HI");
+        if (unknown) {
+            char others[48] = "";
+            if (unknown > 1)
+                snprintf(others, sizeof others, " and %zu other%s", unknown - 1, unknown > 2 ? "s" : "");
+            return nr_error_set(err, NR_EINVAL, "the model declares no range for feature '%s'%s "
+                                "(it reads [0, 0]), so sampling would hold it at 0: give --data FILE, "
+                                "--like MODEL.bin or --ranges %s=LO:HI",
+                                m->features[first].name, others, m->features[first].name);
+        }
+    }
     for (size_t f = 0; f < nin; f++)
         if (m->features[f].type == NN_FEAT_ONEHOT && m->features[f].group > maxgroup)
             maxgroup = m->features[f].group;

@@ -34,6 +34,11 @@
 #define EXIT_USAGE 2
 #define EXIT_INPUT 3
 
+/* A result must remove at least this share of the disagreements that
+ * always answering the network's most frequent class would make, not to be
+ * called degenerate. */
+#define NR_DEGENERATE_MARGIN 0.1
+
 static const char *progname = "nn2rules";
 
 static const char USAGE[] =
@@ -88,7 +93,9 @@ static const char USAGE_CONVERT[] =
     "  -l, --label NAME           the label column of --data\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --like MODEL.bin       copy features, classes, task and input normalization\n"
-    "                             from a model of the same shape\n";
+    "                             from a model of the same shape\n"
+    "      --ranges LIST          feature ranges: LO:HI for every continuous feature,\n"
+    "                             NAME=LO:HI for one (comma-separated; wins over --data)\n";
 
 static const char USAGE_RUN[] =
     "usage: nn2rules run MODEL --data FILE [OPTIONS]\n"
@@ -175,7 +182,7 @@ static int load_model(const char *path, nn_model **m, nr_error *err)
 
 /* --features, --classes and --like: what an ONNX file does not say. */
 typedef struct meta_opts {
-    const char *features, *classes, *like;
+    const char *features, *classes, *like, *ranges;
 } meta_opts;
 
 /* Names from one option into the model (features or classes). */
@@ -213,6 +220,9 @@ static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, 
         rc = set_names_opt(*m, "--features", mo->features, 1, err);
     if (rc == 0 && mo->classes)
         rc = set_names_opt(*m, "--classes", mo->classes, 0, err);
+    if (rc == 0 && mo->ranges && (rc = nr_model_set_ranges(*m, mo->ranges, err)) < 0 &&
+        rc != NR_ENOMEM && !err->file[0])
+        snprintf(err->file, sizeof err->file, "%s", path);
     if (rc < 0) {
         nn_model_free(*m);
         *m = NULL;
@@ -296,7 +306,7 @@ static int cmd_info(int argc, char **argv)
         {"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
     nr_error err;
     nn_model *m = NULL;
-    meta_opts mo = {NULL, NULL, NULL};
+    meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     const char *data_path = NULL;
     int c;
@@ -399,7 +409,7 @@ static int cmd_run(int argc, char **argv)
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     nr_error err;
-    meta_opts mo = {NULL, NULL, NULL};
+    meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     const char *data_path = NULL, *out_path = NULL;
     int batch = 256, c, status = 0;
@@ -627,6 +637,8 @@ static const char USAGE_EXTRACT[] =
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n"
     "      --like MODEL.bin       names, ranges and normalization from another model\n"
+    "      --ranges LIST          input ranges to sample without --data: LO:HI for every\n"
+    "                             feature, NAME=LO:HI for one (comma-separated)\n"
     "  -q, --quiet                no summary on standard error\n";
 
 static int parse_real(const char *s, double lo, double hi, double *out)
@@ -694,6 +706,29 @@ static void print_fidelity(const char *what, const char *path, const nr_eval_res
     fprintf(stderr, " on %s\n", path);
 }
 
+/* A result that does no better than always answering the network's most
+ * frequent class has found nothing, however it looks: say so, even with
+ * -q, since exit status 0 alone would pass it off as an explanation. */
+static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
+{
+    const char *what = rep->sampled ? "domain samples" : "training rows";
+    double fid, share;
+    if (rep->nrows <= 0)
+        return;
+    fid = (double)rep->agree / (double)rep->nrows;
+    share = (double)rep->majority / (double)rep->nrows;
+    if (rep->majority == rep->nrows)
+        fprintf(stderr, "%s: warning: the network predicts '%s' for all %ld %s, so the rules "
+                "say nothing else; give rows where it decides otherwise\n",
+                progname, r->classes[rep->majority_class], rep->nrows, what);
+    else if (fid < share + NR_DEGENERATE_MARGIN * (1 - share))
+        fprintf(stderr, "%s: warning: the rules agree with the network on %.1f%% of the %ld %s, "
+                "hardly more than always answering '%s' (%.1f%%): they explain nothing; "
+                "try --criterion gini, --no-mdl or more rows\n",
+                progname, 100 * fid, rep->nrows, what, r->classes[rep->majority_class],
+                100 * share);
+}
+
 static int cmd_extract(int argc, char **argv)
 {
     enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_RULES, O_CRIT, O_MINLEAF, O_MAXDEPTH,
@@ -711,10 +746,10 @@ static int cmd_extract(int argc, char **argv)
         {"no-mdl", no_argument, NULL, O_NOMDL},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {"like", required_argument, NULL, 'K'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     nr_error err;
-    meta_opts mo = {NULL, NULL, NULL};
+    meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     nr_extract_opts eo;
     const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
@@ -725,9 +760,11 @@ static int cmd_extract(int argc, char **argv)
     nn_model *m = NULL;
     nr_dataset *rows = NULL, *trows = NULL;
     nr_rules *r = NULL;
+    nr_extract_report rep;
     char options[512];
 
     nr_error_clear(&err);
+    memset(&rep, 0, sizeof rep);
     nr_extract_opts_default(&eo);
     optind = 1;
     while ((c = getopt_long(argc, argv, ":a:o:f:d:l:qh", opts, NULL)) != -1) {
@@ -789,6 +826,11 @@ static int cmd_extract(int argc, char **argv)
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'K': mo.like = optarg; break;
+        case 'R':
+            if (nr_model_set_ranges(NULL, optarg, &err) < 0)
+                return usage_error("extract", "%s", err.msg);
+            mo.ranges = optarg;
+            break;
         case 'q': quiet = 1; break;
         case 'h': fputs(USAGE_EXTRACT, stdout); return 0;
         default: return bad_option("extract", c, argv);
@@ -832,7 +874,7 @@ static int cmd_extract(int argc, char **argv)
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
-    if (nr_extract_tree(m, rows, &eo, &r, &err) < 0 || write_rules(r, f, out, prefix, &err) < 0) {
+    if (nr_extract_tree(m, rows, &eo, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &err) < 0) {
         status = fail(&err, err.code == NR_EINVAL ? EXIT_INPUT : EXIT_WORK);
         goto done;
     }
@@ -849,7 +891,11 @@ static int cmd_extract(int argc, char **argv)
             print_fidelity("test", test, &e);
             nr_eval_result_free(&e);
         }
+        if (rep.sampled && rep.nrows > 0)
+            fprintf(stderr, "training: fidelity %.4f (%ld of %ld domain samples agree with the network)\n",
+                    (double)rep.agree / (double)rep.nrows, rep.agree, rep.nrows);
     }
+    warn_degenerate(r, &rep);
 done:
     nr_rules_free(r);
     nr_dataset_free(rows);
@@ -990,7 +1036,7 @@ static int cmd_eval(int argc, char **argv)
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
     nr_error err;
-    meta_opts mo = {NULL, NULL, NULL};
+    meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     const char *model = NULL, *data = NULL, *pred = NULL;
     int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules;
@@ -1087,12 +1133,12 @@ static int cmd_convert(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},  {"features", required_argument, NULL, 'F'},
         {"classes", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'd'},
         {"label", required_argument, NULL, 'l'},   {"labels", required_argument, NULL, 'L'},
-        {"like", required_argument, NULL, 'K'},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"like", required_argument, NULL, 'K'},    {"ranges", required_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     nr_error err;
-    meta_opts mo = {NULL, NULL, NULL};
+    meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
-    const char *data_path = NULL, *out_path = NULL;
+    const char *data_path = NULL, *out_path = NULL, *ranges = NULL;
     nn_model *m = NULL;
     nn_error nerr;
     int c, status = 0;
@@ -1108,6 +1154,11 @@ static int cmd_convert(int argc, char **argv)
         case 'l': ropts.label = optarg; break;
         case 'L': ropts.labels_path = optarg; break;
         case 'K': mo.like = optarg; break;
+        case 'R':
+            if (nr_model_set_ranges(NULL, optarg, &err) < 0)
+                return usage_error("convert", "%s", err.msg);
+            ranges = optarg;
+            break;
         case 'h': fputs(USAGE_CONVERT, stdout); return 0;
         default: return bad_option("convert", c, argv);
         }
@@ -1119,7 +1170,9 @@ static int cmd_convert(int argc, char **argv)
     if (same_file(argv[optind], out_path))
         return usage_error("convert", "refusing to write the output over the input '%s'", out_path);
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
-        (data_path && meta_from_data(m, data_path, &ropts, &err) < 0)) {
+        (data_path && meta_from_data(m, data_path, &ropts, &err) < 0) ||
+        (ranges && nr_model_set_ranges(m, ranges, &err) < 0 &&
+         snprintf(err.file, sizeof err.file, "%s", argv[optind]) >= 0)) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }

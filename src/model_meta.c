@@ -328,6 +328,98 @@ int nr_model_ranges_from_data(nn_model *m, const nr_dataset *d, nr_error *err)
     return 0;
 }
 
+/* "LO:HI" at s[0..len): both finite, LO <= HI. */
+static int parse_range(const char *s, size_t len, float *lo, float *hi)
+{
+    char buf[128], *colon, *end;
+    double a, b;
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    if (!(colon = strchr(buf, ':')))
+        return -1;
+    *colon = 0;
+    errno = 0;
+    a = strtod(buf, &end);
+    if (end == buf || *end || errno)
+        return -1;
+    b = strtod(colon + 1, &end);
+    if (end == colon + 1 || *end || errno)
+        return -1;
+    if (!isfinite((float)a) || !isfinite((float)b) || !((float)a <= (float)b))
+        return -1;
+    *lo = (float)a;
+    *hi = (float)b;
+    return 0;
+}
+
+int nr_model_set_ranges(nn_model *m, const char *spec, nr_error *err)
+{
+    const char *p = spec;
+    nn_feature *copy = NULL;
+    size_t n = m ? (size_t)m->nfeatures : 0;
+    int rc = 0;
+    if (m && !m->features)
+        return nr_error_set(err, NR_EINVAL, "--ranges: the model has no feature names to give "
+                            "ranges to (give --features)");
+    /* work on a copy, so that a bad item leaves the model unchanged */
+    if (m && !(copy = malloc(n * sizeof *copy)))
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    if (m)
+        memcpy(copy, m->features, n * sizeof *copy);
+    for (;;) {
+        const char *end = strchr(p, ','), *eq;
+        size_t len = end ? (size_t)(end - p) : strlen(p), nlen = 0, f = 0;
+        float lo, hi;
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if ((eq = memchr(p, '=', len)))
+            for (nlen = (size_t)(eq - p); nlen && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t');)
+                nlen--;
+        if ((eq && nlen == 0) || parse_range(eq ? eq + 1 : p, eq ? len - (size_t)(eq + 1 - p) : len, &lo, &hi) < 0) {
+            size_t show = strcspn(p, ",");
+            rc = nr_error_set(err, NR_EINVAL, "--ranges: '%.*s' is not LO:HI or NAME=LO:HI with "
+                              "finite LO <= HI", (int)(show > 200 ? 200 : show), p);
+            goto done;
+        }
+        if (m && eq) {
+            for (f = 0; f < n; f++)
+                if (strlen(copy[f].name) == nlen && memcmp(copy[f].name, p, nlen) == 0)
+                    break;
+            if (f == n) {
+                rc = nr_error_set(err, NR_EINVAL, "--ranges: the model has no feature '%.*s'",
+                                  (int)(nlen > 200 ? 200 : nlen), p);
+                goto done;
+            }
+            if (copy[f].type == NN_FEAT_BOOLEAN || copy[f].type == NN_FEAT_ONEHOT) {
+                rc = nr_error_set(err, NR_EINVAL, "--ranges: feature '%s' is %s; its values are 0 "
+                                  "and 1", copy[f].name,
+                                  copy[f].type == NN_FEAT_BOOLEAN ? "Boolean" : "one-hot");
+                goto done;
+            }
+            copy[f].min = lo;
+            copy[f].max = hi;
+        } else if (m) {
+            for (f = 0; f < n; f++)
+                if (copy[f].type == NN_FEAT_CONTINUOUS || copy[f].type == NN_FEAT_INTEGER) {
+                    copy[f].min = lo;
+                    copy[f].max = hi;
+                }
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (m)
+        memcpy(m->features, copy, n * sizeof *copy);
+done:
+    free(copy);
+    return rc;
+}
+
 int nr_model_copy_meta(nn_model *m, const nn_model *like, nr_error *err)
 {
     size_t insz = nn_model_input_size(m);

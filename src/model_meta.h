@@ -49,6 +49,14 @@ int nr_model_names_from_data(nn_model *m, const nr_dataset *d, nr_error *err);
  * features (names).  No rows: nothing changes. */
 int nr_model_ranges_from_data(nn_model *m, const nr_dataset *d, nr_error *err);
 
+/* Feature ranges from the command line (`--ranges`): a comma-separated
+ * list of "LO:HI", which sets every continuous and integer feature, and
+ * "NAME=LO:HI", which sets the one named (later items win).  LO <= HI,
+ * both finite.  The model must have feature names.  Boolean and one-hot
+ * features have their range by type and are refused by name.  m NULL:
+ * check the list's syntax only. */
+int nr_model_set_ranges(nn_model *m, const char *spec, nr_error *err);
+
 /* Copy features, classes, task and normalization from another model of
  * the same input and output sizes (`convert --like model.bin`).  Refused
  * when both normalize their input. */

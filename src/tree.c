@@ -25,7 +25,9 @@
  * ratio, C4.5 release 8's MDL correction (Quinlan 1996) takes log2(N-1)/|D|
  * off the gain of a numeric column whose threshold was the best of N-1 cuts
  * (|D| the node's weight); nominal and Boolean columns, whose binary split
- * is one of few, are not corrected.  Option mdl switches it off.
+ * is one of few, are not corrected.  Option mdl switches it off.  When the
+ * correction rejects every split of an impure node, the node is split as if
+ * it were off (see find_split).
  *
  * Scores.  When every weight is a whole number (all 1, the usual case)
  * the class counts are integers, and a scan keeps the children's impurity
@@ -621,10 +623,45 @@ static int terminal(const grower *g, int id)
 /* C4.5 release 8's correction for a threshold chosen among N - 1 cuts of a
  * numeric column: log2(N - 1) / |D| off its gain (Quinlan 1996), so that
  * columns with many distinct values do not win by the number of tries. */
-static double mdl_penalty(const grower *g, int j, double W)
+static double mdl_penalty(const grower *g, int j, double W, int mdl)
 {
     const cand *c = &g->cb[j];
-    return g->o->mdl && g->ckind[j] == COL_NUM && c->ncuts > 1 ? log2((double)c->ncuts) / W : 0;
+    return mdl && g->ckind[j] == COL_NUM && c->ncuts > 1 ? log2((double)c->ncuts) / W : 0;
+}
+
+/* C4.5's choice among the scanned columns: of those with at least average
+ * gain, the highest gain ratio.  Returns the column, or -1. */
+static int pick_gain_ratio(const grower *g, double imp, double W, int mdl, double *best_gain)
+{
+    double avg = 0, best_ratio = 0;
+    int m = 0, best = -1;
+    for (int j = 0; j < g->d; j++)
+        if (g->cb[j].ok) {
+            avg += imp - g->cb[j].score / W - mdl_penalty(g, j, W, mdl);
+            m++;
+        }
+    if (m == 0)
+        return -1;
+    avg /= m;
+    for (int j = 0; j < g->d; j++) {
+        const cand *c = &g->cb[j];
+        double gain, si, ratio;
+        if (!c->ok)
+            continue;
+        gain = imp - c->score / W - mdl_penalty(g, j, W, mdl);
+        if (gain <= 0 || gain < avg - 1e-9 * fabs(avg))
+            continue;
+        si = (xlog2x(g, W) - xlog2x(g, c->wl) - xlog2x(g, c->wr)) / W;
+        if (si <= 0)
+            continue;
+        ratio = gain / si;
+        if (best < 0 || lower(-ratio, -best_ratio)) {
+            best = j;
+            best_ratio = ratio;
+            *best_gain = gain;
+        }
+    }
+    return best;
 }
 
 /* Find the best split of node id (sets can_split and the split fields). */
@@ -657,35 +694,20 @@ static void find_split(grower *g, int id)
     }
 
     if (g->crit == NR_CRIT_GAIN_RATIO && g->K) {
-        /* C4.5: among the columns with at least average gain, the highest
-         * gain ratio */
-        double avg = 0, best_ratio = 0;
-        int m = 0;
-        for (int j = 0; j < g->d; j++)
-            if (g->cb[j].ok) {
-                avg += imp - g->cb[j].score / W - mdl_penalty(g, j, W);
-                m++;
-            }
-        if (m == 0)
-            return;
-        avg /= m;
-        for (int j = 0; j < g->d; j++) {
-            const cand *c = &g->cb[j];
-            double gain, si, ratio;
-            if (!c->ok)
-                continue;
-            gain = imp - c->score / W - mdl_penalty(g, j, W);
-            if (gain <= 0 || gain < avg - 1e-9 * fabs(avg))
-                continue;
-            si = (xlog2x(g, W) - xlog2x(g, c->wl) - xlog2x(g, c->wr)) / W;
-            if (si <= 0)
-                continue;
-            ratio = gain / si;
-            if (best < 0 || lower(-ratio, -best_ratio)) {
-                best = j;
-                best_ratio = ratio;
-                best_gain = gain;
-            }
+        best = pick_gain_ratio(g, imp, W, g->o->mdl, &best_gain);
+        /* The correction can reject every split of a node whose classes
+         * depend on two inputs together and on neither alone (an XOR): each
+         * split then gains next to nothing by itself.  The labels are the
+         * network's, a function of the inputs, so an impure node has
+         * structure to find: choose again without the correction, by plain
+         * gain (the ratio, with every gain near zero, favours the most
+         * lopsided cut), and let pruning judge the subtree. */
+        if (best < 0 && g->o->mdl) {
+            for (int j = 0; j < g->d; j++)
+                if (g->cb[j].ok && (best < 0 || lower(g->cb[j].score, g->cb[best].score)))
+                    best = j;
+            if (best >= 0)
+                best_gain = imp - g->cb[best].score / W;
         }
     } else {
         for (int j = 0; j < g->d; j++)

@@ -10,6 +10,7 @@ set -u
 BUILD=${1:-build}
 NN="$BUILD/nn2rules"
 MKBAD="$BUILD/tests/tools/mkbad"
+MKNET="$BUILD/tests/tools/mknet"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
@@ -274,6 +275,35 @@ expect 3 "unsupported op" -- "$NN" run "$T/selu.onnx" --data examples/iris/test.
 perl -0777 -pe '$n = 0; s{/1/Relu_output_0}{++$n == 2 ? "/0/Gemm_output_0" : $&}ge' "$ONNX" >"$T/branch.onnx"
 expect 3 "branch" -- "$NN" convert "$T/branch.onnx" -o "$T/branch.bin" &&
     one_error "branch" "the graph branches: tensor '/0/Gemm_output_0' also feeds node '/2/Gemm' (Gemm)"
+
+# --- inputs to sample, and results that explain nothing -------------------
+# an ONNX model named but without ranges: refused, not sampled at one point
+expect 3 "no ranges" -- "$NN" "$ONNX" --features a,b,c,d --classes x,y,z -o "$T/nr.txt" &&
+    one_error "no ranges" "model.onnx: error: the model declares no input ranges.*--ranges"
+if [ -e "$T/nr.txt" ]; then bad "no ranges: wrote an output"; else ok; fi
+expect 3 "some ranges" -- "$NN" "$ONNX" --features a,b,c,d --classes x,y,z --ranges a=4:8,b=2:4.5 -o "$T/nr.txt" &&
+    one_error "some ranges" "no range for feature 'c' and 1 other (it reads \[0, 0\]).*--ranges c=LO:HI"
+expect 0 "--ranges" -- "$NN" "$ONNX" --features a,b,c,d --classes x,y,z -q -o "$T/nr.txt" \
+    --ranges 4:8,b=2:4.5,c=1:7,d=0.1:2.5 && has "--ranges sets the range" "b: continuous \[2, 4.5\];" "$T/nr.txt"
+expect 2 "--ranges syntax" -- "$NN" "$ONNX" --features a,b,c,d --ranges 5:4 -o "$T/nr.txt" &&
+    one_error "--ranges syntax" "'5:4' is not LO:HI or NAME=LO:HI"
+expect 3 "--ranges unknown name" -- "$NN" "$ONNX" --features a,b,c,d --ranges e=0:1 -o "$T/nr.txt" &&
+    one_error "--ranges unknown name" "model.onnx: error: --ranges: the model has no feature 'e'"
+expect 0 "convert --ranges" -- "$NN" convert "$ONNX" -o "$T/ranged.bin" --data examples/iris/train.csv --ranges petal_width=0:3 &&
+    expect 0 "info ranged" -- "$NN" info "$T/ranged.bin" && has "--ranges wins over --data" "^  petal_width *continuous *\[0, 3\]"
+# (x1 > 0.5) XOR (x2 > 0.5) with three noise inputs: no split gains alone,
+# and the default tree must still find it
+"$MKNET" xor "$T" || bad "mknet failed"
+expect 0 "xor" -- "$NN" "$T/xor.bin" --data "$T/xor-train.csv" --test "$T/xor-test.csv" -o "$T/xor.txt"
+fid=$(sed -n 's/^test: fidelity \([0-9.]*\).*/\1/p' "$T/err")
+if awk -v f="${fid:-0}" 'BEGIN { exit !(f >= 0.95) }'; then ok; else bad "xor: test fidelity ${fid:-none} below 0.95"; fi
+if grep -q "warning" "$T/err"; then bad "xor: warned about a good tree"; else ok; fi
+# a tree that cannot reach the interaction says that it explains nothing
+expect 0 "xor depth 1" -- "$NN" "$T/xor.bin" -q --data "$T/xor-train.csv" --max-depth 1 -o "$T/xor1.txt" &&
+    has "degenerate tree" "warning: the rules agree with the network on .* hardly more than always answering" "$T/err"
+# a network that answers one class everywhere in the sampled box
+expect 0 "one class" -- "$NN" "$T/xor.bin" -q --ranges 0:0.4 -o "$T/xor2.txt" &&
+    has "one class" "warning: the network predicts 'no' for all 10000 domain samples" "$T/err"
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -72,7 +72,7 @@ static void test_examples_round_trip(void)
             o.as_rules = as_rules;
             o.model_path = "model.bin";
             nr_error_clear(&err);
-            CU_ASSERT_EQUAL(nr_extract_tree(m, d, &o, &r, &err), 0);
+            CU_ASSERT_EQUAL(nr_extract_tree(m, d, &o, &r, NULL, &err), 0);
             if (r)
                 round_trip(r, d);
             nr_rules_free(r);
@@ -95,7 +95,7 @@ static void test_fidelity(void)
     nr_eval_result res;
     load("iris", &m, &d);
     nr_extract_opts_default(&o);
-    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, d, &o, &r, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, d, &o, &r, NULL, &err), 0);
     CU_ASSERT_EQUAL_FATAL(nr_evaluate(r, m, d, &res, &err), 0);
     CU_ASSERT(res.agree >= res.nrows * 95 / 100);
     CU_ASSERT_EQUAL(res.covered, res.nrows);
@@ -103,7 +103,7 @@ static void test_fidelity(void)
     nr_rules_free(r);
     o.tree.prune = 0;
     o.tree.min_leaf = 1;
-    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, d, &o, &r, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, d, &o, &r, NULL, &err), 0);
     CU_ASSERT_EQUAL_FATAL(nr_evaluate(r, m, d, &res, &err), 0);
     CU_ASSERT_EQUAL(res.agree, res.nrows);
     nr_eval_result_free(&res);
@@ -129,10 +129,10 @@ static void test_seeded_domain(void)
     nr_extract_opts_default(&o);
     o.samples = 3000;
     o.seed = 42;
-    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, NULL, &o, &r1, &err), 0);
-    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, NULL, &o, &r2, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, NULL, &o, &r1, NULL, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, NULL, &o, &r2, NULL, &err), 0);
     o.seed = 43;
-    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, NULL, &o, &r3, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, NULL, &o, &r3, NULL, &err), 0);
     nr_emit_text(r1, &a, &al, &err);
     nr_emit_text(r2, &b, &bl, &err);
     nr_emit_text(r3, &c, &cl, &err);
@@ -165,7 +165,7 @@ static void test_exhaustive(void)
     char want[32];
     load("vote", &m, &d);
     nr_extract_opts_default(&o);
-    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, d, &o, &r, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, d, &o, &r, NULL, &err), 0);
     for (int v = 0; v < 65536; v++)
         for (int f = 0; f < 16; f++)
             cube[v * 16 + f] = (float)((v >> f) & 1);

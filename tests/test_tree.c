@@ -823,10 +823,53 @@ static void test_trivial(void)
     nr_arena_free(arena);
 }
 
+/* An interaction without main effects: the class is (x0 > 0.5) XOR
+ * (x1 > 0.5), and x2..x4 are noise.  No single split gains more than the
+ * MDL correction takes off, so C4.5's default choice alone would stop at
+ * the root; the engine must split on and find the interaction. */
+static void test_xor_without_main_effects(void)
+{
+    enum { N = 800, D = 5 };
+    static float x[N][D];
+    static int y[N];
+    uint32_t s = 88172645u;
+    nr_table t;
+    memset(&t, 0, sizeof t);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < D; j++) {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            x[i][j] = (float)((s >> 8) * (1.0 / 16777216.0));
+        }
+        y[i] = (x[i][0] > 0.5f) != (x[i][1] > 0.5f);
+    }
+    t.nrows = N;
+    t.ncols = D;
+    t.x = &x[0][0];
+    t.y = y;
+    t.nclasses = 2;
+    for (int mdl = 1; mdl >= 0; mdl--) {
+        nr_tree_opts o;
+        nr_rules *r;
+        int agree = 0;
+        nr_tree_opts_default(&o);
+        o.mdl = mdl;
+        r = grow(&t, &o);
+        CU_ASSERT_FATAL(r != NULL);
+        CU_ASSERT(count_leaves(&r->tree) >= 4);
+        for (int i = 0; i < N; i++)
+            agree += nr_rules_predict(r, x[i], NULL, NULL, NULL) == y[i];
+        CU_ASSERT(agree >= 0.95 * N);
+        nr_rules_free(r);
+    }
+}
+
 static const cutest tests[] = {
     {"golf: gain ratio root", test_golf_gain_ratio},
     {"golf: numeric root, col_var", test_golf_numeric_root},
     {"golf: C4.5's MDL correction", test_golf_mdl},
+    {"XOR without main effects", test_xor_without_main_effects},
     {"gain ratio vs gain vs gini", test_ratio_vs_gain},
     {"golf: gini", test_gini_golf},
     {"thresholds exact in float", test_threshold_exact},
