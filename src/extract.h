@@ -54,6 +54,10 @@ typedef struct nr_extract_opts {
     int samples;              /* domain samples when there is no data */
     nr_tree_opts tree;
     int as_rules;             /* turn the tree into a rule set (C4.5rules) */
+    int select_size;          /* choose the size on held-out rows (below); else
+                                 the tree options alone decide it */
+    double tolerance;         /* held-out fidelity the smallest tree may lose
+                                 against the best size, a fraction (0.01) */
     const char *options_text; /* the options as the user gave them, for provenance */
 } nr_extract_opts;
 
@@ -68,11 +72,25 @@ typedef struct nr_extract_report {
     long majority;     /* rows of the class the network predicts most often */
     int majority_class;
     int sampled;       /* 1: the rows were drawn from the declared domain */
+    /* the size choice, when select_size was on and there were rows enough */
+    int selected;      /* 1: the size below was chosen on held-out rows */
+    long held_out;     /* rows held out of growing to choose the size */
+    long held_agree;   /* of those, agreeing with the network at the chosen size */
+    int leaves;        /* the chosen number of leaves */
+    int best_leaves;   /* the size with the best held-out fidelity */
+    long best_agree;   /* held-out rows agreeing at that size */
 } nr_extract_report;
 
 /* Pedagogical tree: label the rows (or domain samples) with the network and
  * induce a tree on the network's labels.  rows may be NULL (then the domain
- * is sampled).  rep (may be NULL) receives the fit on those rows. */
+ * is sampled).  rep (may be NULL) receives the fit on those rows.
+ *
+ * With select_size (the default) a classification tree's size is chosen
+ * rather than left to pruning: 30% of the rows (seeded) are held out, a
+ * tree is grown best-first on the rest as far as it goes, and its held-out
+ * fidelity is measured at every number of leaves; the smallest size within
+ * `tolerance` of the best is then grown best-first on all the rows,
+ * unpruned.  Fewer than 20 rows, or regression: the tree options decide. */
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
                     const nr_extract_opts *o, nr_rules **out,
                     nr_extract_report *rep, nr_error *err);

@@ -17,6 +17,8 @@ void nr_extract_opts_default(nr_extract_opts *o)
     memset(o, 0, sizeof *o);
     o->seed = 1;
     o->samples = 10000;
+    o->select_size = 1;
+    o->tolerance = 0.01;
     nr_tree_opts_default(&o->tree);
 }
 
@@ -91,6 +93,109 @@ static int fill_report(const nr_rules *r, const float *x, int nrows, size_t nin,
     return 0;
 }
 
+/* Held-out agreement along a best-first path: diff[] is a difference array
+ * over s = 0..S splits, and the held-out row x (label y) adds 1 to every s
+ * at which the tree with s splits predicts y.  Node i on the row's path
+ * decides for r(parent) < s <= r(i) (a leaf: up to S), ranks rising along
+ * any path. */
+static void path_agreement(const nr_tree *tr, const int *rank, int S, const float *x, int y,
+                           long *diff)
+{
+    int node = 0, prev = -1;
+    for (;;) {
+        const nr_node *nd = &tr->nodes[node];
+        int last = nd->leaf ? S : rank[node];
+        if (nd->klass == y) {
+            diff[prev + 1]++;
+            diff[last + 1]--;
+        }
+        if (nd->leaf)
+            return;
+        prev = rank[node];
+        node = nr_cond_holds(&nd->test, x, NULL) ? nd->yes : nd->no;
+    }
+}
+
+/* Choose the number of leaves on held-out rows (see extract.h); fills the
+ * size fields of rep.  Below 5,000 rows one held-out part would be too
+ * small to tell sizes apart, so the curve is the sum over 5 folds (every
+ * row held out once); from 5,000 rows on, one 30% part. */
+static int choose_size(const nr_table *t, const nr_extract_opts *o, nr_rng *rng,
+                       nr_extract_report *rep, nr_error *err)
+{
+    const int n = t->nrows, d = t->ncols, nfolds = n < 5000 ? 5 : 1;
+    int *perm = malloc((size_t)n * sizeof *perm), *yfit = malloc((size_t)n * sizeof *yfit);
+    float *xfit = malloc((size_t)n * d * sizeof *xfit);
+    /* no tree on fewer than n rows has n splits: s = 0..n covers them all */
+    long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
+    int rc = 0, smax = 0, best = 0, pick;
+
+    if (!perm || !yfit || !xfit || !diff) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        perm[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)nr_rng_below(rng, (uint64_t)i + 1), tmp = perm[i];
+        perm[i] = perm[j];
+        perm[j] = tmp;
+    }
+    for (int f = 0; f < nfolds && rc == 0; f++) {
+        /* fold f holds out the rows perm[i] with i % nfolds == f; one
+         * part: the last 30% */
+        nr_table fit = *t;
+        nr_arena *arena = nr_arena_new();
+        nr_tree tr;
+        int *rank = NULL, nfit = 0;
+        for (int i = 0; i < n; i++) {
+            int held = nfolds > 1 ? i % nfolds == f : i >= n - n * 3 / 10;
+            if (held)
+                continue;
+            memcpy(xfit + (size_t)nfit * d, t->x + (size_t)perm[i] * d, (size_t)d * sizeof *xfit);
+            yfit[nfit++] = t->y[perm[i]];
+        }
+        fit.nrows = nfit;
+        fit.x = xfit;
+        fit.y = yfit;
+        if (!arena)
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        else if ((rc = nr_tree_induce_path(&fit, &o->tree, arena, &tr, &rank, err)) == 0) {
+            if ((tr.nnodes - 1) / 2 > smax)
+                smax = (tr.nnodes - 1) / 2;
+            for (int i = 0; i < n; i++)
+                if (nfolds > 1 ? i % nfolds == f : i >= n - n * 3 / 10) {
+                    path_agreement(&tr, rank, n, t->x + (size_t)perm[i] * d, t->y[perm[i]], diff);
+                    nheld++;
+                }
+        }
+        free(rank);
+        nr_arena_free(arena);
+    }
+    if (rc < 0)
+        goto done;
+    for (int s = 1; s <= smax; s++)
+        diff[s] += diff[s - 1];
+    for (int s = 1; s <= smax; s++)
+        if (diff[s] > diff[best])
+            best = s;
+    for (pick = 0; pick < best; pick++)
+        if ((double)diff[pick] >= (double)diff[best] - o->tolerance * (double)nheld)
+            break;
+    rep->selected = 1;
+    rep->held_out = nheld;
+    rep->held_agree = diff[pick];
+    rep->leaves = pick + 1;
+    rep->best_leaves = best + 1;
+    rep->best_agree = diff[best];
+done:
+    free(perm);
+    free(yfit);
+    free(xfit);
+    free(diff);
+    return rc;
+}
+
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
                     nr_rules **out, nr_extract_report *rep, nr_error *err)
 {
@@ -102,6 +207,8 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     double *yv = NULL;
     unsigned char *boolean = NULL;
     nr_table t;
+    nr_tree_opts tree_opts;
+    nr_extract_report report;
     nr_rng rng;
     size_t nin = nn_model_input_size(m);
 
@@ -164,7 +271,16 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         t.nclasses = 0;
     }
     r->kind = NR_BODY_TREE;
-    if ((rc = nr_tree_induce(&t, &o->tree, r->arena, &r->tree, err)) < 0)
+    memset(&report, 0, sizeof report);
+    tree_opts = o->tree;
+    if (o->select_size && r->task == NR_TASK_CLASSIFY && nrows >= 20) {
+        if ((rc = choose_size(&t, o, &rng, &report, err)) < 0)
+            goto done;
+        tree_opts.max_leaves = report.leaves;
+        tree_opts.prune = 0;
+        tree_opts.ccp_alpha = 0;
+    }
+    if ((rc = nr_tree_induce(&t, &tree_opts, r->arena, &r->tree, err)) < 0)
         goto done;
     if (o->as_rules && r->task == NR_TASK_CLASSIFY &&
         (rc = nr_tree_to_rules(r, &t, o->tree.cf, err)) < 0)
@@ -172,7 +288,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     if ((rc = set_provenance(r, o, o->as_rules ? "tree-rules" : "tree", err)) < 0)
         goto done;
     if (rep) {
-        memset(rep, 0, sizeof *rep);
+        *rep = report;
         rep->sampled = rows == NULL;
         if (r->task == NR_TASK_CLASSIFY && (rc = fill_report(r, x, nrows, nin, y, rep, err)) < 0)
             goto done;

@@ -627,6 +627,8 @@ static const char USAGE_EXTRACT[] =
     "      --rules                turn the tree into an ordered rule set (C4.5rules)\n"
     "      --criterion NAME       gain-ratio (default), gain or gini\n"
     "      --min-leaf N           least weight of rows in each branch of a split (default 2)\n"
+    "      --tolerance P          size: the smallest whose held-out fidelity is within P\n"
+    "                             points of the best size's (default 1)\n"
     "      --max-depth N          deepest tree (default: unlimited)\n"
     "      --max-leaves N         most leaves, grown best-first (default: unlimited)\n"
     "      --cf X                 C4.5 pruning confidence factor (default 0.25)\n"
@@ -732,7 +734,7 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
 static int cmd_extract(int argc, char **argv)
 {
     enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_RULES, O_CRIT, O_MINLEAF, O_MAXDEPTH,
-           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL };
+           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL, O_TOL };
     static const struct option opts[] = {
         {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
@@ -743,7 +745,7 @@ static int cmd_extract(int argc, char **argv)
         {"max-depth", required_argument, NULL, O_MAXDEPTH},
         {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"cf", required_argument, NULL, O_CF},
         {"no-prune", no_argument, NULL, O_NOPRUNE}, {"ccp-alpha", required_argument, NULL, O_CCP},
-        {"no-mdl", no_argument, NULL, O_NOMDL},
+        {"no-mdl", no_argument, NULL, O_NOMDL}, {"tolerance", required_argument, NULL, O_TOL},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
@@ -754,7 +756,7 @@ static int cmd_extract(int argc, char **argv)
     nr_extract_opts eo;
     const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
                *prefix = NULL;
-    int c, quiet = 0, status = 0, n;
+    int c, quiet = 0, status = 0, n, sized = 0;
     double v;
     out_format f;
     nn_model *m = NULL;
@@ -806,21 +808,30 @@ static int cmd_extract(int argc, char **argv)
         case O_MAXDEPTH:
             if (parse_count(optarg, 1, 10000, &eo.tree.max_depth) < 0)
                 return usage_error("extract", "--max-depth wants a whole number from 1 to 10000, not '%s'", optarg);
+            sized = 1;
             break;
         case O_MAXLEAVES:
             if (parse_count(optarg, 2, 100000000, &eo.tree.max_leaves) < 0)
                 return usage_error("extract", "--max-leaves wants a whole number of at least 2, not '%s'", optarg);
+            sized = 1;
             break;
         case O_CF:
             if (parse_real(optarg, 1e-6, 0.999999, &eo.tree.cf) < 0)
                 return usage_error("extract", "--cf wants a number between 0 and 1, not '%s'", optarg);
+            sized = 1;
             break;
-        case O_NOPRUNE: eo.tree.prune = 0; break;
+        case O_NOPRUNE: eo.tree.prune = 0; sized = 1; break;
         case O_NOMDL: eo.tree.mdl = 0; break;
+        case O_TOL:
+            if (parse_real(optarg, 0, 100, &v) < 0)
+                return usage_error("extract", "--tolerance wants points of fidelity from 0 to 100, not '%s'", optarg);
+            eo.tolerance = v / 100;
+            break;
         case O_CCP:
             if (parse_real(optarg, 0, 1e300, &v) < 0)
                 return usage_error("extract", "--ccp-alpha wants a number of at least 0, not '%s'", optarg);
             eo.tree.ccp_alpha = v;
+            sized = 1;
             break;
         case O_PREFIX: prefix = optarg; break;
         case 'F': mo.features = optarg; break;
@@ -846,6 +857,8 @@ static int cmd_extract(int argc, char **argv)
         return usage_error("extract", "refusing to write the output over the input '%s'", out);
     eo.model_path = argv[optind];
     eo.data_path = data;
+    /* a size option, or a pruning one, decides the size; else it is chosen */
+    eo.select_size = !sized;
     /* the options that shape the result, spelled the same way every time */
     options[0] = 0;
     appendf(options, sizeof options, "--criterion %s --min-leaf %g", criterion_name(eo.tree.criterion),
@@ -854,7 +867,9 @@ static int cmd_extract(int argc, char **argv)
         appendf(options, sizeof options, " --max-depth %d", eo.tree.max_depth);
     if (eo.tree.max_leaves)
         appendf(options, sizeof options, " --max-leaves %d", eo.tree.max_leaves);
-    if (eo.tree.prune)
+    if (eo.select_size)
+        appendf(options, sizeof options, " --tolerance %g", 100 * eo.tolerance);
+    else if (eo.tree.prune)
         appendf(options, sizeof options, " --cf %g", eo.tree.cf);
     else
         appendf(options, sizeof options, " --no-prune");
@@ -883,6 +898,13 @@ static int cmd_extract(int argc, char **argv)
         nr_eval_result e;
         fprintf(stderr, "%s: %d %s, %d conditions\n", r->prov.algorithm, nrules,
                 r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
+        if (rep.selected)
+            fprintf(stderr, "size: %d leaves chosen on %ld held-out %s: fidelity %.4f there "
+                    "(best %.4f at %d leaves; tolerance %g point%s)\n",
+                    rep.leaves, rep.held_out, rep.sampled ? "samples" : "rows",
+                    (double)rep.held_agree / (double)rep.held_out,
+                    (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
+                    100 * eo.tolerance, eo.tolerance == 0.01 ? "" : "s");
         if (rows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, rows, &e, &err) == 0) {
             print_fidelity("training", data, &e);
             nr_eval_result_free(&e);

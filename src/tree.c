@@ -41,6 +41,7 @@
  */
 #include "tree.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1024,8 +1025,11 @@ done:
 
 /* ---- output -------------------------------------------------------------- */
 
-/* The reachable nodes in preorder (yes before no) into the arena. */
-static int emit(grower *g, nr_arena *arena, nr_tree *out)
+/* The reachable nodes in preorder (yes before no) into the arena; rank
+ * (may be NULL) receives each internal node's place in the order of
+ * splitting, -1 for leaves: nodes are numbered as they are made, two at a
+ * split, so the node split k-th has children 2k + 1 and 2k + 2. */
+static int emit(grower *g, nr_arena *arena, nr_tree *out, int **rank)
 {
     const nr_table *t = g->t;
     int *order = malloc((size_t)g->nnodes * sizeof *order);
@@ -1081,6 +1085,14 @@ static int emit(grower *g, nr_arena *arena, nr_tree *out)
         } else {
             nd->value = gn->mean;
         }
+    }
+    if (rank) {
+        if (!(*rank = malloc((size_t)cnt * sizeof **rank))) {
+            err = NR_ENOMEM;
+            goto done;
+        }
+        for (int i = 0; i < cnt; i++)
+            (*rank)[i] = g->nodes[order[i]].yes < 0 ? -1 : (g->nodes[order[i]].yes - 1) / 2;
     }
     out->nnodes = cnt;
     out->nodes = nodes;
@@ -1145,8 +1157,8 @@ static int check_input(const nr_table *t, const nr_tree_opts *o, nr_error *err)
     return 0;
 }
 
-int nr_tree_induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
-                   nr_tree *out, nr_error *err)
+static int induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena, nr_tree *out,
+                  int **rank, nr_error *err)
 {
     grower g;
     nr_tree_opts defaults;
@@ -1315,7 +1327,7 @@ int nr_tree_induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
         goto done;
     if (o->ccp_alpha > 0 && (rc = prune_ccp(&g, o->ccp_alpha)) < 0)
         goto done;
-    rc = emit(&g, arena, out);
+    rc = emit(&g, arena, out, rank);
 
 done:
     if (rc == NR_ENOMEM)
@@ -1350,4 +1362,25 @@ done:
     free(g.nodes);
     free(g.dist);
     return rc;
+}
+
+int nr_tree_induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
+                   nr_tree *out, nr_error *err)
+{
+    return induce(t, o, arena, out, NULL, err);
+}
+
+int nr_tree_induce_path(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
+                        nr_tree *out, int **rank, nr_error *err)
+{
+    nr_tree_opts path;
+    *rank = NULL;
+    if (o)
+        path = *o;
+    else
+        nr_tree_opts_default(&path);
+    path.max_leaves = INT_MAX; /* best-first, to the end */
+    path.prune = 0;
+    path.ccp_alpha = 0;
+    return induce(t, &path, arena, out, rank, err);
 }

@@ -81,4 +81,14 @@ typedef struct nr_table {
 int nr_tree_induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
                    nr_tree *out, nr_error *err);
 
+/* The whole best-first growth path at once: the tree grown best-first as
+ * far as it goes, unpruned (max_leaves, prune and ccp_alpha of o are
+ * ignored), and *rank, malloc'd, one int per node: for an internal node its
+ * place in the order of splitting (0 for the root), -1 for a leaf.  The
+ * tree that best-first growth stops at k leaves is this one with every node
+ * of rank k - 1 or more made a leaf, so every size can be evaluated from
+ * one growth.  The caller frees *rank. */
+int nr_tree_induce_path(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
+                        nr_tree *out, int **rank, nr_error *err);
+
 #endif

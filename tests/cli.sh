@@ -135,7 +135,7 @@ expect 3 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extr
 
 # an ONNX file goes wherever model.bin does
 expect 0 "extract onnx" -- "$NN" examples/iris/model.onnx --data examples/iris/train.csv --like "$IRIS" -o "$T/onnx.txt"
-has "extract onnx names" "petal_length <=" "$T/onnx.txt"
+has "extract onnx names" "petal_[a-z]* <=" "$T/onnx.txt"
 expect 0 "eval onnx" -- "$NN" eval "$T/onnx.txt" --model examples/iris/model.onnx --like "$IRIS" --data examples/iris/test.csv
 has "eval onnx" "^fidelity: *0\.9"
 expect 0 "extract onnx, names from data" -- "$NN" extract examples/iris/model.onnx --data examples/iris/train.csv -q
@@ -304,6 +304,20 @@ expect 0 "xor depth 1" -- "$NN" "$T/xor.bin" -q --data "$T/xor-train.csv" --max-
 # a network that answers one class everywhere in the sampled box
 expect 0 "one class" -- "$NN" "$T/xor.bin" -q --ranges 0:0.4 -o "$T/xor2.txt" &&
     has "one class" "warning: the network predicts 'no' for all 10000 domain samples" "$T/err"
+
+# the size is chosen on held-out rows: on a network that is a three-leaf
+# tree plus noise, three leaves, with data or without
+"$MKNET" stairs "$T" || bad "mknet stairs failed"
+expect 0 "stairs" -- "$NN" "$T/stairs.bin" --data "$T/stairs-train.csv" -o "$T/stairs.txt" &&
+    has "stairs: three leaves" "^tree: 3 leaves, 2 conditions" "$T/err" &&
+    has "stairs: the size line" "^size: 3 leaves chosen on 1000 held-out rows: fidelity 0.99" "$T/err" &&
+    has "stairs: provenance" "--tolerance 1 " "$T/stairs.txt"
+expect 0 "stairs without data" -- "$NN" "$T/stairs.bin" -o "$T/stairs.txt" &&
+    has "stairs without data: three leaves" "^tree: 3 leaves" "$T/err" &&
+    has "stairs without data: held-out samples" "held-out samples" "$T/err"
+expect 0 "stairs --max-leaves" -- "$NN" "$T/stairs.bin" --data "$T/stairs-train.csv" --max-leaves 5 -o "$T/stairs.txt"
+if grep -q "^size:" "$T/err"; then bad "--max-leaves: the size was still chosen"; else ok; fi
+expect 2 "--tolerance" -- "$NN" "$T/stairs.bin" --tolerance -1 -o "$T/stairs.txt" && one_error "--tolerance" "--tolerance wants"
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

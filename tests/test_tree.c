@@ -865,11 +865,69 @@ static void test_xor_without_main_effects(void)
     }
 }
 
+/* The best-first path: the tree grown best-first to k leaves is the path
+ * tree with every node of rank k - 1 or more cut to a leaf, for every k. */
+static void test_best_first_path(void)
+{
+    enum { N = 400, D = 4 };
+    static float x[N][D];
+    static int y[N];
+    uint32_t s = 2463534242u;
+    nr_table t;
+    nr_tree_opts o;
+    nr_error err;
+    nr_rules *path = nr_rules_new();
+    int *rank = NULL, leaves;
+    CU_ASSERT_FATAL(path != NULL);
+    memset(&t, 0, sizeof t);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < D; j++) {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            x[i][j] = (float)((s >> 8) * (1.0 / 16777216.0));
+        }
+        y[i] = x[i][0] + 0.5f * x[i][1] > 0.7f ? (x[i][2] > 0.4f ? 2 : 1) : (x[i][3] > 0.8f);
+    }
+    t.nrows = N;
+    t.ncols = D;
+    t.x = &x[0][0];
+    t.y = y;
+    t.nclasses = 3;
+    nr_tree_opts_default(&o);
+    nr_error_clear(&err);
+    CU_ASSERT_FATAL(nr_tree_induce_path(&t, &o, path->arena, &path->tree, &rank, &err) == 0);
+    leaves = count_leaves(&path->tree);
+    CU_ASSERT(leaves > 5);
+    CU_ASSERT_EQUAL(rank[0], 0);
+    for (int k = 1; k <= leaves; k++) {
+        nr_rules *r;
+        int differ = 0;
+        o.max_leaves = k;
+        o.prune = 0;
+        r = grow(&t, &o);
+        CU_ASSERT_FATAL(r != NULL);
+        CU_ASSERT_EQUAL(count_leaves(&r->tree), k);
+        for (int i = 0; i < N; i++) {
+            int node = 0;
+            while (!path->tree.nodes[node].leaf && rank[node] < k - 1)
+                node = nr_cond_holds(&path->tree.nodes[node].test, x[i], NULL)
+                           ? path->tree.nodes[node].yes : path->tree.nodes[node].no;
+            differ += path->tree.nodes[node].klass != nr_rules_predict(r, x[i], NULL, NULL, NULL);
+        }
+        CU_ASSERT_EQUAL(differ, 0);
+        nr_rules_free(r);
+    }
+    free(rank);
+    nr_rules_free(path);
+}
+
 static const cutest tests[] = {
     {"golf: gain ratio root", test_golf_gain_ratio},
     {"golf: numeric root, col_var", test_golf_numeric_root},
     {"golf: C4.5's MDL correction", test_golf_mdl},
     {"XOR without main effects", test_xor_without_main_effects},
+    {"best-first path", test_best_first_path},
     {"gain ratio vs gain vs gini", test_ratio_vs_gain},
     {"golf: gini", test_gini_golf},
     {"thresholds exact in float", test_threshold_exact},

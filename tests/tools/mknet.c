@@ -2,14 +2,20 @@
  * mknet.c - writes small networks with a known answer, and data for them,
  * for the CLI tests: what the extractors must find is known exactly.
  *
- * usage: mknet xor OUTDIR
+ * usage: mknet xor|stairs OUTDIR
  *
- * xor: five inputs x1..x5 in [0, 1]; the network answers "yes" exactly
- * when (x1 > 0.5) XOR (x2 > 0.5), up to a band of width about 0.05 around
- * each threshold; x3..x5 are noise it ignores.  Writes OUTDIR/xor.bin,
- * OUTDIR/xor-train.csv (1,000 rows) and OUTDIR/xor-test.csv (500 rows), the
- * label column being the network's own answer.  No input has a main effect,
- * which is what defeats greedy split selection with a gain penalty.
+ * Each writes OUTDIR/NAME.bin, OUTDIR/NAME-train.csv (1,000 rows) and
+ * OUTDIR/NAME-test.csv (500 rows) of five inputs x1..x5 drawn uniformly
+ * from [0, 1], the label column being the network's own answer.  Steep
+ * sigmoids make each network a step function up to a band of width about
+ * 0.05 around its thresholds.
+ *
+ * xor: "yes" exactly when (x1 > 0.5) XOR (x2 > 0.5); x3..x5 are noise.  No
+ * input has a main effect, which is what defeats greedy split selection
+ * with a gain penalty.
+ *
+ * stairs: "a" when x1 <= 0.3, else "b" when x2 <= 0.6, else "c"; x3..x5
+ * are noise.  The right tree has exactly three leaves.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +59,7 @@ static void act(nn_model *m, nn_layer_type t)
 
 static int write_rows(const char *dir, const char *name, const nn_model *m, int n)
 {
+    const char *const *cls = (const char *const *)m->class_names;
     char path[4096];
     nn_workspace *ws = nn_workspace_new(m, 1);
     nn_error err = {0};
@@ -62,28 +69,27 @@ static int write_rows(const char *dir, const char *name, const nn_model *m, int 
         return -1;
     fprintf(f, "x1,x2,x3,x4,x5,label\n");
     for (int i = 0; i < n; i++) {
-        float x[5], out[2];
+        float x[5], out[3];
         for (int k = 0; k < 5; k++)
             x[k] = urand();
         if (nn_forward(m, ws, x, 1, out, &err) < 0)
             return -1;
         fprintf(f, "%.4f,%.4f,%.4f,%.4f,%.4f,%s\n", x[0], x[1], x[2], x[3], x[4],
-                out[1] > out[0] ? "yes" : "no");
+                cls[nn_argmax(out, (size_t)m->nclasses)]);
     }
     nn_workspace_free(ws);
     return fclose(f);
 }
 
-static int xor_net(const char *dir)
+/* Two steep steps, on x1 at a and on x2 at b, then a dense layer of
+ * nout units on them (w2, b2), then softmax: the networks below. */
+static int write_net(const char *dir, const char *name, float a, float b, int hidden2,
+                     const float *w2, const float *b2, int nout, const float *w3,
+                     const float *b3, const char *const *classes, const char *description)
 {
-    /* h1, h2: steep steps at x1 = 0.5 and x2 = 0.5 */
-    static const float w1[10] = {60, 0, 0, 0, 0, 0, 60, 0, 0, 0}, b1[2] = {-30, -30};
-    /* OR and AND of the two steps */
-    static const float w2[4] = {20, 20, 20, 20}, b2[2] = {-10, -30};
-    /* yes = OR and not AND */
-    static const float w3[4] = {0, 0, 10, -10}, b3[2] = {0, -5};
+    const float w1[10] = {60, 0, 0, 0, 0, 0, 60, 0, 0, 0}, b1[2] = {-60 * a, -60 * b};
     static const char *names[5] = {"x1", "x2", "x3", "x4", "x5"};
-    char path[4096];
+    char path[4096], file[256];
     nn_model *m = nn_model_new();
     nn_error nerr = {0};
     nr_error err;
@@ -92,14 +98,16 @@ static int xor_net(const char *dir)
     m->input = (nn_shape){5, 1, 1};
     dense(m, 2, w1, 10, b1);
     act(m, NN_SIGMOID);
-    dense(m, 2, w2, 4, b2);
-    act(m, NN_SIGMOID);
-    dense(m, 2, w3, 4, b3);
+    if (hidden2) {
+        dense(m, 2, w2, 4, b2);
+        act(m, NN_SIGMOID);
+    }
+    dense(m, nout, w3, (size_t)nout * 2, b3);
     act(m, NN_SOFTMAX);
     m->nfeatures = 5;
     m->features = calloc(5, sizeof *m->features);
-    m->nclasses = 2;
-    m->class_names = calloc(2, sizeof *m->class_names);
+    m->nclasses = nout;
+    m->class_names = calloc((size_t)nout, sizeof *m->class_names);
     if (!m->features || !m->class_names)
         return -1;
     for (int k = 0; k < 5; k++) {
@@ -109,33 +117,59 @@ static int xor_net(const char *dir)
         m->features[k].min = 0;
         m->features[k].max = 1;
     }
-    m->class_names[0] = strdup("no");
-    m->class_names[1] = strdup("yes");
-    m->description = strdup("(x1 > 0.5) XOR (x2 > 0.5); x3..x5 are noise");
+    for (int k = 0; k < nout; k++)
+        m->class_names[k] = strdup(classes[k]);
+    m->description = strdup(description);
     if (nn_model_finalize(m, &nerr) < 0) {
         fprintf(stderr, "mknet: %s\n", nerr.msg);
         return -1;
     }
-    snprintf(path, sizeof path, "%s/xor.bin", dir);
+    snprintf(path, sizeof path, "%s/%s.bin", dir, name);
     nr_error_clear(&err);
     if (nr_model_write(path, m, &err) < 0) {
         fprintf(stderr, "mknet: %s\n", err.msg);
         return -1;
     }
-    if (write_rows(dir, "xor-train.csv", m, 1000) < 0 || write_rows(dir, "xor-test.csv", m, 500) < 0)
+    snprintf(file, sizeof file, "%s-train.csv", name);
+    if (write_rows(dir, file, m, 1000) < 0)
+        return -1;
+    snprintf(file, sizeof file, "%s-test.csv", name);
+    if (write_rows(dir, file, m, 500) < 0)
         return -1;
     nn_model_free(m);
     return 0;
 }
 
+static int xor_net(const char *dir)
+{
+    /* OR and AND of the two steps, then yes = OR and not AND */
+    static const float w2[4] = {20, 20, 20, 20}, b2[2] = {-10, -30};
+    static const float w3[4] = {0, 0, 10, -10}, b3[2] = {0, -5};
+    static const char *classes[2] = {"no", "yes"};
+    return write_net(dir, "xor", 0.5f, 0.5f, 1, w2, b2, 2, w3, b3, classes,
+                     "(x1 > 0.5) XOR (x2 > 0.5); x3..x5 are noise");
+}
+
+static int stairs_net(const char *dir)
+{
+    /* logits on the steps h1 = [x1 > 0.3], h2 = [x2 > 0.6]:
+     * a = 8 - 16 h1, b = 16 h1 - 16 h2 - 8, c = 16 h1 + 16 h2 - 24 */
+    static const float w3[6] = {-16, 0, 16, -16, 16, 16}, b3[3] = {8, -8, -24};
+    static const char *classes[3] = {"a", "b", "c"};
+    return write_net(dir, "stairs", 0.3f, 0.6f, 0, NULL, NULL, 3, w3, b3, classes,
+                     "a when x1 <= 0.3, else b when x2 <= 0.6, else c; x3..x5 are noise");
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3 || strcmp(argv[1], "xor") != 0) {
-        fprintf(stderr, "usage: mknet xor OUTDIR\n");
+    int rc;
+    if (argc != 3 || (strcmp(argv[1], "xor") != 0 && strcmp(argv[1], "stairs") != 0)) {
+        fprintf(stderr, "usage: mknet xor|stairs OUTDIR\n");
         return 2;
     }
-    if (xor_net(argv[2]) < 0) {
-        fprintf(stderr, "mknet: cannot write the xor network to %s\n", argv[2]);
+    rc = strcmp(argv[1], "xor") == 0 ? xor_net(argv[2]) : stairs_net(argv[2]);
+    if (rc < 0) {
+        fprintf(stderr, "mknet: cannot write the %s network to %s\n", argv[1], argv[2]);
         return 1;
     }
     return 0;
