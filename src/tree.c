@@ -169,13 +169,40 @@ static int majority(const double *dist, int K)
     return best;
 }
 
+/* The shortest decimal in [a, b] (fewest significant digits; of two, the
+ * nearer mid) whose float t keeps lo <= t < hi; 0 when there is none. */
+static int shortest_cut(double a, double b, double mid, float lo, float hi, float *t)
+{
+    for (int e = (int)floor(log10(fmax(fabs(a), fabs(b)))) + 1; e >= -330; e--) {
+        const double unit = pow(10, e), below = floor(mid / unit) * unit, above = below + unit;
+        const float fb = (float)below, fa = (float)above;
+        const int okb = below >= a && lo <= fb && fb < hi, oka = above <= b && lo <= fa && fa < hi;
+        if (okb || oka) {
+            *t = okb && (!oka || mid - below <= above - mid) ? fb : fa;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Threshold between consecutive distinct values lo < hi such that
- * `x <= t` in float holds for lo and not for hi. */
+ * `x <= t` in float holds for lo and not for hi.  Every row the split sees
+ * is at most lo or at least hi, so any such t sends them all the same way;
+ * of those, the shortest decimal in the middle half of the gap (so that
+ * rules read `petal_width <= 0.8`, not `<= 0.80000001`, and the cut stays
+ * about as central as the midpoint), else the shortest anywhere in it,
+ * else the midpoint or lo.  The decimal is rounded to float before the
+ * check, and that float is what every back end writes exactly. */
 static float cut_threshold(float lo, float hi)
 {
-    float t = (float)(((double)lo + (double)hi) / 2);
+    const double mid = ((double)lo + (double)hi) / 2, w = (double)hi - (double)lo;
+    float t = (float)mid;
     if (!(lo <= t && t < hi))
         t = lo;
+    if (!isfinite(lo) || !isfinite(hi) || !isfinite(w))
+        return t;
+    if (!shortest_cut(lo + w / 4, hi - w / 4, mid, lo, hi, &t))
+        shortest_cut(lo, hi, mid, lo, hi, &t);
     return t;
 }
 

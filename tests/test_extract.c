@@ -101,6 +101,7 @@ static void test_fidelity(void)
     CU_ASSERT_EQUAL(res.covered, res.nrows);
     nr_eval_result_free(&res);
     nr_rules_free(r);
+    o.select_size = 0;
     o.tree.prune = 0;
     o.tree.min_leaf = 1;
     CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, d, &o, &r, NULL, &err), 0);

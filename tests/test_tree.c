@@ -211,8 +211,9 @@ static nr_table golf_without_outlook(float x[14][3])
 }
 
 /* Without outlook only humidity (gain 0.1518) reaches the average gain
- * (0.0817) of temperature, humidity and windy: the root is humidity <= 82.5,
- * the midpoint of 80 and 85.  The columns name variables 1, 2, 3 through
+ * (0.0817) of temperature, humidity and windy: the root cuts humidity
+ * between 80 and 85, at 82, the shortest decimal in the middle half of the
+ * gap (see test_threshold_exact).  The columns name variables 1, 2, 3 through
  * col_var, so humidity is x2. */
 static void test_golf_numeric_root(void)
 {
@@ -226,7 +227,7 @@ static void test_golf_numeric_root(void)
         CU_ASSERT_FATAL(r != NULL);
         CU_ASSERT_EQUAL(r->tree.nodes[0].test.op, NR_LE);
         CU_ASSERT_EQUAL(r->tree.nodes[0].test.var.index, 2);
-        CU_ASSERT_EQUAL(r->tree.nodes[0].test.t, 82.5f);
+        CU_ASSERT_EQUAL(r->tree.nodes[0].test.t, 82.0f);
         nr_rules_free(r);
     }
 }
@@ -307,15 +308,22 @@ static void test_gini_golf(void)
     nr_rules_free(r);
 }
 
-/* The threshold between lo and hi must satisfy lo <= t < hi in float.
- * Pairs whose double midpoint rounds to hi (1 + 2^-23 and 1 + 2^-22: the
- * midpoint is a tie that rounds to the even hi) fall back to lo. */
+/* The threshold between lo and hi must satisfy lo <= t < hi in float, and
+ * be the shortest decimal in the middle half of the gap (of two, the
+ * nearer the midpoint, then the lower): 82 between 80 and 85, 0.8 between
+ * 0.6 and 1.  Pairs of adjacent floats (1 + 2^-23 and 1 + 2^-22, whose
+ * double midpoint is a tie that rounds to the even hi) get lo. */
 static void test_threshold_exact(void)
 {
     static const struct { float lo, hi, t; } cases[] = {
         {1.0f, 2.0f, 1.5f},
         {-2.0f, -1.0f, -1.5f},
-        {80.0f, 85.0f, 82.5f},
+        {80.0f, 85.0f, 82.0f},
+        {0.6f, 1.0f, 0.8f},
+        {4.95f, 5.05f, 5.0f},
+        {0.123456f, 0.123999f, 0.1237f},
+        {-1e-7f, 3e-7f, 1e-7f},
+        {1234.5f, 1299.0f, 1270.0f},
         {1.0f + 0x1p-23f, 1.0f + 0x1p-22f, 1.0f + 0x1p-23f},
         {1.0f, 1.0f + 0x1p-23f, 1.0f},
         {16777216.0f, 16777218.0f, 16777216.0f},

@@ -205,8 +205,8 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
             }
             /* px_5_3 <= 13.5 */
             if (x[43] <= 0x1.bp+3f /* 13.5 */) {
-                /* px_3_4 <= 5.5 */
-                if (x[28] <= 0x1.6p+2f /* 5.5 */) {
+                /* px_3_4 <= 5 */
+                if (x[28] <= 0x1.4p+2f /* 5 */) {
                     return 0; /* 0 */
                 }
                 return 2; /* 2 */
@@ -231,18 +231,18 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
                 }
                 return 3; /* 3 */
             }
-            /* px_2_7 <= 2.5 */
-            if (x[23] <= 0x1.4p+1f /* 2.5 */) {
+            /* px_2_7 <= 2 */
+            if (x[23] <= 0x1p+1f /* 2 */) {
                 return 5; /* 5 */
             }
             return 4; /* 4 */
         }
-        /* px_1_1 <= 2.5 */
-        if (x[9] <= 0x1.4p+1f /* 2.5 */) {
+        /* px_1_1 <= 2 */
+        if (x[9] <= 0x1p+1f /* 2 */) {
             /* px_6_6 <= 0.5 */
             if (x[54] <= 0x1p-1f /* 0.5 */) {
-                /* px_5_5 <= 1.5 */
-                if (x[45] <= 0x1.8p+0f /* 1.5 */) {
+                /* px_5_5 <= 1 */
+                if (x[45] <= 0x1p+0f /* 1 */) {
                     return 1; /* 1 */
                 }
                 return 4; /* 4 */
@@ -265,14 +265,14 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
                 if (x[34] <= 0x1.cp+1f /* 3.5 */) {
                     return 3; /* 3 */
                 }
-                /* px_5_2 <= 3.5 */
-                if (x[42] <= 0x1.cp+1f /* 3.5 */) {
+                /* px_5_2 <= 3 */
+                if (x[42] <= 0x1.8p+1f /* 3 */) {
                     return 9; /* 9 */
                 }
                 return 8; /* 8 */
             }
-            /* px_7_7 <= 4.5 */
-            if (x[63] <= 0x1.2p+2f /* 4.5 */) {
+            /* px_7_7 <= 4 */
+            if (x[63] <= 0x1p+2f /* 4 */) {
                 /* px_7_3 <= 4 */
                 if (x[59] <= 0x1p+2f /* 4 */) {
                     /* px_1_4 <= 12.5 */
@@ -291,8 +291,8 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
         }
         /* px_7_4 <= 7.5 */
         if (x[60] <= 0x1.ep+2f /* 7.5 */) {
-            /* px_6_6 <= 1.5 */
-            if (x[54] <= 0x1.8p+0f /* 1.5 */) {
+            /* px_6_6 <= 1 */
+            if (x[54] <= 0x1p+0f /* 1 */) {
                 /* px_6_4 <= 14.5 */
                 if (x[52] <= 0x1.dp+3f /* 14.5 */) {
                     return 7; /* 7 */
@@ -307,8 +307,8 @@ int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
             if (x[6] <= 0x1.2p+2f /* 4.5 */) {
                 /* px_3_3 <= 5.5 */
                 if (x[27] <= 0x1.6p+2f /* 5.5 */) {
-                    /* px_4_2 <= 4.5 */
-                    if (x[34] <= 0x1.2p+2f /* 4.5 */) {
+                    /* px_4_2 <= 4 */
+                    if (x[34] <= 0x1p+2f /* 4 */) {
                         return 2; /* 2 */
                     }
                     return 9; /* 9 */

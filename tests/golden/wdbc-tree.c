@@ -103,20 +103,20 @@ const char *wdbc_tree_feature_name(int i)
 
 int wdbc_tree_predict(const float x[WDBC_TREE_NFEATURES])
 {
-    /* worst_concave_points <= 0.14234999 */
-    if (x[27] <= 0x1.238864p-3f /* 0.14234999 */) {
-        /* worst_radius <= 16.805 */
-        if (x[20] <= 0x1.0ce148p+4f /* 16.805 */) {
+    /* worst_concave_points <= 0.14235 */
+    if (x[27] <= 0x1.238866p-3f /* 0.14235 */) {
+        /* worst_radius <= 16.8 */
+        if (x[20] <= 0x1.0cccccp+4f /* 16.8 */) {
             return 1; /* benign */
         }
-        /* worst_texture <= 19.744999 */
-        if (x[21] <= 0x1.3beb84p+4f /* 19.744999 */) {
+        /* worst_texture <= 19.7 */
+        if (x[21] <= 0x1.3b3334p+4f /* 19.7 */) {
             return 1; /* benign */
         }
         return 0; /* malignant */
     }
-    /* area_error <= 21.925 */
-    if (x[13] <= 0x1.5eccccp+4f /* 21.925 */) {
+    /* area_error <= 22 */
+    if (x[13] <= 0x1.6p+4f /* 22 */) {
         return 0; /* malignant */
     }
     return 0; /* malignant */
