@@ -82,7 +82,8 @@ typedef struct nr_eval_result {
 } nr_eval_result;
 
 /* Check that the rules speak about the model's inputs: the same features in
- * the same order (by name) and the same classes. */
+ * the same order (by name), the same classes, and only hidden units the
+ * model has (an error at the condition's line:col in the rules file). */
 int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err);
 
 /* Fidelity, accuracy, coverage and confusion matrix of rules against the

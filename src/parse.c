@@ -299,7 +299,8 @@ int nr_parse_rules(const char *path, const char *text, size_t len, nr_rules **ou
     if (len > INT_MAX - 2)
         return nr_error_at(err, NR_ELIMIT, ps.path, 0, 0,
                            "rules text is larger than %d bytes", INT_MAX - 2);
-    if (!(ps.r = nr_rules_new()) || !(ps.tmp = nr_arena_new())) {
+    if (!(ps.r = nr_rules_new()) || !(ps.tmp = nr_arena_new()) ||
+        !(ps.r->path = nr_arena_strdup(ps.r->arena, ps.path))) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }

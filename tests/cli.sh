@@ -171,6 +171,37 @@ expect 3 "eval exhaustive on reals" -- "$NN" eval "$T/rules.txt" --model "$IRIS"
 expect 3 "eval wrong model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv && one_error "eval wrong model" "features"
 expect 2 "eval without model" -- "$NN" eval "$T/rules.txt" --data examples/iris/test.csv && one_error "eval without model" "needs --model"
 
+# hidden units are checked against the model, at the condition's line:col
+hidden_rules() {
+    printf 'features {\n  sepal_length: continuous;\n  sepal_width: continuous;\n  petal_length: continuous;\n  petal_width: continuous;\n}\nclasses { setosa, versicolor, virginica }\nrules ordered {\n  if petal_width > 1 and %s > 0.5 then setosa;\n  default virginica;\n}\n' "$1" >"$T/hidden.txt"
+}
+for u in h0.1000000 h0.8 h4.0 h99.0; do
+    hidden_rules "$u"
+    expect 3 "eval hidden unit $u" -- "$NN" eval "$T/hidden.txt" --model "$IRIS" --data examples/iris/test.csv &&
+        one_error "eval hidden unit $u" "hidden.txt:9:26: error: hidden unit $u: "
+done
+hidden_rules h0.7
+expect 0 "eval hidden unit h0.7" -- "$NN" eval "$T/hidden.txt" --model "$IRIS" --data examples/iris/test.csv
+sed '/^tree {$/,$d' tests/golden/vote-tree.txt >"$T/vote-hidden.txt"
+printf 'rules ordered {\n  if h0.6 > 0.5 then democrat;\n  default republican;\n}\n' >>"$T/vote-hidden.txt"
+expect 3 "eval exhaustive hidden unit" -- "$NN" eval "$T/vote-hidden.txt" --model examples/vote/model.bin --exhaustive &&
+    one_error "eval exhaustive hidden unit" "vote-hidden.txt:[0-9]*:6: error: hidden unit h0.6: layer 0 of the model has 6 units"
+
+# m-of-n counts and nominal values are checked where they are written
+mofn_rules() {
+    printf 'features { a: continuous; b: continuous; c: nominal { lo, hi }; }\nclasses { x, y }\nrules ordered {\n  if %s then x;\n  default y;\n}\n' "$1" >"$T/mofn.txt"
+}
+mofn_rules '-1 of { a > 1, b > 2 }'
+expect 3 "m-of-n below 1" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "m-of-n below 1" "mofn.txt:4:6: error: an m-of-n test over 2 conditions needs m from 1 to 2, not -1"
+mofn_rules '3 of { a > 1, b > 2 }'
+expect 3 "m-of-n above n" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "m-of-n above n" "mofn.txt:4:6: error: .*not 3"
+mofn_rules '0 of { }'
+expect 3 "m-of-n empty" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "m-of-n empty" "mofn.txt:4:11: error: an m-of-n test needs at least one condition"
+mofn_rules 'c == 5'
+expect 3 "nominal value out of range" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "nominal value out of range" "mofn.txt:4:11: error: nominal feature 'c' has values 0 to 1; 5 is none of them"
+mofn_rules 'c != 1 and 2 of { a > 1, b > 2 }'
+expect 0 "nominal value and m-of-n in range" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot"
+
 # --- bad models ----------------------------------------------------------------
 "$MKBAD" "$IRIS" "$T" || bad "mkbad failed"
 expect 3 "truncated model" -- "$NN" info "$T/truncated.bin" && one_error "truncated model" "byte [0-9]*: error: truncated"
