@@ -11,6 +11,7 @@
 #include "model_io.h"
 #include "fileio.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -250,9 +251,14 @@ static int read_norm(cursor *c, nn_model *m)
     for (uint32_t i = 0; i < n; i++) {
         if (!isfinite(m->norm_mean[i]))
             return bad(c, 4 + 4 * (size_t)i, NR_EFORMAT, "chunk '%s': %s", "non-finite normalization mean");
-        if (!isfinite(m->norm_std[i]) || !(m->norm_std[i] > 0))
-            return bad(c, 4 + 4 * ((size_t)n + i), NR_EFORMAT, "chunk '%s': %s",
-                       "normalization deviation must be positive and finite");
+        /* a zero or denormal deviation makes the scale 1/std overflow, and
+         * every input then normalizes to an infinity or NaN */
+        if (!isfinite(m->norm_std[i]) || !(m->norm_std[i] >= FLT_MIN)) {
+            char d[200];
+            snprintf(d, sizeof d, "normalization deviation of input %u is %g; it must be "
+                     "finite and at least %g", i, (double)m->norm_std[i], (double)FLT_MIN);
+            return bad(c, 4 + 4 * ((size_t)n + i), NR_EFORMAT, "chunk '%s': %s", d);
+        }
     }
     return 0;
 }

@@ -253,6 +253,28 @@ expect 3 "failed run keeps output" -- "$NN" run "$IRIS" --data "$T/nonnum.csv" -
 if [ "$(cat "$T/keep.csv")" = "precious" ]; then ok; else bad "failed run clobbered its output file"; fi
 if ls "$T"/keep.csv.tmp* >/dev/null 2>&1; then bad "temporary file left behind"; else ok; fi
 
+# an input that normalization overflows gives NaN outputs: no prediction
+cat >"$T/overflow.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,petal_width,class
+5.1,3.5,1.4,0.2,setosa
+4.9,3e38,1.4,0.2,setosa
+6.3,3.3,6.0,2.5,virginica
+CSV
+expect 3 "NaN output" -- "$NN" run "$IRIS" --data "$T/overflow.csv" && one_error "NaN output" "overflow.csv:3: error: row 2: the network's output 0 is NaN"
+expect 3 "NaN output extract" -- "$NN" extract "$IRIS" --data "$T/overflow.csv" -o "$T/x.txt" && one_error "NaN output extract" "overflow.csv:3: error: row 2:"
+expect 3 "NaN output eval" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data "$T/overflow.csv" && one_error "NaN output eval" "overflow.csv:3: error: row 2:"
+if expect 0 "NaN output skipped" -- "$NN" run "$IRIS" --data "$T/overflow.csv" --nonfinite skip; then
+    has "NaN output skipped" "skipped 1 row whose network outputs are not finite" "$T/err"
+    has "NaN output skipped: accuracy over the rest" "^accuracy: 1.0000 (2 of 2 rows" "$T/err"
+    if grep -q "nan" "$T/out"; then bad "NaN output skipped: NaN printed"; else ok; fi
+    has "NaN output skipped keeps row numbers" "^3,virginica,"
+fi
+expect 0 "NaN output extract skip" -- "$NN" extract "$IRIS" --data "$T/overflow.csv" --nonfinite skip -o "$T/x.txt" && has "NaN output extract skip" "skipped 1 row" "$T/err"
+expect 0 "NaN output eval skip" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data "$T/overflow.csv" --nonfinite skip && has "NaN output eval skip" "^rows: *2 "
+expect 2 "bad --nonfinite" -- "$NN" run "$IRIS" --data "$T/overflow.csv" --nonfinite maybe && one_error "bad --nonfinite" "--nonfinite wants 'error' or 'skip'"
+expect 3 "denormal deviation" -- "$NN" info "$T/denormal-std.bin" && one_error "denormal deviation" "denormal-std.bin: byte [0-9]*: error: chunk 'NORM': normalization deviation of input 0 is 1.4013e-45"
+expect 3 "denormal deviation extract" -- "$NN" extract "$T/denormal-std.bin" -o "$T/x.txt" && one_error "denormal deviation extract" "normalization deviation"
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then

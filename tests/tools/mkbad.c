@@ -1,7 +1,8 @@
 /*
  * mkbad.c - writes the broken model files that the CLI tests feed to
  * nn2rules: truncated, one byte flipped, a layer claiming 10^12 units, a
- * dense layer claiming 2^31-1 units, NaN weights, an unknown critical chunk.
+ * dense layer claiming 2^31-1 units, NaN weights, an unknown critical chunk,
+ * a denormal normalization deviation.
  *
  * usage: mkbad GOOD_MODEL OUTDIR
  *
@@ -171,6 +172,16 @@ int main(int argc, char **argv)
         if (dump(argv[2], "unknown.bin", c, len + 16) < 0)
             return 1;
         free(c);
+    }
+    /* the smallest denormal as the first normalization deviation: the
+     * scale 1/std overflows and every output is NaN */
+    at = find_chunk(good, len, "NORM");
+    if (at) {
+        memcpy(b, good, len);
+        put32(b + at + 8 + 4 + 4 * u32(b + at + 8), 1);
+        fix_crc(b, at);
+        if (dump(argv[2], "denormal-std.bin", b, len) < 0)
+            return 1;
     }
     /* 1000x1000 input through a 1x1 convolution with a million channels:
      * 10^12 units in one layer */
