@@ -39,18 +39,27 @@ int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
     *out = NULL;
     /* Every reader goes through zlib, so a .gz suffix says nothing about
      * the format underneath. */
+    int rc;
     if (ends_with_ci(path, n, ".gz"))
         n -= 3;
     if (ends_with_ci(path, n, ".csv"))
-        return nr_data_read_csv(path, opts, out, err);
-    if (ends_with_ci(path, n, ".arff"))
-        return nr_data_read_arff(path, opts, out, err);
-    if (ends_with_ci(path, n, ".idx") || ends_with_ci(path, n, "-ubyte") ||
-        ends_with_ci(path, n, ".ubyte"))
-        return nr_data_read_idx(path, opts, out, err);
-    return nr_error_set(err, NR_EINVAL,
-                        "cannot tell the format of '%s' (expected .csv, .arff or .idx)",
-                        path);
+        rc = nr_data_read_csv(path, opts, out, err);
+    else if (ends_with_ci(path, n, ".arff"))
+        rc = nr_data_read_arff(path, opts, out, err);
+    else if (ends_with_ci(path, n, ".idx") || ends_with_ci(path, n, "-ubyte") ||
+             ends_with_ci(path, n, ".ubyte"))
+        rc = nr_data_read_idx(path, opts, out, err);
+    else
+        return nr_error_set(err, NR_EINVAL,
+                            "cannot tell the format of '%s' (expected .csv, .arff or .idx)",
+                            path);
+    /* every command that reads data needs rows: none is not an accuracy of 0 of 0 */
+    if (rc == 0 && (*out)->nrows == 0) {
+        nr_dataset_free(*out);
+        *out = NULL;
+        return nr_error_at(err, NR_EFORMAT, path, 0, 0, "no data rows");
+    }
+    return rc;
 }
 
 /* --- dataset ------------------------------------------------------------- */
@@ -320,6 +329,11 @@ int nrd_slurp(const char *path, char **bufp, size_t *lenp, nr_error *err)
         len += (size_t)got;
     }
     buf[len] = '\0';
+    /* a lone CR ends a line (old Mac files): the readers split at LF, and
+     * the line numbers they report stay right */
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] == '\r' && buf[i + 1] != '\n')
+            buf[i] = '\n';
     *bufp = buf;
     *lenp = len;
     buf = NULL;
@@ -332,18 +346,24 @@ done:
 int nrd_check_text(const char *path, const char *buf, size_t len, nr_error *err)
 {
     const char *nul = memchr(buf, '\0', len);
-    const char *ls = buf;
+    const char *bad = buf + nr_utf8_valid(buf, nul ? (size_t)(nul - buf) : len);
+    const char *ls = buf, *stop = bad < buf + len ? bad : nul;
     long line = 1;
 
-    if (!nul)
+    if (!stop)
         return 0;
-    for (const char *p = buf; p < nul; p++)
+    for (const char *p = buf; p < stop; p++)
         if (*p == '\n') {
             line++;
             ls = p + 1;
         }
-    return nr_error_at(err, NR_EFORMAT, path, line, nrd_utf8_col(ls, nul),
-                       "NUL byte in text: is this a binary file?");
+    if (stop == nul)
+        return nr_error_at(err, NR_EFORMAT, path, line, nrd_utf8_col(ls, nul),
+                           "NUL byte in text: is this a binary file?");
+    /* names and labels come from the text, and must be UTF-8 */
+    return nr_error_at(err, NR_EFORMAT, path, line, nrd_utf8_col(ls, bad),
+                       "byte 0x%02X is not UTF-8: text files must be UTF-8",
+                       (unsigned char)*bad);
 }
 
 /* --- cells --------------------------------------------------------------- */

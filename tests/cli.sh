@@ -275,6 +275,16 @@ expect 2 "bad --nonfinite" -- "$NN" run "$IRIS" --data "$T/overflow.csv" --nonfi
 expect 3 "denormal deviation" -- "$NN" info "$T/denormal-std.bin" && one_error "denormal deviation" "denormal-std.bin: byte [0-9]*: error: chunk 'NORM': normalization deviation of input 0 is 1.4013e-45"
 expect 3 "denormal deviation extract" -- "$NN" extract "$T/denormal-std.bin" -o "$T/x.txt" && one_error "denormal deviation extract" "normalization deviation"
 
+# no rows is an error, not an accuracy over 0 of 0; a lone CR ends a line
+head -1 examples/iris/test.csv >"$T/header-only.csv"
+expect 3 "header only" -- "$NN" run "$IRIS" --data "$T/header-only.csv" && one_error "header only" "header-only.csv: error: no data rows"
+expect 3 "header only eval" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data "$T/header-only.csv" && one_error "header only eval" "no data rows"
+expect 3 "header only extract" -- "$NN" extract "$IRIS" --data "$T/header-only.csv" -o "$T/x.txt" && one_error "header only extract" "no data rows"
+head -4 examples/iris/test.csv | tr '\n' '\r' >"$T/cr.csv"
+expect 0 "CR line endings" -- "$NN" run "$IRIS" --data "$T/cr.csv" && has "CR line endings" "^accuracy: .*(3 of 3 rows" "$T/err"
+printf 'sepal_length,sepal_width,petal_length,petal_width,class\n5.1,3.5,1.4,0.2,set\351osa\n' >"$T/latin1.csv"
+expect 3 "Latin-1 label" -- "$NN" run "$IRIS" --data "$T/latin1.csv" && one_error "Latin-1 label" "latin1.csv:2:20: error: byte 0xE9 is not UTF-8"
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then

@@ -341,12 +341,27 @@ static void test_csv_header_only_and_gz(void)
     char path[256];
     nr_dataset *d = NULL;
     nr_error err;
+    char want[512];
     int rc = read_text("h.csv", "a,b,label\n", NULL, &d, &err, path, sizeof path);
 
+    /* no rows is an error, not an accuracy over 0 of 0 */
+    CU_ASSERT_EQUAL(rc, NR_EFORMAT);
+    CU_ASSERT_PTR_NULL(d);
+    snprintf(want, sizeof want, "%s: error: no data rows", path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    /* lone CRs end lines (old Mac files) */
+    rc = read_text("cr.csv", "a,b,label\r1,2,x\r3,4,y", NULL, &d, &err, path, sizeof path);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_EQUAL(d->nrows, 0);
-    CU_ASSERT_EQUAL(d->ncols, 2);
+    CU_ASSERT_EQUAL(d->nrows, 2);
+    CU_ASSERT_EQUAL(d->row_line[1], 3);
+    CU_ASSERT_EQUAL(X(d, 1, 1), 4.0f);
     nr_dataset_free(d);
+    /* text must be UTF-8: a Latin-1 label is refused where it is */
+    rc = read_text("l1.csv", "a,b,label\n1,2,caf\xe9\n", NULL, &d, &err, path, sizeof path);
+    CU_ASSERT_EQUAL(rc, NR_EFORMAT);
+    snprintf(want, sizeof want, "%s:2:8: error: byte 0xE9 is not UTF-8: text files must be UTF-8",
+             path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
 
     tmp_path(path, sizeof path, "z.csv.gz");
     write_gz(path, text, strlen(text));
@@ -893,6 +908,9 @@ static void test_match_errors(void)
         for (int i = 0; i < 100; i++)
             pos += (size_t)snprintf(text + pos, sizeof text - pos, "%scolumn_name_%d",
                                     i ? "," : "", i);
+        /* and one row: a file without rows is refused before matching */
+        for (int i = 0; i < 100; i++)
+            pos += (size_t)snprintf(text + pos, sizeof text - pos, "%s1", i ? "," : "\n");
         snprintf(text + pos, sizeof text - pos, "\n");
         m = make_model(1, f1, 0, NULL);
         d = csv(text);
