@@ -313,17 +313,8 @@ int nrd_slurp(const char *path, char **bufp, size_t *lenp, nr_error *err)
             cap = ncap;
         }
         got = gzread(gz, buf + len, chunk);
-        if (got < 0) {
-            int zerr;
-            const char *zmsg = gzerror(gz, &zerr);
-            if (zerr == Z_ERRNO)
-                rc = nr_error_at(err, NR_EIO, path, 0, 0, "cannot read: %s",
-                                 strerror(errno));
-            else
-                rc = nr_error_at(err, NR_EFORMAT, path, 0, 0,
-                                 "corrupt gzip data: %s", zmsg);
+        if ((rc = nrd_gz_status(gz, got, path, err)) < 0)
             goto done;
-        }
         if (got == 0)
             break;
         len += (size_t)got;
@@ -341,6 +332,33 @@ done:
     free(buf);
     gzclose(gz);
     return rc;
+}
+
+int nrd_gz_status(void *gzp, int got, const char *path, nr_error *err)
+{
+    gzFile gz = gzp;
+    int zerr;
+    const char *zmsg, *colon;
+    if (got > 0)
+        return 0;
+    zmsg = gzerror(gz, &zerr);
+    /* gzread reports a stream without its end as the end of the data (so
+     * that a file still being written can be followed), and says so only
+     * here: a gzip file without its CRC and length is truncated */
+    if (got == 0 && zerr == Z_BUF_ERROR)
+        return nr_error_at(err, NR_EFORMAT, path, 0, 0,
+                           "truncated gzip data: the file ends before the gzip trailer "
+                           "(CRC and length)");
+    if (got == 0)
+        return 0;
+    if (zerr == Z_ERRNO)
+        return nr_error_at(err, NR_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
+    if (zerr == Z_MEM_ERROR)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    /* zlib's message starts with the name it was given, "<fd:3>: " */
+    if (zmsg[0] == '<' && (colon = strstr(zmsg, ">: ")) != NULL)
+        zmsg = colon + 3;
+    return nr_error_at(err, NR_EFORMAT, path, 0, 0, "corrupt gzip data: %s", zmsg);
 }
 
 int nrd_check_text(const char *path, const char *buf, size_t len, nr_error *err)

@@ -285,6 +285,23 @@ expect 0 "CR line endings" -- "$NN" run "$IRIS" --data "$T/cr.csv" && has "CR li
 printf 'sepal_length,sepal_width,petal_length,petal_width,class\n5.1,3.5,1.4,0.2,set\351osa\n' >"$T/latin1.csv"
 expect 3 "Latin-1 label" -- "$NN" run "$IRIS" --data "$T/latin1.csv" && one_error "Latin-1 label" "latin1.csv:2:20: error: byte 0xE9 is not UTF-8"
 
+# gzip: a stream without its trailer is truncated; zlib's "<fd:N>" stays out of messages
+{ printf '\000\000\010\003\000\000\000\002\000\000\000\010\000\000\000\010'; head -c 128 /dev/zero; } >"$T/two-idx3-ubyte"
+gzip -c "$T/two-idx3-ubyte" >"$T/two-idx3-ubyte.gz"
+gzlen=$(wc -c <"$T/two-idx3-ubyte.gz")
+expect 0 "IDX gz" -- "$NN" run examples/digits/model.bin --data "$T/two-idx3-ubyte.gz"
+head -c $((gzlen - 8)) "$T/two-idx3-ubyte.gz" >"$T/cut-idx3-ubyte.gz"
+expect 3 "IDX gz without trailer" -- "$NN" run examples/digits/model.bin --data "$T/cut-idx3-ubyte.gz" &&
+    one_error "IDX gz without trailer" "cut-idx3-ubyte.gz: error: truncated gzip data"
+cp "$T/two-idx3-ubyte.gz" "$T/crc-idx3-ubyte.gz"
+printf '\377' | dd of="$T/crc-idx3-ubyte.gz" bs=1 seek=$((gzlen - 8)) conv=notrunc 2>/dev/null
+expect 3 "IDX gz bad CRC" -- "$NN" run examples/digits/model.bin --data "$T/crc-idx3-ubyte.gz" &&
+    one_error "IDX gz bad CRC" "crc-idx3-ubyte.gz: error: corrupt gzip data: incorrect data check$"
+gzip -c examples/iris/test.csv >"$T/test.csv.gz"
+gzlen=$(wc -c <"$T/test.csv.gz")
+head -c $((gzlen - 4)) "$T/test.csv.gz" >"$T/cut.csv.gz"
+expect 3 "CSV gz without trailer" -- "$NN" run "$IRIS" --data "$T/cut.csv.gz" && one_error "CSV gz without trailer" "cut.csv.gz: error: truncated gzip data"
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then

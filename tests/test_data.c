@@ -609,6 +609,43 @@ static void test_idx_gz(void)
     unlink(lpath);
 }
 
+/* A gzip stream without its 8-byte trailer (CRC and length) is truncated,
+ * and a bad CRC names the file, not zlib's "<fd:N>". */
+static void test_idx_gz_trailer(void)
+{
+    const uint32_t dims[2] = {2, 3};
+    unsigned char buf[32], *gz;
+    char path[256], want[600];
+    nr_dataset *d = NULL;
+    nr_error err;
+    size_t n = idx_header(buf, 2, dims);
+    long len;
+    FILE *f;
+
+    memset(buf + n, 7, 6);
+    n += 6;
+    tmp_path(path, sizeof path, "cut.idx.gz");
+    write_gz(path, buf, n);
+    CU_ASSERT_FATAL((f = fopen(path, "rb")) != NULL);
+    gz = malloc(4096);
+    len = (long)fread(gz, 1, 4096, f);
+    fclose(f);
+    CU_ASSERT_FATAL(len > 8);
+    write_file(path, gz, (size_t)len - 8);
+    CU_ASSERT_EQUAL(nr_data_read(path, NULL, &d, &err), NR_EFORMAT);
+    CU_ASSERT_PTR_NULL(d);
+    snprintf(want, sizeof want, "%s: error: truncated gzip data: the file ends before the gzip "
+             "trailer (CRC and length)", path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    gz[len - 8] ^= 0xff;
+    write_file(path, gz, (size_t)len);
+    CU_ASSERT_EQUAL(nr_data_read(path, NULL, &d, &err), NR_EFORMAT);
+    snprintf(want, sizeof want, "%s: error: corrupt gzip data: incorrect data check", path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    unlink(path);
+    free(gz);
+}
+
 static void test_idx_2d(void)
 {
     const uint32_t dims[2] = {2, 3};
@@ -1031,6 +1068,7 @@ static const cutest tests[] = {
     {"read: dispatch and open errors", test_read_dispatch},
     {"match: by name, reordered, extra dropped", test_match_by_name},
     {"match: missing column, counts, missing values", test_match_errors},
+    {"idx: gzip trailer missing or wrong", test_idx_gz_trailer},
     {"match: labels onto class names", test_match_labels},
     {"match: idx labels onto class names", test_match_idx},
     {NULL, NULL}
