@@ -297,6 +297,11 @@ static int check_metadata(const nn_model *m, nn_error *err)
             if (isnan(f->min) || isnan(f->max))
                 return nnrt_fail(err, NN_ENONFINITE,
                                  "feature %d: range is NaN", i);
+            if ((f->type == NN_FEAT_BOOLEAN || f->type == NN_FEAT_ONEHOT) &&
+                (f->min < 0 || f->max > 1))
+                return nnrt_fail(err, NN_EINVAL,
+                                 "feature %d: Boolean or one-hot, but its range [%g, %g] "
+                                 "is not within [0, 1]", i, (double)f->min, (double)f->max);
         }
     if (m->class_names && (m->nclasses < 0 || (size_t)m->nclasses != outsz))
         return nnrt_fail(err, NN_ESHAPE,

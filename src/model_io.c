@@ -104,6 +104,9 @@ static int rd_name(cursor *c, char **out, const char *what)
     for (unsigned i = 0; i < n; i++)
         if (c->p[c->pos + i] < 0x20 || c->p[c->pos + i] == 0x7f)
             return bad(c, c->pos + i, NR_EFORMAT, "chunk '%s': control character in %s", what);
+    if (nr_utf8_valid((const char *)c->p + c->pos, n) != n)
+        return bad(c, c->pos + nr_utf8_valid((const char *)c->p + c->pos, n), NR_EFORMAT,
+                   "chunk '%s': %s is not UTF-8", what);
     *out = malloc(n + 1);
     if (!*out)
         return nr_error_set(c->err, NR_ENOMEM, "out of memory");
@@ -204,6 +207,11 @@ static int read_feat(cursor *c, nn_model *m)
         f->group = group;
         if (!isfinite(f->min) || !isfinite(f->max) || f->min > f->max)
             return bad(c, at + 6, NR_EFORMAT, "chunk '%s': bad range of feature '%s'", f->name);
+        /* a Boolean or one-hot input is 0 or 1: its range must lie within [0, 1] */
+        if ((f->type == NN_FEAT_BOOLEAN || f->type == NN_FEAT_ONEHOT) && (f->min < 0 || f->max > 1))
+            return bad(c, at + 6, NR_EFORMAT,
+                       "chunk '%s': Boolean or one-hot feature '%s' has a range outside [0, 1]",
+                       f->name);
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(m->features[j].name, f->name) == 0)
                 return bad(c, at, NR_EFORMAT, "chunk '%s': duplicate feature name '%s'", f->name);
@@ -479,6 +487,12 @@ int nr_model_read_mem(const unsigned char *buf, size_t len, const char *name,
         } else if (strcmp(c.tag, "desc") == 0) {
             if (memchr(c.p, 0, plen)) {
                 rc = nr_error_at_offset(err, NR_EFORMAT, name, (long long)c.base, "NUL byte in the description");
+                goto done;
+            }
+            if (nr_utf8_valid((const char *)c.p, plen) != plen) {
+                rc = nr_error_at_offset(err, NR_EFORMAT, name,
+                                        (long long)(c.base + nr_utf8_valid((const char *)c.p, plen)),
+                                        "the description is not UTF-8");
                 goto done;
             }
             free(m->description);

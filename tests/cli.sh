@@ -214,6 +214,10 @@ printf 'hello' >"$T/short.bin"
 expect 3 "not a model" -- "$NN" info "$T/short.bin" && one_error "not a model" "bad magic"
 expect 3 "missing model" -- "$NN" info "$T/nope.bin" && one_error "missing model" "cannot open"
 expect 3 "empty model" -- "$NN" info /dev/null && one_error "empty model" "truncated"
+expect 3 "Boolean range" -- "$NN" info "$T/bool-range.bin" && one_error "Boolean range" "bool-range.bin: byte [0-9]*: error: chunk 'FEAT': Boolean or one-hot feature 'sepal_width' has a range outside \[0, 1\]"
+expect 3 "name not UTF-8" -- "$NN" info "$T/utf8-name.bin" && one_error "name not UTF-8" "utf8-name.bin: byte [0-9]*: error: chunk 'FEAT': feature name is not UTF-8"
+printf 'features { a: continuous; }\nclasses { x, y }\n# caf\351\ntree { x }\n' >"$T/latin1.txt"
+expect 3 "rules not UTF-8" -- "$NN" compile "$T/latin1.txt" -o "$T/x.dot" && one_error "rules not UTF-8" "latin1.txt:3:6: error: byte 0xE9 is not UTF-8"
 
 # --- bad data ----------------------------------------------------------------
 cat >"$T/missing-col.csv" <<'CSV'
@@ -328,6 +332,11 @@ fi
 printf 'sepal length\nsepal width\n\npetal length\npetal width\n' >"$T/names.txt"
 expect 0 "convert @names" -- "$NN" convert "$ONNX" -o "$T/named2.bin" --features "@$T/names.txt" &&
     expect 0 "info @names" -- "$NN" info "$T/named2.bin" && has "names from a file" "^  petal length "
+# a names file from an editor that writes a byte order mark; names must be UTF-8
+printf '\357\273\277sepal length\nsepal width\npetal length\npetal width\n' >"$T/bom-names.txt"
+expect 0 "@names with BOM" -- "$NN" info "$ONNX" --features "@$T/bom-names.txt" && has "@names with BOM" "^  sepal length "
+printf 'sl\nsw\np\377l\npw\n' >"$T/bad-names.txt"
+expect 3 "@names not UTF-8" -- "$NN" info "$ONNX" --features "@$T/bad-names.txt" && one_error "@names not UTF-8" "bad-names.txt:3:2: error: byte 0xFF is not UTF-8"
 # with model.bin's names and normalization the converted network is model.bin's
 expect 0 "convert --like" -- "$NN" convert "$ONNX" -o "$T/like.bin" --like "$IRIS"
 "$NN" run "$T/like.bin" --data examples/iris/test.csv >"$T/like.csv" 2>/dev/null

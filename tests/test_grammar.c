@@ -1109,6 +1109,9 @@ static const struct {
      "rules.txt:8:20: error: nominal feature 'color' has values 0 to 1; 2 is none of them"},
     {HEAD "tree { if color != 0.5 then setosa else setosa }",
      "rules.txt:8:20: error: nominal feature 'color' has values 0 to 1; 0.5 is none of them"},
+    {HEAD "# caf\xe9\ntree { setosa }", "rules.txt:8:6: error: byte 0xE9 is not UTF-8"},
+    {HEAD "tree { \"set\\xffosa\" }",
+     "rules.txt:8:8: error: the string is not UTF-8 once its escapes are read"},
 };
 
 static void test_errors(void)

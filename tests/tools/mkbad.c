@@ -2,7 +2,8 @@
  * mkbad.c - writes the broken model files that the CLI tests feed to
  * nn2rules: truncated, one byte flipped, a layer claiming 10^12 units, a
  * dense layer claiming 2^31-1 units, NaN weights, an unknown critical chunk,
- * a denormal normalization deviation.
+ * a denormal normalization deviation, a Boolean feature ranging over [2, 4.4],
+ * a feature name that is not UTF-8.
  *
  * usage: mkbad GOOD_MODEL OUTDIR
  *
@@ -181,6 +182,23 @@ int main(int argc, char **argv)
         put32(b + at + 8 + 4 + 4 * u32(b + at + 8), 1);
         fix_crc(b, at);
         if (dump(argv[2], "denormal-std.bin", b, len) < 0)
+            return 1;
+    }
+    /* feature 1 (sepal_width, [2, 4.4]) made Boolean; then feature 0's
+     * name starting with a byte that is not UTF-8 */
+    at = find_chunk(good, len, "FEAT");
+    if (at) {
+        size_t rec = at + 8 + 4, rec1;
+        memcpy(b, good, len);
+        rec1 = rec + 2 + (size_t)(b[rec] | b[rec + 1] << 8) + 14;
+        b[rec1 + 2 + (size_t)(b[rec1] | b[rec1 + 1] << 8)] = 1;
+        fix_crc(b, at);
+        if (dump(argv[2], "bool-range.bin", b, len) < 0)
+            return 1;
+        memcpy(b, good, len);
+        b[rec + 2] = 0xff;
+        fix_crc(b, at);
+        if (dump(argv[2], "utf8-name.bin", b, len) < 0)
             return 1;
     }
     /* 1000x1000 input through a 1x1 convolution with a million channels:
