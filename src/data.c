@@ -572,7 +572,9 @@ static int missing_value_error(const nr_dataset *d, int r, const nr_column *c,
 static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
                       char ***names, int *nnames, nr_error *err)
 {
-    int rc = 0, ncls = m->nclasses;
+    /* a model without class names (ONNX) may say nothing of nclasses */
+    int rc = 0, ncls = m->nclasses > 0 || m->nlayers == 0 ? m->nclasses
+                                                         : (int)nn_model_output_size(m);
     int *map = NULL, *lab = NULL;
     char **nm = NULL;
     char list[256];
@@ -600,11 +602,21 @@ static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
         long line;
         if (map[d->labels[r]] >= 0)
             continue;
-        if (!m->class_names)
-            goto done;   /* not class indices: keep the data's own order */
         nrd_snippet(snip, sizeof snip, d->label_names[d->labels[r]]);
-        nrd_name_list(list, sizeof list, m->class_names, ncls);
         line = d->row_line ? d->row_line[r] : 0;
+        /* labels that match no class would make every row wrong: an
+         * accuracy of 0 that says nothing */
+        if (!m->class_names) {
+            snprintf(list, sizeof list, "the model has no class names, so labels must be "
+                     "class numbers 0 to %d (or name the classes with --classes)", ncls - 1);
+            if (line > 0)
+                rc = nr_error_at(err, NR_EINVAL, d->path, line, 0, "label '%s': %s", snip, list);
+            else
+                rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0, "row %d: label '%s': %s", r + 1,
+                                 snip, list);
+            goto done;
+        }
+        nrd_name_list(list, sizeof list, m->class_names, ncls);
         if (line > 0)
             rc = nr_error_at(err, NR_EINVAL, d->path, line, 0,
                              "label '%s' is not one of the model's classes (%s)",

@@ -337,6 +337,13 @@ printf '\357\273\277sepal length\nsepal width\npetal length\npetal width\n' >"$T
 expect 0 "@names with BOM" -- "$NN" info "$ONNX" --features "@$T/bom-names.txt" && has "@names with BOM" "^  sepal length "
 printf 'sl\nsw\np\377l\npw\n' >"$T/bad-names.txt"
 expect 3 "@names not UTF-8" -- "$NN" info "$ONNX" --features "@$T/bad-names.txt" && one_error "@names not UTF-8" "bad-names.txt:3:2: error: byte 0xFF is not UTF-8"
+# without class names, labels that are not class numbers are refused, not an accuracy of 0
+head -3 examples/iris/test.csv >"$T/two-classes.csv"
+grep versicolor examples/iris/test.csv | head -2 >>"$T/two-classes.csv"
+expect 3 "onnx labels unmatched" -- "$NN" run "$ONNX" --data "$T/two-classes.csv" &&
+    one_error "onnx labels unmatched" "two-classes.csv:2: error: label 'setosa': the model has no class names"
+expect 0 "onnx labels with --classes" -- "$NN" run "$ONNX" --data "$T/two-classes.csv" --classes setosa,versicolor,virginica &&
+    has "onnx labels with --classes" "^accuracy: 1.0000 (4 of 4" "$T/err"
 # with model.bin's names and normalization the converted network is model.bin's
 expect 0 "convert --like" -- "$NN" convert "$ONNX" -o "$T/like.bin" --like "$IRIS"
 "$NN" run "$T/like.bin" --data examples/iris/test.csv >"$T/like.csv" 2>/dev/null

@@ -1008,13 +1008,19 @@ static void test_match_labels(void)
     CU_ASSERT_EQUAL(d->labels[2], 2);
     nr_dataset_free(d);
 
-    /* ...anything else keeps its order of first appearance. */
+    /* ...anything else matches no class, and would make every row wrong:
+     * an error, not an accuracy of 0 */
     d = csv("a,label\n1,b\n2,a\n");
     rc = nr_dataset_match_model(d, m, &err);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(rc, NR_EINVAL);
+    {
+        char want[600];
+        snprintf(want, sizeof want, "%s:2: error: label 'b': the model has no class names, so "
+                 "labels must be class numbers 0 to 2 (or name the classes with --classes)",
+                 d->path);
+        CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    }
     CU_ASSERT_EQUAL(d->nlabels, 2);
-    CU_ASSERT_STRING_EQUAL(d->label_names[0], "b");
-    CU_ASSERT_EQUAL(d->labels[1], 1);
     nr_dataset_free(d);
     free_model(m);
 }
