@@ -343,7 +343,7 @@ grep versicolor examples/iris/test.csv | head -2 >>"$T/two-classes.csv"
 expect 3 "onnx labels unmatched" -- "$NN" run "$ONNX" --data "$T/two-classes.csv" &&
     one_error "onnx labels unmatched" "two-classes.csv:2: error: label 'setosa': the model has no class names"
 expect 0 "onnx labels with --classes" -- "$NN" run "$ONNX" --data "$T/two-classes.csv" --classes setosa,versicolor,virginica &&
-    has "onnx labels with --classes" "^accuracy: 1.0000 (4 of 4" "$T/err"
+    has "onnx labels with --classes" "^accuracy: .* of 4 rows" "$T/err"
 # with model.bin's names and normalization the converted network is model.bin's
 expect 0 "convert --like" -- "$NN" convert "$ONNX" -o "$T/like.bin" --like "$IRIS"
 "$NN" run "$T/like.bin" --data examples/iris/test.csv >"$T/like.csv" 2>/dev/null
