@@ -567,6 +567,24 @@ static int missing_value_error(const nr_dataset *d, int r, const nr_column *c,
                        "missing value in row %d, column '%s'", r + 1, c->name);
 }
 
+static int bad_boolean_error(const nr_dataset *d, int r, const nr_column *c, float v,
+                             nr_error *err)
+{
+    long line = d->row_line ? d->row_line[r] : 0;
+    char what[64];
+    if (c->kind == NR_COL_NOMINAL && v >= 0 && v < (float)c->nvalues && c->values)
+        snprintf(what, sizeof what, "value %g ('%.30s')", (double)v, c->values[(int)v]);
+    else
+        snprintf(what, sizeof what, "%g", (double)v);
+    if (line > 0 && c->field > 0)
+        return nr_error_at(err, NR_EINVAL, d->path, line, 0,
+                           "field %d ('%s'): the model's Boolean feature takes 0 or 1, not %s",
+                           c->field, c->name, what);
+    return nr_error_at(err, NR_EINVAL, d->path, line, 0,
+                       "row %d, column '%s': the model's Boolean feature takes 0 or 1, not %s",
+                       r + 1, c->name, what);
+}
+
 /* New labels and label names for model m, in *labels / *names (ncls
  * entries), or both NULL when the labels stay as they are. */
 static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
@@ -739,6 +757,13 @@ int nr_dataset_match_model(nr_dataset *d, const nn_model *m, nr_error *err)
             dst[j] = src[sel[j]];
             if (isnan(dst[j])) {
                 rc = missing_value_error(d, r, &d->cols[sel[j]], err);
+                goto done;
+            }
+            /* a Boolean input is 0 or 1; anything else (an ARFF nominal's
+             * third value, say) is a row the network was never meant for */
+            if (m->features && dst[j] != 0 && dst[j] != 1 &&
+                (m->features[j].type == NN_FEAT_BOOLEAN || m->features[j].type == NN_FEAT_ONEHOT)) {
+                rc = bad_boolean_error(d, r, &d->cols[sel[j]], dst[j], err);
                 goto done;
             }
         }

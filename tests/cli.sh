@@ -306,6 +306,13 @@ gzlen=$(wc -c <"$T/test.csv.gz")
 head -c $((gzlen - 4)) "$T/test.csv.gz" >"$T/cut.csv.gz"
 expect 3 "CSV gz without trailer" -- "$NN" run "$IRIS" --data "$T/cut.csv.gz" && one_error "CSV gz without trailer" "cut.csv.gz: error: truncated gzip data"
 
+# a third value of a nominal attribute fed to a Boolean input
+sed -n '1,/^@data/p' examples/vote/vote.arff | sed "s/^@attribute 'handicapped-infants' { 'n', 'y'}/@attribute 'handicapped-infants' { 'n', 'y', 'u'}/" >"$T/three.arff"
+echo "'u','y','y','n','y','y','n','n','n','n','n','n','y','y','y','y','democrat'" >>"$T/three.arff"
+arffline=$(wc -l <"$T/three.arff")
+expect 3 "ARFF value 2 for a Boolean" -- "$NN" run examples/vote/model.bin --data "$T/three.arff" &&
+    one_error "ARFF value 2 for a Boolean" "three.arff:$arffline: error: field 1 ('handicapped-infants'): the model's Boolean feature takes 0 or 1, not value 2 ('u')"
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then
