@@ -3,7 +3,8 @@
  * nn2rules: truncated, one byte flipped, a layer claiming 10^12 units, a
  * dense layer claiming 2^31-1 units, NaN weights, an unknown critical chunk,
  * a denormal normalization deviation, a Boolean feature ranging over [2, 4.4],
- * a feature name that is not UTF-8.
+ * a feature name that is not UTF-8, a 1 GiB weight tensor and 2^20 feature
+ * records claimed and absent.
  *
  * usage: mkbad GOOD_MODEL OUTDIR
  *
@@ -211,6 +212,20 @@ int main(int argc, char **argv)
     header(&o, 4, 1, 1, 1);
     claiming_layer(&o, 1, 2147483647u, 0, 4294967295u);
     if (dump(argv[2], "huge-dense.bin", o.b, o.n) < 0)
+        return 1;
+    /* dimensions within the limits, a weight tensor of 2^28 floats (1 GiB)
+     * claimed and absent: refused before anything of that size is allocated */
+    header(&o, 256, 1, 1, 1);
+    claiming_layer(&o, 1, 1048576, 0, 268435456u);
+    if (dump(argv[2], "big-dense.bin", o.b, o.n) < 0)
+        return 1;
+    /* 2^20 feature records claimed by a FEAT chunk of a few bytes */
+    header(&o, 1, 1024, 1024, 1);
+    at = chunk(&o, "FEAT");
+    w32(&o, 1048576);
+    w32(&o, 0);
+    endchunk(&o, at);
+    if (dump(argv[2], "big-feat.bin", o.b, o.n) < 0)
         return 1;
     free(good);
     free(b);
