@@ -380,6 +380,14 @@ static const char *var_desc(nrp_state *ps, nr_var v, char *buf, size_t size)
     return buf;
 }
 
+/* Where a condition was written, for checks that come after parsing (a
+ * hidden unit against the model). */
+static void cond_at(nr_cond *c, YYLTYPE loc)
+{
+    c->line = loc.first_line;
+    c->col = loc.first_column;
+}
+
 /* `v op t` for <= and >. */
 static nr_cond *cond_cmp(nrp_state *ps, nr_var v, nr_cond_op op, const char *text,
                          YYLTYPE loc)
@@ -418,6 +426,14 @@ static nr_cond *cond_eq(nrp_state *ps, nr_var v, YYLTYPE vloc, nr_cond_op op,
     if (!x->is_name) {
         if (num_float(ps, x->text, xloc, 0, &c->t))
             return NULL;
+        /* a nominal feature holds a value index: anything else never matches */
+        if (f && f->kind == NR_FEAT_NOMINAL &&
+            (c->t < 0 || c->t >= (float)f->nvalues || c->t != floorf(c->t))) {
+            nrp_error(ps, NR_EINVAL, xloc.first_line, xloc.first_column,
+                      "%s has values 0 to %d; %s is none of them",
+                      var_desc(ps, v, desc, sizeof desc), f->nvalues - 1, x->text);
+            return NULL;
+        }
         return c;
     }
     if (!f || f->kind != NR_FEAT_NOMINAL) {
@@ -823,10 +839,12 @@ static int add_rule(nrp_state *ps, const nrp_vec *conds, const nrp_value *out, Y
 }
 
 static int add_term(nrp_state *ps, const char *weight, YYLTYPE loc, const nr_var *v,
-                    const nr_cond *c)
+                    const nr_cond *c, YYLTYPE vloc)
 {
     nr_term t;
     memset(&t, 0, sizeof t);
+    t.line = vloc.first_line;
+    t.col = vloc.first_column;
     if (num_finite(ps, weight, loc, "a weight", &t.weight))
         return -1;
     if (v)
@@ -1125,6 +1143,12 @@ cond:
         CHECK($$ = tmp_new(ps, sizeof *$$), @1);
         if (num_int(ps, $1, @1, "the count of an m-of-n test", &$$->m))
             YYABORT;
+        if ($4->n == 0)
+            FAIL_AT(@3, NR_EINVAL, "an m-of-n test needs at least one condition");
+        if ($$->m < 1 || $$->m > $4->n)
+            FAIL_AT(@1, NR_EINVAL, "an m-of-n test over %d condition%s needs m from 1 to %d, "
+                    "not %d", $4->n, $4->n == 1 ? "" : "s", $4->n, $$->m);
+        cond_at($$, @1);
         $$->op = NR_MOFN;
         $$->n = $4->n;
         $$->sub = vec_keep(ps, $4, sizeof(nr_cond), &ok);
@@ -1149,17 +1173,17 @@ sub_list:
 
 simple_cond:
     var LE NUMBER
-    { if (!($$ = cond_cmp(ps, $1, NR_LE, $3, @3))) YYABORT; }
+    { if (!($$ = cond_cmp(ps, $1, NR_LE, $3, @3))) YYABORT; cond_at($$, @1); }
   | var GT NUMBER
-    { if (!($$ = cond_cmp(ps, $1, NR_GT, $3, @3))) YYABORT; }
+    { if (!($$ = cond_cmp(ps, $1, NR_GT, $3, @3))) YYABORT; cond_at($$, @1); }
   | var EQ value
-    { if (!($$ = cond_eq(ps, $1, @1, NR_EQ, $3, @3))) YYABORT; }
+    { if (!($$ = cond_eq(ps, $1, @1, NR_EQ, $3, @3))) YYABORT; cond_at($$, @1); }
   | var NE value
-    { if (!($$ = cond_eq(ps, $1, @1, NR_NE, $3, @3))) YYABORT; }
+    { if (!($$ = cond_eq(ps, $1, @1, NR_NE, $3, @3))) YYABORT; cond_at($$, @1); }
   | var
-    { if (!($$ = cond_bool(ps, $1, NR_TRUE, @1))) YYABORT; }
+    { if (!($$ = cond_bool(ps, $1, NR_TRUE, @1))) YYABORT; cond_at($$, @1); }
   | NOT var
-    { if (!($$ = cond_bool(ps, $2, NR_FALSE, @2))) YYABORT; }
+    { if (!($$ = cond_bool(ps, $2, NR_FALSE, @2))) YYABORT; cond_at($$, @1); }
     ;
 
 var:
@@ -1228,9 +1252,9 @@ lin_item:
             YYABORT;
     }
   | NUMBER '*' var ';'
-    { if (add_term(ps, $1, @1, &$3, NULL)) YYABORT; }
+    { if (add_term(ps, $1, @1, &$3, NULL, @3)) YYABORT; }
   | NUMBER '*' '[' cond ']' ';'
-    { if (add_term(ps, $1, @1, NULL, $4)) YYABORT; }
+    { if (add_term(ps, $1, @1, NULL, $4, @4)) YYABORT; }
     ;
 
 %%

@@ -7,6 +7,7 @@
  * limits before any tensor is read, and nothing is allocated here at all.
  * Everything after finalize (nn_run.c, nn_ops.c) trusts the shapes.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +297,11 @@ static int check_metadata(const nn_model *m, nn_error *err)
             if (isnan(f->min) || isnan(f->max))
                 return nnrt_fail(err, NN_ENONFINITE,
                                  "feature %d: range is NaN", i);
+            if ((f->type == NN_FEAT_BOOLEAN || f->type == NN_FEAT_ONEHOT) &&
+                (f->min < 0 || f->max > 1))
+                return nnrt_fail(err, NN_EINVAL,
+                                 "feature %d: Boolean or one-hot, but its range [%g, %g] "
+                                 "is not within [0, 1]", i, (double)f->min, (double)f->max);
         }
     if (m->class_names && (m->nclasses < 0 || (size_t)m->nclasses != outsz))
         return nnrt_fail(err, NN_ESHAPE,
@@ -309,11 +315,12 @@ static int check_metadata(const nn_model *m, nn_error *err)
                                  isnan(m->norm_mean[k]) ? "NaN" : "infinite");
     if (m->norm_std)
         for (size_t k = 0; k < insz; k++)
-            if (!isfinite(m->norm_std[k]) || !(m->norm_std[k] > 0))
+            /* not zero or denormal: 1/std must be finite too */
+            if (!isfinite(m->norm_std[k]) || !(m->norm_std[k] >= FLT_MIN))
                 return nnrt_fail(err, isfinite(m->norm_std[k]) ? NN_EINVAL
                                                                : NN_ENONFINITE,
-                                 "normalization std[%zu] is %g, must be finite and > 0",
-                                 k, (double)m->norm_std[k]);
+                                 "normalization std[%zu] is %g, must be finite and at least %g",
+                                 k, (double)m->norm_std[k], (double)FLT_MIN);
     return 0;
 }
 

@@ -39,18 +39,27 @@ int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
     *out = NULL;
     /* Every reader goes through zlib, so a .gz suffix says nothing about
      * the format underneath. */
+    int rc;
     if (ends_with_ci(path, n, ".gz"))
         n -= 3;
     if (ends_with_ci(path, n, ".csv"))
-        return nr_data_read_csv(path, opts, out, err);
-    if (ends_with_ci(path, n, ".arff"))
-        return nr_data_read_arff(path, opts, out, err);
-    if (ends_with_ci(path, n, ".idx") || ends_with_ci(path, n, "-ubyte") ||
-        ends_with_ci(path, n, ".ubyte"))
-        return nr_data_read_idx(path, opts, out, err);
-    return nr_error_set(err, NR_EINVAL,
-                        "cannot tell the format of '%s' (expected .csv, .arff or .idx)",
-                        path);
+        rc = nr_data_read_csv(path, opts, out, err);
+    else if (ends_with_ci(path, n, ".arff"))
+        rc = nr_data_read_arff(path, opts, out, err);
+    else if (ends_with_ci(path, n, ".idx") || ends_with_ci(path, n, "-ubyte") ||
+             ends_with_ci(path, n, ".ubyte"))
+        rc = nr_data_read_idx(path, opts, out, err);
+    else
+        return nr_error_set(err, NR_EINVAL,
+                            "cannot tell the format of '%s' (expected .csv, .arff or .idx)",
+                            path);
+    /* every command that reads data needs rows: none is not an accuracy of 0 of 0 */
+    if (rc == 0 && (*out)->nrows == 0) {
+        nr_dataset_free(*out);
+        *out = NULL;
+        return nr_error_at(err, NR_EFORMAT, path, 0, 0, "no data rows");
+    }
+    return rc;
 }
 
 /* --- dataset ------------------------------------------------------------- */
@@ -304,22 +313,18 @@ int nrd_slurp(const char *path, char **bufp, size_t *lenp, nr_error *err)
             cap = ncap;
         }
         got = gzread(gz, buf + len, chunk);
-        if (got < 0) {
-            int zerr;
-            const char *zmsg = gzerror(gz, &zerr);
-            if (zerr == Z_ERRNO)
-                rc = nr_error_at(err, NR_EIO, path, 0, 0, "cannot read: %s",
-                                 strerror(errno));
-            else
-                rc = nr_error_at(err, NR_EFORMAT, path, 0, 0,
-                                 "corrupt gzip data: %s", zmsg);
+        if ((rc = nrd_gz_status(gz, got, path, err)) < 0)
             goto done;
-        }
         if (got == 0)
             break;
         len += (size_t)got;
     }
     buf[len] = '\0';
+    /* a lone CR ends a line (old Mac files): the readers split at LF, and
+     * the line numbers they report stay right */
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] == '\r' && buf[i + 1] != '\n')
+            buf[i] = '\n';
     *bufp = buf;
     *lenp = len;
     buf = NULL;
@@ -329,21 +334,54 @@ done:
     return rc;
 }
 
+int nrd_gz_status(void *gzp, int got, const char *path, nr_error *err)
+{
+    gzFile gz = gzp;
+    int zerr;
+    const char *zmsg, *colon;
+    if (got > 0)
+        return 0;
+    zmsg = gzerror(gz, &zerr);
+    /* gzread reports a stream without its end as the end of the data (so
+     * that a file still being written can be followed), and says so only
+     * here: a gzip file without its CRC and length is truncated */
+    if (got == 0 && zerr == Z_BUF_ERROR)
+        return nr_error_at(err, NR_EFORMAT, path, 0, 0,
+                           "truncated gzip data: the file ends before the gzip trailer "
+                           "(CRC and length)");
+    if (got == 0)
+        return 0;
+    if (zerr == Z_ERRNO)
+        return nr_error_at(err, NR_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
+    if (zerr == Z_MEM_ERROR)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    /* zlib's message starts with the name it was given, "<fd:3>: " */
+    if (zmsg[0] == '<' && (colon = strstr(zmsg, ">: ")) != NULL)
+        zmsg = colon + 3;
+    return nr_error_at(err, NR_EFORMAT, path, 0, 0, "corrupt gzip data: %s", zmsg);
+}
+
 int nrd_check_text(const char *path, const char *buf, size_t len, nr_error *err)
 {
     const char *nul = memchr(buf, '\0', len);
-    const char *ls = buf;
+    const char *bad = buf + nr_utf8_valid(buf, nul ? (size_t)(nul - buf) : len);
+    const char *ls = buf, *stop = bad < buf + len ? bad : nul;
     long line = 1;
 
-    if (!nul)
+    if (!stop)
         return 0;
-    for (const char *p = buf; p < nul; p++)
+    for (const char *p = buf; p < stop; p++)
         if (*p == '\n') {
             line++;
             ls = p + 1;
         }
-    return nr_error_at(err, NR_EFORMAT, path, line, nrd_utf8_col(ls, nul),
-                       "NUL byte in text: is this a binary file?");
+    if (stop == nul)
+        return nr_error_at(err, NR_EFORMAT, path, line, nrd_utf8_col(ls, nul),
+                           "NUL byte in text: is this a binary file?");
+    /* names and labels come from the text, and must be UTF-8 */
+    return nr_error_at(err, NR_EFORMAT, path, line, nrd_utf8_col(ls, bad),
+                       "byte 0x%02X is not UTF-8: text files must be UTF-8",
+                       (unsigned char)*bad);
 }
 
 /* --- cells --------------------------------------------------------------- */
@@ -529,12 +567,32 @@ static int missing_value_error(const nr_dataset *d, int r, const nr_column *c,
                        "missing value in row %d, column '%s'", r + 1, c->name);
 }
 
+static int bad_boolean_error(const nr_dataset *d, int r, const nr_column *c, float v,
+                             nr_error *err)
+{
+    long line = d->row_line ? d->row_line[r] : 0;
+    char what[64];
+    if (c->kind == NR_COL_NOMINAL && v >= 0 && v < (float)c->nvalues && c->values)
+        snprintf(what, sizeof what, "value %g ('%.30s')", (double)v, c->values[(int)v]);
+    else
+        snprintf(what, sizeof what, "%g", (double)v);
+    if (line > 0 && c->field > 0)
+        return nr_error_at(err, NR_EINVAL, d->path, line, 0,
+                           "field %d ('%s'): the model's Boolean feature takes 0 or 1, not %s",
+                           c->field, c->name, what);
+    return nr_error_at(err, NR_EINVAL, d->path, line, 0,
+                       "row %d, column '%s': the model's Boolean feature takes 0 or 1, not %s",
+                       r + 1, c->name, what);
+}
+
 /* New labels and label names for model m, in *labels / *names (ncls
  * entries), or both NULL when the labels stay as they are. */
 static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
                       char ***names, int *nnames, nr_error *err)
 {
-    int rc = 0, ncls = m->nclasses;
+    /* a model without class names (ONNX) may say nothing of nclasses */
+    int rc = 0, ncls = m->nclasses > 0 || m->nlayers == 0 ? m->nclasses
+                                                         : (int)nn_model_output_size(m);
     int *map = NULL, *lab = NULL;
     char **nm = NULL;
     char list[256];
@@ -562,11 +620,21 @@ static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
         long line;
         if (map[d->labels[r]] >= 0)
             continue;
-        if (!m->class_names)
-            goto done;   /* not class indices: keep the data's own order */
         nrd_snippet(snip, sizeof snip, d->label_names[d->labels[r]]);
-        nrd_name_list(list, sizeof list, m->class_names, ncls);
         line = d->row_line ? d->row_line[r] : 0;
+        /* labels that match no class would make every row wrong: an
+         * accuracy of 0 that says nothing */
+        if (!m->class_names) {
+            snprintf(list, sizeof list, "the model has no class names, so labels must be "
+                     "class numbers 0 to %d (or name the classes with --classes)", ncls - 1);
+            if (line > 0)
+                rc = nr_error_at(err, NR_EINVAL, d->path, line, 0, "label '%s': %s", snip, list);
+            else
+                rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0, "row %d: label '%s': %s", r + 1,
+                                 snip, list);
+            goto done;
+        }
+        nrd_name_list(list, sizeof list, m->class_names, ncls);
         if (line > 0)
             rc = nr_error_at(err, NR_EINVAL, d->path, line, 0,
                              "label '%s' is not one of the model's classes (%s)",
@@ -689,6 +757,13 @@ int nr_dataset_match_model(nr_dataset *d, const nn_model *m, nr_error *err)
             dst[j] = src[sel[j]];
             if (isnan(dst[j])) {
                 rc = missing_value_error(d, r, &d->cols[sel[j]], err);
+                goto done;
+            }
+            /* a Boolean input is 0 or 1; anything else (an ARFF nominal's
+             * third value, say) is a row the network was never meant for */
+            if (m->features && dst[j] != 0 && dst[j] != 1 &&
+                (m->features[j].type == NN_FEAT_BOOLEAN || m->features[j].type == NN_FEAT_ONEHOT)) {
+                rc = bad_boolean_error(d, r, &d->cols[sel[j]], dst[j], err);
                 goto done;
             }
         }

@@ -57,7 +57,9 @@ typedef struct nr_read_opts {
 #define NR_DATA_MAX_VALUES (1 << 24) /* distinct values of one nominal column
                                         or of the label: exact in a float */
 
-/* Read by extension: .csv, .arff, .idx / -idx3-ubyte (optionally .gz). */
+/* Read by extension: .csv, .arff, .idx / -idx3-ubyte (optionally .gz).  A
+ * file with no rows is an error.  Text must be UTF-8; a lone CR ends a line
+ * as LF and CR LF do. */
 int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
                  nr_error *err);
 int nr_data_read_csv(const char *path, const nr_read_opts *opts,

@@ -56,15 +56,9 @@ static int read_some(gzFile gz, const char *path, void *buf, size_t n,
     while (*got < n) {
         size_t want = n - *got > CHUNK ? CHUNK : n - *got;
         int k = gzread(gz, (unsigned char *)buf + *got, (unsigned)want);
-        if (k < 0) {
-            int zerr;
-            const char *zmsg = gzerror(gz, &zerr);
-            if (zerr == Z_ERRNO)
-                return nr_error_at(err, NR_EIO, path, 0, 0, "cannot read: %s",
-                                   strerror(errno));
-            return nr_error_at(err, NR_EFORMAT, path, 0, 0,
-                               "corrupt gzip data: %s", zmsg);
-        }
+        int rc = nrd_gz_status(gz, k, path, err);
+        if (rc < 0)
+            return rc;
         if (k == 0)
             break;
         *got += (size_t)k;

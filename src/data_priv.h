@@ -36,7 +36,13 @@ char **nrd_strtab_take(nrd_strtab *t, int *n);
  * NR_EIO with strerror text when it cannot be opened or read, NR_EFORMAT
  * when gzip data is corrupt. */
 int nrd_slurp(const char *path, char **buf, size_t *len, nr_error *err);
-/* Refuse text with NUL bytes (most likely a binary file given as text). */
+/* After gzread (gz, a gzFile) returned got: < 0 an error, 0 the end of
+ * the data, when a gzip stream cut short (no CRC and length trailer) is an
+ * error too.  NR_EIO or NR_EFORMAT naming path (zlib's own messages name
+ * "<fd:N>"), or 0. */
+int nrd_gz_status(void *gz, int got, const char *path, nr_error *err);
+/* Refuse text with NUL bytes (most likely a binary file given as text)
+ * or bytes that are not UTF-8. */
 int nrd_check_text(const char *path, const char *buf, size_t len, nr_error *err);
 
 /* Cell classification. */

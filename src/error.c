@@ -98,3 +98,32 @@ const char *nr_strerror(int code)
     }
     return "unknown error";
 }
+
+size_t nr_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned lo = 0x80, hi = 0xBF;
+        size_t len;
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (u[i] >= 0xC2 && u[i] <= 0xDF)
+            len = 2;
+        else if (u[i] >= 0xE0 && u[i] <= 0xEF)
+            len = 3, lo = u[i] == 0xE0 ? 0xA0 : 0x80, hi = u[i] == 0xED ? 0x9F : 0xBF;
+        else if (u[i] >= 0xF0 && u[i] <= 0xF4)
+            len = 4, lo = u[i] == 0xF0 ? 0x90 : 0x80, hi = u[i] == 0xF4 ? 0x8F : 0xBF;
+        else
+            return i;
+        if (n - i < len || u[i + 1] < lo || u[i + 1] > hi)
+            return i;
+        for (size_t k = 2; k < len; k++)
+            if ((u[i + k] & 0xC0) != 0x80)
+                return i;
+        i += len;
+    }
+    return n;
+}

@@ -50,4 +50,9 @@ void nr_error_format(const nr_error *e, char *buf, size_t size);
 
 const char *nr_strerror(int code);
 
+/* How many of the n bytes at s are well-formed UTF-8 (no overlong forms,
+ * surrogates or code points past U+10FFFF): n when all are.  Every reader
+ * checks names with it, and every reader links this file. */
+size_t nr_utf8_valid(const char *s, size_t n);
+
 #endif

@@ -12,6 +12,62 @@
 
 #define EVAL_BATCH 512
 
+/* A hidden unit the model does not have, or 0.  Evaluation indexes the
+ * activations with the unit's number, so it must be checked here. */
+static int check_unit(const nr_rules *r, const nn_model *m, nr_var v, int line, int col,
+                      nr_error *err)
+{
+    if (v.kind != NR_VAR_HIDDEN)
+        return 0;
+    if (v.layer < 0 || v.layer >= m->nlayers)
+        return nr_error_at(err, NR_EINVAL, r->path ? r->path : "<rules>", line, col,
+                           "hidden unit h%d.%d: the model has no layer %d (layers 0 to %d)",
+                           v.layer, v.index, v.layer, m->nlayers - 1);
+    if (v.index < 0 || (size_t)v.index >= nn_layer_size(m, v.layer))
+        return nr_error_at(err, NR_EINVAL, r->path ? r->path : "<rules>", line, col,
+                           "hidden unit h%d.%d: layer %d of the model has %zu units "
+                           "(h%d.0 to h%d.%zu)", v.layer, v.index, v.layer,
+                           nn_layer_size(m, v.layer), v.layer, v.layer,
+                           nn_layer_size(m, v.layer) - 1);
+    return 0;
+}
+
+static int check_cond(const nr_rules *r, const nn_model *m, const nr_cond *c, nr_error *err)
+{
+    int rc;
+    if (c->op != NR_MOFN)
+        return check_unit(r, m, c->var, c->line, c->col, err);
+    for (int i = 0; i < c->n; i++)
+        if ((rc = check_cond(r, m, &c->sub[i], err)) < 0)
+            return rc;
+    return 0;
+}
+
+static int check_units(const nr_rules *r, const nn_model *m, nr_error *err)
+{
+    int rc = 0;
+    switch (r->kind) {
+    case NR_BODY_TREE:
+        for (int i = 0; i < r->tree.nnodes && rc == 0; i++)
+            if (!r->tree.nodes[i].leaf)
+                rc = check_cond(r, m, &r->tree.nodes[i].test, err);
+        break;
+    case NR_BODY_RULESET:
+        for (int i = 0; i < r->rs.nrules && rc == 0; i++)
+            for (int j = 0; j < r->rs.rules[i].nconds && rc == 0; j++)
+                rc = check_cond(r, m, &r->rs.rules[i].conds[j], err);
+        break;
+    case NR_BODY_LINEAR:
+        for (int i = 0; i < r->lin.nterms && rc == 0; i++) {
+            const nr_term *t = &r->lin.terms[i];
+            rc = t->indicator ? check_cond(r, m, &t->cond, err)
+                              : check_unit(r, m, t->var, t->line, t->col, err);
+        }
+        break;
+    }
+    return rc;
+}
+
 int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err)
 {
     size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
@@ -39,7 +95,7 @@ int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err)
                             r->task == NR_TASK_CLASSIFY ? "classification" : "regression",
                             m->task == NN_TASK_CLASSIFY ? "classification" : "regression");
     }
-    return 0;
+    return check_units(r, m, err);
 }
 
 void nr_eval_result_free(nr_eval_result *res)

@@ -37,6 +37,15 @@ double nr_rng_normal(nr_rng *r);           /* standard normal */
 int nr_label_rows(const nn_model *m, const float *x, int nrows, int *y,
                   double *yv, nr_error *err);
 
+/* Rows on which the network's output is not finite (an input that
+ * normalization overflows, say) have no prediction.  Run the network over
+ * d: such a row is an error naming its file and line, or, with skip, is
+ * removed from d and counted in *skipped (may be NULL).  kept (may be NULL)
+ * receives, malloc'd, the original 0-based index of each row that remains.
+ * No row left is an error too. */
+int nr_dataset_check_outputs(nr_dataset *d, const nn_model *m, int skip, int *skipped,
+                             int **kept, nr_error *err);
+
 /* Draw n inputs from the domain the model declares: continuous features
  * uniformly in [min, max], integer and Boolean ones uniformly over their
  * values, one-hot groups with exactly one member set.  Fails when the model
@@ -112,7 +121,8 @@ typedef struct nr_eval_result {
 } nr_eval_result;
 
 /* Check that the rules speak about the model's inputs: the same features in
- * the same order (by name) and the same classes. */
+ * the same order (by name), the same classes, and only hidden units the
+ * model has (an error at the condition's line:col in the rules file). */
 int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err);
 
 /* Fidelity, accuracy, coverage and confusion matrix of rules against the

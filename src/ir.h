@@ -110,6 +110,7 @@ struct nr_cond {
     float t;           /* NR_LE, NR_GT: threshold; NR_EQ, NR_NE: the value */
     int m, n;          /* NR_MOFN: at least m of the n conditions in sub */
     nr_cond *sub;      /* NR_MOFN: n conditions (none of them m-of-n) */
+    int line, col;     /* where the rules text has it, for messages; 0: not parsed */
 };
 
 /* ---- statistics -------------------------------------------------------- */
@@ -183,6 +184,7 @@ typedef struct nr_term {
     int indicator;     /* 1: weight * [cond holds]; 0: weight * value of var */
     nr_var var;        /* when !indicator */
     nr_cond cond;      /* when indicator */
+    int line, col;     /* where the rules text has var, for messages; 0: not parsed */
 } nr_term;
 
 typedef struct nr_linear {
@@ -212,6 +214,7 @@ typedef struct nr_rules {
     int nclasses;      /* 0 for regression */
     const char **classes;
     nr_provenance prov;
+    const char *path;  /* the rules file parsed, for messages; NULL otherwise */
     nr_body_kind kind;
     nr_tree tree;
     nr_ruleset rs;

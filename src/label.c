@@ -96,6 +96,14 @@ int nr_label_rows(const nn_model *m, const float *x, int nrows, int *y,
         }
         for (int i = 0; i < n; i++) {
             const float *o = out + (size_t)i * nout;
+            for (size_t j = 0; j < nout; j++)
+                if (!isfinite(o[j])) {
+                    rc = nr_error_set(err, NR_EMODEL,
+                                      "the network's output %zu for row %d is %s: the row has "
+                                      "no prediction to learn from", j, r0 + i + 1,
+                                      isnan(o[j]) ? "NaN" : "infinite");
+                    goto done;
+                }
             if (y)
                 y[r0 + i] = nn_argmax(o, nout);
             if (yv)
@@ -194,4 +202,81 @@ int nr_sample_domain(const nn_model *m, int n, nr_rng *rng, float **out, nr_erro
     }
     *out = x;
     return 0;
+}
+
+/* ---- rows without a prediction ------------------------------------------ */
+
+int nr_dataset_check_outputs(nr_dataset *d, const nn_model *m, int skip, int *skipped,
+                             int **kept, nr_error *err)
+{
+    size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
+    int batch = d->nrows < LABEL_BATCH ? (d->nrows > 0 ? d->nrows : 1) : LABEL_BATCH;
+    nn_workspace *ws = nn_workspace_new(m, batch);
+    float *out = malloc(sizeof *out * nout * (size_t)batch);
+    int *keep = malloc(sizeof *keep * (size_t)(d->nrows > 0 ? d->nrows : 1));
+    int rc = 0, nkeep = 0;
+    nn_error nerr;
+
+    if (skipped)
+        *skipped = 0;
+    if (kept)
+        *kept = NULL;
+    if (!ws || !out || !keep) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int r0 = 0; r0 < d->nrows; r0 += batch) {
+        int n = d->nrows - r0 < batch ? d->nrows - r0 : batch;
+        memset(&nerr, 0, sizeof nerr);
+        if (nn_forward(m, ws, d->x + (size_t)r0 * nin, n, out, &nerr) < 0) {
+            rc = nr_error_set(err, NR_EMODEL, "running the network on rows %d to %d: %s", r0 + 1,
+                              r0 + n, nerr.msg);
+            goto done;
+        }
+        for (int i = 0; i < n; i++) {
+            const float *o = out + (size_t)i * nout;
+            size_t j = 0;
+            while (j < nout && isfinite(o[j]))
+                j++;
+            if (j == nout) {
+                keep[nkeep++] = r0 + i;
+            } else if (!skip) {
+                rc = nr_error_at(err, NR_EINVAL, d->path, d->row_line ? d->row_line[r0 + i] : 0, 0,
+                                 "row %d: the network's output %zu is %s (an input that "
+                                 "normalization overflows?); --nonfinite skip leaves such rows out",
+                                 r0 + i + 1, j, isnan(o[j]) ? "NaN" : "infinite");
+                goto done;
+            }
+        }
+    }
+    if (nkeep == 0) {
+        rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0,
+                         "no rows left: the network's output is not finite on any of the %d",
+                         d->nrows);
+        goto done;
+    }
+    if (skipped)
+        *skipped = d->nrows - nkeep;
+    /* compact in place: keep[] is increasing, so nothing is overwritten
+     * before it is moved */
+    for (int i = 0; i < nkeep; i++) {
+        int src = keep[i];
+        if (src != i) {
+            memmove(d->x + (size_t)i * nin, d->x + (size_t)src * nin, sizeof *d->x * nin);
+            if (d->row_line)
+                d->row_line[i] = d->row_line[src];
+            if (d->has_labels && d->labels)
+                d->labels[i] = d->labels[src];
+        }
+    }
+    d->nrows = nkeep;
+    if (kept) {
+        *kept = keep;
+        keep = NULL;
+    }
+done:
+    free(keep);
+    free(out);
+    nn_workspace_free(ws);
+    return rc;
 }

@@ -110,6 +110,8 @@ static const char USAGE_RUN[] =
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "  -o, --output FILE          write the CSV to FILE instead of standard output\n"
     "  -b, --batch N              rows per forward pass (default 256)\n"
+    "      --nonfinite error|skip rows whose outputs are NaN or infinite: an error\n"
+    "                             (the default), or left out and counted\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n";
 
@@ -161,6 +163,23 @@ static int parse_count(const char *s, int lo, int hi, int *out)
         return -1;
     *out = (int)v;
     return 0;
+}
+
+/* --nonfinite error|skip: 1 for skip, 0 for error, -1 for anything else. */
+static int parse_nonfinite(const char *s)
+{
+    return strcmp(s, "skip") == 0 ? 1 : strcmp(s, "error") == 0 ? 0 : -1;
+}
+
+/* Rows whose network outputs are not finite: an error, or dropped with a
+ * note on stderr (kept: as nr_dataset_check_outputs). */
+static int check_outputs(nr_dataset *d, const nn_model *m, int skip, int **kept, nr_error *err)
+{
+    int skipped = 0, rc = nr_dataset_check_outputs(d, m, skip, &skipped, kept, err);
+    if (rc == 0 && skipped)
+        fprintf(stderr, "%s: %s: skipped %d row%s whose network outputs are not finite\n",
+                progname, d->path, skipped, skipped == 1 ? "" : "s");
+    return rc;
 }
 
 /* Whether out names the same existing file as in (so that writing it would
@@ -407,12 +426,12 @@ static int cmd_run(int argc, char **argv)
         {"labels", required_argument, NULL, 'L'}, {"output", required_argument, NULL, 'o'},
         {"batch", required_argument, NULL, 'b'},  {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {NULL, 0, NULL, 0}};
+        {"nonfinite", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     const char *data_path = NULL, *out_path = NULL;
-    int batch = 256, c, status = 0;
+    int batch = 256, c, status = 0, skip = 0, *kept = NULL;
     nn_model *m = NULL;
     nr_dataset *d = NULL;
     nn_workspace *ws = NULL;
@@ -439,6 +458,10 @@ static int cmd_run(int argc, char **argv)
         case 'h': fputs(USAGE_RUN, stdout); return 0;
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
+        case 'N':
+            if ((skip = parse_nonfinite(optarg)) < 0)
+                return usage_error("run", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
+            break;
         default: return bad_option("run", c, argv);
         }
     }
@@ -448,8 +471,9 @@ static int cmd_run(int argc, char **argv)
         return usage_error("run", "%s", "'run' needs --data FILE");
 
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
-        nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0) {
-        status = fail(&err, EXIT_INPUT);
+        nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0 ||
+        check_outputs(d, m, skip, &kept, &err) < 0) {
+        status = fail(&err, err.code == NR_ENOMEM || err.code == NR_EMODEL ? EXIT_WORK : EXIT_INPUT);
         goto done;
     }
     nin = nn_model_input_size(m);
@@ -488,7 +512,7 @@ static int cmd_run(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             const float *yi = y + (size_t)i * nout;
             int k = nn_argmax(yi, nout);
-            fprintf(out, "%d,", r0 + i + 1);
+            fprintf(out, "%d,", (kept ? kept[r0 + i] : r0 + i) + 1); /* the row's place in the file */
             if (m->task == NN_TASK_REGRESS)
                 fprintf(out, "%.9g", (double)yi[0]);
             else if (m->class_names)
@@ -522,6 +546,7 @@ done:
         fclose(out);
     free(text);
     free(y);
+    free(kept);
     nn_workspace_free(ws);
     nr_dataset_free(d);
     nn_model_free(m);
@@ -619,6 +644,8 @@ static const char USAGE_EXTRACT[] =
     "  -o, --output FILE          where to write the rules\n"
     "  -f, --format FMT           txt, dot, svg, png, c or json\n"
     "  -d, --data FILE            rows to label with the network and learn from\n"
+    "      --nonfinite error|skip rows of --data or --test whose outputs are NaN or\n"
+    "                             infinite: an error (the default), or left out\n"
     "      --test FILE            held-out rows: report fidelity and accuracy on them\n"
     "  -l, --label NAME           the label column of --data and --test\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
@@ -680,7 +707,7 @@ static const char *criterion_name(nr_criterion c)
 /* Read data and match it to the model; NULL path gives NULL.  A model
  * that lacks names (an ONNX file) takes them from the data; one that
  * declared no features also takes their ranges and types from it. */
-static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m,
+static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m, int skip,
                      nr_dataset **d, nr_error *err)
 {
     int rc, had_features = m->features != NULL;
@@ -688,7 +715,8 @@ static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m,
     if (!path)
         return 0;
     if ((rc = nr_data_read(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
-        (rc = nr_dataset_match_model(*d, m, err)) == 0 && !had_features && m->features)
+        (rc = nr_dataset_match_model(*d, m, err)) == 0 && (rc = check_outputs(*d, m, skip, NULL, err)) == 0 &&
+        !had_features && m->features)
         rc = nr_model_ranges_from_data(m, *d, err);
     if (rc < 0) {
         nr_dataset_free(*d);
@@ -749,14 +777,15 @@ static int cmd_extract(int argc, char **argv)
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'}, {"nonfinite", required_argument, NULL, 'N'},
+        {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     nr_extract_opts eo;
     const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
                *prefix = NULL;
-    int c, quiet = 0, status = 0, n, sized = 0;
+    int c, quiet = 0, status = 0, n, sized = 0, skip = 0;
     double v;
     out_format f;
     nn_model *m = NULL;
@@ -844,6 +873,10 @@ static int cmd_extract(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(USAGE_EXTRACT, stdout); return 0;
+        case 'N':
+            if ((skip = parse_nonfinite(optarg)) < 0)
+                return usage_error("extract", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
+            break;
         default: return bad_option("extract", c, argv);
         }
     }
@@ -885,7 +918,8 @@ static int cmd_extract(int argc, char **argv)
     eo.options_text = options;
 
     if (load_model_meta(argv[optind], &mo, &m, &eo.model_crc, &err) < 0 ||
-        load_rows(data, &ropts, m, &rows, &err) < 0 || load_rows(test, &ropts, m, &trows, &err) < 0) {
+        load_rows(data, &ropts, m, skip, &rows, &err) < 0 ||
+        load_rows(test, &ropts, m, skip, &trows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
@@ -988,6 +1022,8 @@ static const char USAGE_EVAL[] =
     "Options:\n"
     "  -m, --model MODEL          the network the rules were extracted from\n"
     "  -d, --data FILE            rows to evaluate on\n"
+    "      --nonfinite error|skip rows whose outputs are NaN or infinite: an error\n"
+    "                             (the default), or left out and counted\n"
     "  -l, --label NAME           the label column\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --exhaustive           every point of the input cube (all inputs Boolean or\n"
@@ -1056,12 +1092,12 @@ static int cmd_eval(int argc, char **argv)
         {"exhaustive", no_argument, NULL, O_EXHAUSTIVE}, {"max-bits", required_argument, NULL, O_MAXBITS},
         {"predictions", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {"like", required_argument, NULL, 'K'}, {NULL, 0, NULL, 0}};
+        {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL};
     const char *model = NULL, *data = NULL, *pred = NULL;
-    int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules;
+    int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules, skip = 0;
     nn_model *m = NULL;
     nr_dataset *rows = NULL;
     nr_rules *r = NULL;
@@ -1084,6 +1120,10 @@ static int cmd_eval(int argc, char **argv)
                 return usage_error("eval", "--max-bits wants a whole number from 1 to 62, not '%s'", optarg);
             break;
         case 'h': fputs(USAGE_EVAL, stdout); return 0;
+        case 'N':
+            if ((skip = parse_nonfinite(optarg)) < 0)
+                return usage_error("eval", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
+            break;
         default: return bad_option("eval", c, argv);
         }
     }
@@ -1096,7 +1136,7 @@ static int cmd_eval(int argc, char **argv)
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
     if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, NULL, &err) < 0 ||
-        load_rows(data, &ropts, m, &rows, &err) < 0 || nr_rules_check_model(r, m, &err) < 0) {
+        load_rows(data, &ropts, m, skip, &rows, &err) < 0 || nr_rules_check_model(r, m, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }

@@ -11,6 +11,7 @@
 #include "model_io.h"
 #include "fileio.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -103,6 +104,9 @@ static int rd_name(cursor *c, char **out, const char *what)
     for (unsigned i = 0; i < n; i++)
         if (c->p[c->pos + i] < 0x20 || c->p[c->pos + i] == 0x7f)
             return bad(c, c->pos + i, NR_EFORMAT, "chunk '%s': control character in %s", what);
+    if (nr_utf8_valid((const char *)c->p + c->pos, n) != n)
+        return bad(c, c->pos + nr_utf8_valid((const char *)c->p + c->pos, n), NR_EFORMAT,
+                   "chunk '%s': %s is not UTF-8", what);
     *out = malloc(n + 1);
     if (!*out)
         return nr_error_set(c->err, NR_ENOMEM, "out of memory");
@@ -203,6 +207,11 @@ static int read_feat(cursor *c, nn_model *m)
         f->group = group;
         if (!isfinite(f->min) || !isfinite(f->max) || f->min > f->max)
             return bad(c, at + 6, NR_EFORMAT, "chunk '%s': bad range of feature '%s'", f->name);
+        /* a Boolean or one-hot input is 0 or 1: its range must lie within [0, 1] */
+        if ((f->type == NN_FEAT_BOOLEAN || f->type == NN_FEAT_ONEHOT) && (f->min < 0 || f->max > 1))
+            return bad(c, at + 6, NR_EFORMAT,
+                       "chunk '%s': Boolean or one-hot feature '%s' has a range outside [0, 1]",
+                       f->name);
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(m->features[j].name, f->name) == 0)
                 return bad(c, at, NR_EFORMAT, "chunk '%s': duplicate feature name '%s'", f->name);
@@ -250,9 +259,14 @@ static int read_norm(cursor *c, nn_model *m)
     for (uint32_t i = 0; i < n; i++) {
         if (!isfinite(m->norm_mean[i]))
             return bad(c, 4 + 4 * (size_t)i, NR_EFORMAT, "chunk '%s': %s", "non-finite normalization mean");
-        if (!isfinite(m->norm_std[i]) || !(m->norm_std[i] > 0))
-            return bad(c, 4 + 4 * ((size_t)n + i), NR_EFORMAT, "chunk '%s': %s",
-                       "normalization deviation must be positive and finite");
+        /* a zero or denormal deviation makes the scale 1/std overflow, and
+         * every input then normalizes to an infinity or NaN */
+        if (!isfinite(m->norm_std[i]) || !(m->norm_std[i] >= FLT_MIN)) {
+            char d[200];
+            snprintf(d, sizeof d, "normalization deviation of input %u is %g; it must be "
+                     "finite and at least %g", i, (double)m->norm_std[i], (double)FLT_MIN);
+            return bad(c, 4 + 4 * ((size_t)n + i), NR_EFORMAT, "chunk '%s': %s", d);
+        }
     }
     return 0;
 }
@@ -473,6 +487,12 @@ int nr_model_read_mem(const unsigned char *buf, size_t len, const char *name,
         } else if (strcmp(c.tag, "desc") == 0) {
             if (memchr(c.p, 0, plen)) {
                 rc = nr_error_at_offset(err, NR_EFORMAT, name, (long long)c.base, "NUL byte in the description");
+                goto done;
+            }
+            if (nr_utf8_valid((const char *)c.p, plen) != plen) {
+                rc = nr_error_at_offset(err, NR_EFORMAT, name,
+                                        (long long)(c.base + nr_utf8_valid((const char *)c.p, plen)),
+                                        "the description is not UTF-8");
                 goto done;
             }
             free(m->description);

@@ -101,8 +101,24 @@ int nr_names_from_arg(const char *arg, char ***names, int *n, nr_error *err)
         free(buf);
         return nr_error_at(err, NR_EFORMAT, arg + 1, 0, 0, "a NUL byte: not a text file of names");
     }
+    if (nr_utf8_valid((const char *)buf, len) != len) {
+        size_t at = nr_utf8_valid((const char *)buf, len);
+        long line = 1, col = 1;
+        for (size_t i = 0; i < at; i++) {
+            if (buf[i] == '\n')
+                line++, col = 1;
+            else if ((buf[i] & 0xC0) != 0x80)
+                col++;
+        }
+        unsigned byte = buf[at];
+        free(buf);
+        return nr_error_at(err, NR_EFORMAT, arg + 1, line, col, "byte 0x%02X is not UTF-8", byte);
+    }
     p = (const char *)buf;
     end = p + len;
+    /* an editor's byte order mark is not part of the first name */
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -148,6 +164,8 @@ static int check_names(const char *const *names, int n, const char *what, nr_err
         for (size_t k = 0; k < len; k++)
             if ((unsigned char)names[i][k] < 0x20 || names[i][k] == 0x7f)
                 return nr_error_set(err, NR_EINVAL, "%s name %d holds a control character", what, i + 1);
+        if (nr_utf8_valid(names[i], len) != len)
+            return nr_error_set(err, NR_EINVAL, "%s name %d is not UTF-8", what, i + 1);
     }
     if (!(sorted = malloc(((size_t)n + 1) * sizeof *sorted)))
         return nr_error_set(err, NR_ENOMEM, "out of memory");

@@ -204,6 +204,9 @@ static int get_str(ox_model *x, const pb_cursor *c, const pb_field *f, const cha
         return rc;
     if (memchr(c->buf + f->start, 0, f->len))
         return fail_at(x, NR_EFORMAT, f->off, "corrupt: %s %s holds a NUL byte", msg, field);
+    /* protobuf strings are UTF-8, and names end up in rules and messages */
+    if (nr_utf8_valid((const char *)c->buf + f->start, f->len) != f->len)
+        return fail_at(x, NR_EFORMAT, f->off, "corrupt: %s %s is not UTF-8", msg, field);
     if (f->len == 0) {
         *out = ""; /* optional inputs left out are many: share one */
         return 0;

@@ -299,7 +299,8 @@ int nr_parse_rules(const char *path, const char *text, size_t len, nr_rules **ou
     if (len > INT_MAX - 2)
         return nr_error_at(err, NR_ELIMIT, ps.path, 0, 0,
                            "rules text is larger than %d bytes", INT_MAX - 2);
-    if (!(ps.r = nr_rules_new()) || !(ps.tmp = nr_arena_new())) {
+    if (!(ps.r = nr_rules_new()) || !(ps.tmp = nr_arena_new()) ||
+        !(ps.r->path = nr_arena_strdup(ps.r->arena, ps.path))) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -307,6 +308,22 @@ int nr_parse_rules(const char *path, const char *text, size_t len, nr_rules **ou
         scanner = NULL;
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
+    }
+    {
+        /* names and provenance come from the text: it must be UTF-8 */
+        size_t ok = nr_utf8_valid(text, len);
+        if (ok != len && !memchr(text, 0, ok + 1)) {
+            long line = 1, col = 1;
+            for (size_t i = 0; i < ok; i++) {
+                if (text[i] == '\n')
+                    line++, col = 1;
+                else
+                    col++;
+            }
+            rc = nrp_error(&ps, NR_EFORMAT, line, col, "byte 0x%02X is not UTF-8",
+                           (unsigned char)text[ok]);
+            goto done;
+        }
     }
     rc = run(&ps, scanner, text, len);
 done:

@@ -172,6 +172,37 @@ expect 3 "eval exhaustive on reals" -- "$NN" eval "$T/rules.txt" --model "$IRIS"
 expect 3 "eval wrong model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv && one_error "eval wrong model" "features"
 expect 2 "eval without model" -- "$NN" eval "$T/rules.txt" --data examples/iris/test.csv && one_error "eval without model" "needs --model"
 
+# hidden units are checked against the model, at the condition's line:col
+hidden_rules() {
+    printf 'features {\n  sepal_length: continuous;\n  sepal_width: continuous;\n  petal_length: continuous;\n  petal_width: continuous;\n}\nclasses { setosa, versicolor, virginica }\nrules ordered {\n  if petal_width > 1 and %s > 0.5 then setosa;\n  default virginica;\n}\n' "$1" >"$T/hidden.txt"
+}
+for u in h0.1000000 h0.8 h4.0 h99.0; do
+    hidden_rules "$u"
+    expect 3 "eval hidden unit $u" -- "$NN" eval "$T/hidden.txt" --model "$IRIS" --data examples/iris/test.csv &&
+        one_error "eval hidden unit $u" "hidden.txt:9:26: error: hidden unit $u: "
+done
+hidden_rules h0.7
+expect 0 "eval hidden unit h0.7" -- "$NN" eval "$T/hidden.txt" --model "$IRIS" --data examples/iris/test.csv
+sed '/^tree {$/,$d' tests/golden/vote-tree.txt >"$T/vote-hidden.txt"
+printf 'rules ordered {\n  if h0.6 > 0.5 then democrat;\n  default republican;\n}\n' >>"$T/vote-hidden.txt"
+expect 3 "eval exhaustive hidden unit" -- "$NN" eval "$T/vote-hidden.txt" --model examples/vote/model.bin --exhaustive &&
+    one_error "eval exhaustive hidden unit" "vote-hidden.txt:[0-9]*:6: error: hidden unit h0.6: layer 0 of the model has 6 units"
+
+# m-of-n counts and nominal values are checked where they are written
+mofn_rules() {
+    printf 'features { a: continuous; b: continuous; c: nominal { lo, hi }; }\nclasses { x, y }\nrules ordered {\n  if %s then x;\n  default y;\n}\n' "$1" >"$T/mofn.txt"
+}
+mofn_rules '-1 of { a > 1, b > 2 }'
+expect 3 "m-of-n below 1" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "m-of-n below 1" "mofn.txt:4:6: error: an m-of-n test over 2 conditions needs m from 1 to 2, not -1"
+mofn_rules '3 of { a > 1, b > 2 }'
+expect 3 "m-of-n above n" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "m-of-n above n" "mofn.txt:4:6: error: .*not 3"
+mofn_rules '0 of { }'
+expect 3 "m-of-n empty" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "m-of-n empty" "mofn.txt:4:11: error: an m-of-n test needs at least one condition"
+mofn_rules 'c == 5'
+expect 3 "nominal value out of range" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot" && one_error "nominal value out of range" "mofn.txt:4:11: error: nominal feature 'c' has values 0 to 1; 5 is none of them"
+mofn_rules 'c != 1 and 2 of { a > 1, b > 2 }'
+expect 0 "nominal value and m-of-n in range" -- "$NN" compile "$T/mofn.txt" -o "$T/x.dot"
+
 # --- bad models ----------------------------------------------------------------
 "$MKBAD" "$IRIS" "$T" || bad "mkbad failed"
 expect 3 "truncated model" -- "$NN" info "$T/truncated.bin" && one_error "truncated model" "byte [0-9]*: error: truncated"
@@ -184,6 +215,24 @@ printf 'hello' >"$T/short.bin"
 expect 3 "not a model" -- "$NN" info "$T/short.bin" && one_error "not a model" "bad magic"
 expect 3 "missing model" -- "$NN" info "$T/nope.bin" && one_error "missing model" "cannot open"
 expect 3 "empty model" -- "$NN" info /dev/null && one_error "empty model" "truncated"
+expect 3 "Boolean range" -- "$NN" info "$T/bool-range.bin" && one_error "Boolean range" "bool-range.bin: byte [0-9]*: error: chunk 'FEAT': Boolean or one-hot feature 'sepal_width' has a range outside \[0, 1\]"
+expect 3 "name not UTF-8" -- "$NN" info "$T/utf8-name.bin" && one_error "name not UTF-8" "utf8-name.bin: byte [0-9]*: error: chunk 'FEAT': feature name is not UTF-8"
+printf 'features { a: continuous; }\nclasses { x, y }\n# caf\351\ntree { x }\n' >"$T/latin1.txt"
+expect 3 "rules not UTF-8" -- "$NN" compile "$T/latin1.txt" -o "$T/x.dot" && one_error "rules not UTF-8" "latin1.txt:3:6: error: byte 0xE9 is not UTF-8"
+# claims are checked against the bytes that back them before anything is
+# allocated: under a 400 MB address-space limit a claimed 1 GiB tensor is a
+# clean refusal, not "out of memory".  ASan reserves terabytes of address
+# space up front, so its build skips this.
+if grep -q __asan_init "$NN" 2>/dev/null; then
+    ok
+else
+    for f in big-dense big-feat huge-conv huge-dense; do
+        expect 3 "ulimit $f" -- sh -c 'ulimit -v 400000 && exec "$@"' sh "$NN" info "$T/$f.bin" &&
+            one_error "ulimit $f" "$f.bin: byte [0-9]*: error: "
+        expect 3 "ulimit run $f" -- sh -c 'ulimit -v 400000 && exec "$@"' sh "$NN" run "$T/$f.bin" --data examples/iris/test.csv &&
+            one_error "ulimit run $f" "$f.bin: byte [0-9]*: error: "
+    done
+fi
 
 # --- bad data ----------------------------------------------------------------
 cat >"$T/missing-col.csv" <<'CSV'
@@ -223,6 +272,62 @@ expect 3 "failed run keeps output" -- "$NN" run "$IRIS" --data "$T/nonnum.csv" -
 if [ "$(cat "$T/keep.csv")" = "precious" ]; then ok; else bad "failed run clobbered its output file"; fi
 if ls "$T"/keep.csv.tmp* >/dev/null 2>&1; then bad "temporary file left behind"; else ok; fi
 
+# an input that normalization overflows gives NaN outputs: no prediction
+cat >"$T/overflow.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,petal_width,class
+5.1,3.5,1.4,0.2,setosa
+4.9,3e38,1.4,0.2,setosa
+6.3,3.3,6.0,2.5,virginica
+CSV
+expect 3 "NaN output" -- "$NN" run "$IRIS" --data "$T/overflow.csv" && one_error "NaN output" "overflow.csv:3: error: row 2: the network's output 0 is NaN"
+expect 3 "NaN output extract" -- "$NN" extract "$IRIS" --data "$T/overflow.csv" -o "$T/x.txt" && one_error "NaN output extract" "overflow.csv:3: error: row 2:"
+expect 3 "NaN output eval" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data "$T/overflow.csv" && one_error "NaN output eval" "overflow.csv:3: error: row 2:"
+if expect 0 "NaN output skipped" -- "$NN" run "$IRIS" --data "$T/overflow.csv" --nonfinite skip; then
+    has "NaN output skipped" "skipped 1 row whose network outputs are not finite" "$T/err"
+    has "NaN output skipped: accuracy over the rest" "^accuracy: 1.0000 (2 of 2 rows" "$T/err"
+    if grep -q "nan" "$T/out"; then bad "NaN output skipped: NaN printed"; else ok; fi
+    has "NaN output skipped keeps row numbers" "^3,virginica,"
+fi
+expect 0 "NaN output extract skip" -- "$NN" extract "$IRIS" --data "$T/overflow.csv" --nonfinite skip -o "$T/x.txt" && has "NaN output extract skip" "skipped 1 row" "$T/err"
+expect 0 "NaN output eval skip" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data "$T/overflow.csv" --nonfinite skip && has "NaN output eval skip" "^rows: *2 "
+expect 2 "bad --nonfinite" -- "$NN" run "$IRIS" --data "$T/overflow.csv" --nonfinite maybe && one_error "bad --nonfinite" "--nonfinite wants 'error' or 'skip'"
+expect 3 "denormal deviation" -- "$NN" info "$T/denormal-std.bin" && one_error "denormal deviation" "denormal-std.bin: byte [0-9]*: error: chunk 'NORM': normalization deviation of input 0 is 1.4013e-45"
+expect 3 "denormal deviation extract" -- "$NN" extract "$T/denormal-std.bin" -o "$T/x.txt" && one_error "denormal deviation extract" "normalization deviation"
+
+# no rows is an error, not an accuracy over 0 of 0; a lone CR ends a line
+head -1 examples/iris/test.csv >"$T/header-only.csv"
+expect 3 "header only" -- "$NN" run "$IRIS" --data "$T/header-only.csv" && one_error "header only" "header-only.csv: error: no data rows"
+expect 3 "header only eval" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data "$T/header-only.csv" && one_error "header only eval" "no data rows"
+expect 3 "header only extract" -- "$NN" extract "$IRIS" --data "$T/header-only.csv" -o "$T/x.txt" && one_error "header only extract" "no data rows"
+head -4 examples/iris/test.csv | tr '\n' '\r' >"$T/cr.csv"
+expect 0 "CR line endings" -- "$NN" run "$IRIS" --data "$T/cr.csv" && has "CR line endings" "^accuracy: .*(3 of 3 rows" "$T/err"
+printf 'sepal_length,sepal_width,petal_length,petal_width,class\n5.1,3.5,1.4,0.2,set\351osa\n' >"$T/latin1.csv"
+expect 3 "Latin-1 label" -- "$NN" run "$IRIS" --data "$T/latin1.csv" && one_error "Latin-1 label" "latin1.csv:2:20: error: byte 0xE9 is not UTF-8"
+
+# gzip: a stream without its trailer is truncated; zlib's "<fd:N>" stays out of messages
+{ printf '\000\000\010\003\000\000\000\002\000\000\000\010\000\000\000\010'; head -c 128 /dev/zero; } >"$T/two-idx3-ubyte"
+gzip -c "$T/two-idx3-ubyte" >"$T/two-idx3-ubyte.gz"
+gzlen=$(wc -c <"$T/two-idx3-ubyte.gz")
+expect 0 "IDX gz" -- "$NN" run examples/digits/model.bin --data "$T/two-idx3-ubyte.gz"
+head -c $((gzlen - 8)) "$T/two-idx3-ubyte.gz" >"$T/cut-idx3-ubyte.gz"
+expect 3 "IDX gz without trailer" -- "$NN" run examples/digits/model.bin --data "$T/cut-idx3-ubyte.gz" &&
+    one_error "IDX gz without trailer" "cut-idx3-ubyte.gz: error: truncated gzip data"
+cp "$T/two-idx3-ubyte.gz" "$T/crc-idx3-ubyte.gz"
+printf '\377' | dd of="$T/crc-idx3-ubyte.gz" bs=1 seek=$((gzlen - 8)) conv=notrunc 2>/dev/null
+expect 3 "IDX gz bad CRC" -- "$NN" run examples/digits/model.bin --data "$T/crc-idx3-ubyte.gz" &&
+    one_error "IDX gz bad CRC" "crc-idx3-ubyte.gz: error: corrupt gzip data: incorrect data check$"
+gzip -c examples/iris/test.csv >"$T/test.csv.gz"
+gzlen=$(wc -c <"$T/test.csv.gz")
+head -c $((gzlen - 4)) "$T/test.csv.gz" >"$T/cut.csv.gz"
+expect 3 "CSV gz without trailer" -- "$NN" run "$IRIS" --data "$T/cut.csv.gz" && one_error "CSV gz without trailer" "cut.csv.gz: error: truncated gzip data"
+
+# a third value of a nominal attribute fed to a Boolean input
+sed -n '1,/^@data/p' examples/vote/vote.arff | sed "s/^@attribute 'handicapped-infants' { 'n', 'y'}/@attribute 'handicapped-infants' { 'n', 'y', 'u'}/" >"$T/three.arff"
+echo "'u','y','y','n','y','y','n','n','n','n','n','n','y','y','y','y','democrat'" >>"$T/three.arff"
+arffline=$(wc -l <"$T/three.arff")
+expect 3 "ARFF value 2 for a Boolean" -- "$NN" run examples/vote/model.bin --data "$T/three.arff" &&
+    one_error "ARFF value 2 for a Boolean" "three.arff:$arffline: error: field 1 ('handicapped-infants'): the model's Boolean feature takes 0 or 1, not value 2 ('u')"
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then
@@ -249,6 +354,18 @@ fi
 printf 'sepal length\nsepal width\n\npetal length\npetal width\n' >"$T/names.txt"
 expect 0 "convert @names" -- "$NN" convert "$ONNX" -o "$T/named2.bin" --features "@$T/names.txt" &&
     expect 0 "info @names" -- "$NN" info "$T/named2.bin" && has "names from a file" "^  petal length "
+# a names file from an editor that writes a byte order mark; names must be UTF-8
+printf '\357\273\277sepal length\nsepal width\npetal length\npetal width\n' >"$T/bom-names.txt"
+expect 0 "@names with BOM" -- "$NN" info "$ONNX" --features "@$T/bom-names.txt" && has "@names with BOM" "^  sepal length "
+printf 'sl\nsw\np\377l\npw\n' >"$T/bad-names.txt"
+expect 3 "@names not UTF-8" -- "$NN" info "$ONNX" --features "@$T/bad-names.txt" && one_error "@names not UTF-8" "bad-names.txt:3:2: error: byte 0xFF is not UTF-8"
+# without class names, labels that are not class numbers are refused, not an accuracy of 0
+head -3 examples/iris/test.csv >"$T/two-classes.csv"
+grep versicolor examples/iris/test.csv | head -2 >>"$T/two-classes.csv"
+expect 3 "onnx labels unmatched" -- "$NN" run "$ONNX" --data "$T/two-classes.csv" &&
+    one_error "onnx labels unmatched" "two-classes.csv:2: error: label 'setosa': the model has no class names"
+expect 0 "onnx labels with --classes" -- "$NN" run "$ONNX" --data "$T/two-classes.csv" --classes setosa,versicolor,virginica &&
+    has "onnx labels with --classes" "^accuracy: .* of 4 rows" "$T/err"
 # with model.bin's names and normalization the converted network is model.bin's
 expect 0 "convert --like" -- "$NN" convert "$ONNX" -o "$T/like.bin" --like "$IRIS"
 "$NN" run "$T/like.bin" --data examples/iris/test.csv >"$T/like.csv" 2>/dev/null

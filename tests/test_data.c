@@ -341,12 +341,27 @@ static void test_csv_header_only_and_gz(void)
     char path[256];
     nr_dataset *d = NULL;
     nr_error err;
+    char want[512];
     int rc = read_text("h.csv", "a,b,label\n", NULL, &d, &err, path, sizeof path);
 
+    /* no rows is an error, not an accuracy over 0 of 0 */
+    CU_ASSERT_EQUAL(rc, NR_EFORMAT);
+    CU_ASSERT_PTR_NULL(d);
+    snprintf(want, sizeof want, "%s: error: no data rows", path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    /* lone CRs end lines (old Mac files) */
+    rc = read_text("cr.csv", "a,b,label\r1,2,x\r3,4,y", NULL, &d, &err, path, sizeof path);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_EQUAL(d->nrows, 0);
-    CU_ASSERT_EQUAL(d->ncols, 2);
+    CU_ASSERT_EQUAL(d->nrows, 2);
+    CU_ASSERT_EQUAL(d->row_line[1], 3);
+    CU_ASSERT_EQUAL(X(d, 1, 1), 4.0f);
     nr_dataset_free(d);
+    /* text must be UTF-8: a Latin-1 label is refused where it is */
+    rc = read_text("l1.csv", "a,b,label\n1,2,caf\xe9\n", NULL, &d, &err, path, sizeof path);
+    CU_ASSERT_EQUAL(rc, NR_EFORMAT);
+    snprintf(want, sizeof want, "%s:2:8: error: byte 0xE9 is not UTF-8: text files must be UTF-8",
+             path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
 
     tmp_path(path, sizeof path, "z.csv.gz");
     write_gz(path, text, strlen(text));
@@ -592,6 +607,43 @@ static void test_idx_gz(void)
     nr_dataset_free(d);
     unlink(ipath);
     unlink(lpath);
+}
+
+/* A gzip stream without its 8-byte trailer (CRC and length) is truncated,
+ * and a bad CRC names the file, not zlib's "<fd:N>". */
+static void test_idx_gz_trailer(void)
+{
+    const uint32_t dims[2] = {2, 3};
+    unsigned char buf[32], *gz;
+    char path[256], want[600];
+    nr_dataset *d = NULL;
+    nr_error err;
+    size_t n = idx_header(buf, 2, dims);
+    long len;
+    FILE *f;
+
+    memset(buf + n, 7, 6);
+    n += 6;
+    tmp_path(path, sizeof path, "cut.idx.gz");
+    write_gz(path, buf, n);
+    CU_ASSERT_FATAL((f = fopen(path, "rb")) != NULL);
+    gz = malloc(4096);
+    len = (long)fread(gz, 1, 4096, f);
+    fclose(f);
+    CU_ASSERT_FATAL(len > 8);
+    write_file(path, gz, (size_t)len - 8);
+    CU_ASSERT_EQUAL(nr_data_read(path, NULL, &d, &err), NR_EFORMAT);
+    CU_ASSERT_PTR_NULL(d);
+    snprintf(want, sizeof want, "%s: error: truncated gzip data: the file ends before the gzip "
+             "trailer (CRC and length)", path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    gz[len - 8] ^= 0xff;
+    write_file(path, gz, (size_t)len);
+    CU_ASSERT_EQUAL(nr_data_read(path, NULL, &d, &err), NR_EFORMAT);
+    snprintf(want, sizeof want, "%s: error: corrupt gzip data: incorrect data check", path);
+    CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    unlink(path);
+    free(gz);
 }
 
 static void test_idx_2d(void)
@@ -893,6 +945,9 @@ static void test_match_errors(void)
         for (int i = 0; i < 100; i++)
             pos += (size_t)snprintf(text + pos, sizeof text - pos, "%scolumn_name_%d",
                                     i ? "," : "", i);
+        /* and one row: a file without rows is refused before matching */
+        for (int i = 0; i < 100; i++)
+            pos += (size_t)snprintf(text + pos, sizeof text - pos, "%s1", i ? "," : "\n");
         snprintf(text + pos, sizeof text - pos, "\n");
         m = make_model(1, f1, 0, NULL);
         d = csv(text);
@@ -953,13 +1008,19 @@ static void test_match_labels(void)
     CU_ASSERT_EQUAL(d->labels[2], 2);
     nr_dataset_free(d);
 
-    /* ...anything else keeps its order of first appearance. */
+    /* ...anything else matches no class, and would make every row wrong:
+     * an error, not an accuracy of 0 */
     d = csv("a,label\n1,b\n2,a\n");
     rc = nr_dataset_match_model(d, m, &err);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(rc, NR_EINVAL);
+    {
+        char want[600];
+        snprintf(want, sizeof want, "%s:2: error: label 'b': the model has no class names, so "
+                 "labels must be class numbers 0 to 2 (or name the classes with --classes)",
+                 d->path);
+        CU_ASSERT_STRING_EQUAL(fmt(&err), want);
+    }
     CU_ASSERT_EQUAL(d->nlabels, 2);
-    CU_ASSERT_STRING_EQUAL(d->label_names[0], "b");
-    CU_ASSERT_EQUAL(d->labels[1], 1);
     nr_dataset_free(d);
     free_model(m);
 }
@@ -1013,6 +1074,7 @@ static const cutest tests[] = {
     {"read: dispatch and open errors", test_read_dispatch},
     {"match: by name, reordered, extra dropped", test_match_by_name},
     {"match: missing column, counts, missing values", test_match_errors},
+    {"idx: gzip trailer missing or wrong", test_idx_gz_trailer},
     {"match: labels onto class names", test_match_labels},
     {"match: idx labels onto class names", test_match_idx},
     {NULL, NULL}

@@ -206,7 +206,7 @@ static nr_rules *ruleset(nr_task task, nr_ruleset_kind kind, nr_policy policy)
     nr_cond c2[3] = {cmp(F_PETAL_W, NR_GT, 1.75f), cmp(F_PETAL_L, NR_GT, 4.85f),
                      mofn(r, 1, 2, sub)};
     nr_cond c3[1] = {cmp(F_COLOR, NR_EQ, 1)};
-    nr_cond c4[2] = {cmp(F_EMPTY, NR_FALSE, 0), cmp(F_COLOR, NR_NE, 7)};
+    nr_cond c4[2] = {cmp(F_EMPTY, NR_FALSE, 0), cmp(F_COLOR, NR_NE, 2)};
     int regress = task == NR_TASK_REGRESS;
     r->kind = NR_BODY_RULESET;
     rs->kind = kind;
@@ -588,7 +588,7 @@ static void test_rules_ordered(void)
                 "1 of {sepal_length > 5.5, h2.0 <= -1.25} then \"virginica II\" "
                 "[value 0.5, cover 46, correct 45, confidence 0.9375];\n"
                 "  if color == green then versicolor [cover 12, correct 10, confidence 0.9375];\n"
-                "  if not \"\" and color != 7 then 7;\n"
+                "  if not \"\" and color != \"light blue\" then 7;\n"
                 "  if true then \"not\" [cover 1, correct 0, confidence 0.3333333333333333];\n"
                 "  default versicolor;\n}\n");
     free(t);
@@ -1099,6 +1099,19 @@ static const struct {
                       "'provenance' or 'features'"},
     {"features { }\nclasses { a }\n", "rules.txt:3:1: error: syntax error, unexpected end of "
                                       "file, expecting 'tree' or 'rules' or 'linear'"},
+    {HEAD "rules ordered { if -1 of { b, not b } then setosa; default setosa; }",
+     "rules.txt:8:20: error: an m-of-n test over 2 conditions needs m from 1 to 2, not -1"},
+    {HEAD "rules ordered { if 2 of { b } then setosa; default setosa; }",
+     "rules.txt:8:20: error: an m-of-n test over 1 condition needs m from 1 to 1, not 2"},
+    {HEAD "rules ordered { if 0 of { } then setosa; default setosa; }",
+     "rules.txt:8:25: error: an m-of-n test needs at least one condition"},
+    {HEAD "tree { if color == 2 then setosa else setosa }",
+     "rules.txt:8:20: error: nominal feature 'color' has values 0 to 1; 2 is none of them"},
+    {HEAD "tree { if color != 0.5 then setosa else setosa }",
+     "rules.txt:8:20: error: nominal feature 'color' has values 0 to 1; 0.5 is none of them"},
+    {HEAD "# caf\xe9\ntree { setosa }", "rules.txt:8:6: error: byte 0xE9 is not UTF-8"},
+    {HEAD "tree { \"set\\xffosa\" }",
+     "rules.txt:8:8: error: the string is not UTF-8 once its escapes are read"},
 };
 
 static void test_errors(void)

@@ -54,8 +54,8 @@ static nn_model *small_model(void)
         m->features[i].name = strdup(name);
         m->features[i].type = i < 2 ? NN_FEAT_ONEHOT : NN_FEAT_CONTINUOUS;
         m->features[i].group = i < 2 ? 0 : -1;
-        m->features[i].min = -1;
-        m->features[i].max = (float)i;
+        m->features[i].min = i < 2 ? 0 : -1; /* one-hot: within [0, 1] */
+        m->features[i].max = i < 2 ? 1 : (float)i;
     }
     m->nclasses = 2;
     m->class_names = calloc(2, sizeof *m->class_names);

@@ -1233,6 +1233,10 @@ static void test_reject_nonfinite(void)
     m->norm_std[1] = 1;
     m->norm_std[0] = INFINITY;
     CU_ASSERT(finalize_code(m, &err) == NN_ENONFINITE);
+    /* denormal: 1/std overflows, every input normalizes to infinity */
+    m->norm_std[0] = 1e-45f;
+    CU_ASSERT(finalize_code(m, &err) == NN_EINVAL);
+    CU_ASSERT(strstr(err.msg, "std[0]") != NULL);
     m->norm_std[0] = 1;
     CU_ASSERT(finalize_code(m, &err) == 0);
     nn_model_free(m);

@@ -1,7 +1,10 @@
 /*
  * mkbad.c - writes the broken model files that the CLI tests feed to
  * nn2rules: truncated, one byte flipped, a layer claiming 10^12 units, a
- * dense layer claiming 2^31-1 units, NaN weights, an unknown critical chunk.
+ * dense layer claiming 2^31-1 units, NaN weights, an unknown critical chunk,
+ * a denormal normalization deviation, a Boolean feature ranging over [2, 4.4],
+ * a feature name that is not UTF-8, a 1 GiB weight tensor and 2^20 feature
+ * records claimed and absent.
  *
  * usage: mkbad GOOD_MODEL OUTDIR
  *
@@ -172,6 +175,33 @@ int main(int argc, char **argv)
             return 1;
         free(c);
     }
+    /* the smallest denormal as the first normalization deviation: the
+     * scale 1/std overflows and every output is NaN */
+    at = find_chunk(good, len, "NORM");
+    if (at) {
+        memcpy(b, good, len);
+        put32(b + at + 8 + 4 + 4 * u32(b + at + 8), 1);
+        fix_crc(b, at);
+        if (dump(argv[2], "denormal-std.bin", b, len) < 0)
+            return 1;
+    }
+    /* feature 1 (sepal_width, [2, 4.4]) made Boolean; then feature 0's
+     * name starting with a byte that is not UTF-8 */
+    at = find_chunk(good, len, "FEAT");
+    if (at) {
+        size_t rec = at + 8 + 4, rec1;
+        memcpy(b, good, len);
+        rec1 = rec + 2 + (size_t)(b[rec] | b[rec + 1] << 8) + 14;
+        b[rec1 + 2 + (size_t)(b[rec1] | b[rec1 + 1] << 8)] = 1;
+        fix_crc(b, at);
+        if (dump(argv[2], "bool-range.bin", b, len) < 0)
+            return 1;
+        memcpy(b, good, len);
+        b[rec + 2] = 0xff;
+        fix_crc(b, at);
+        if (dump(argv[2], "utf8-name.bin", b, len) < 0)
+            return 1;
+    }
     /* 1000x1000 input through a 1x1 convolution with a million channels:
      * 10^12 units in one layer */
     header(&o, 1, 1000, 1000, 1);
@@ -182,6 +212,20 @@ int main(int argc, char **argv)
     header(&o, 4, 1, 1, 1);
     claiming_layer(&o, 1, 2147483647u, 0, 4294967295u);
     if (dump(argv[2], "huge-dense.bin", o.b, o.n) < 0)
+        return 1;
+    /* dimensions within the limits, a weight tensor of 2^28 floats (1 GiB)
+     * claimed and absent: refused before anything of that size is allocated */
+    header(&o, 256, 1, 1, 1);
+    claiming_layer(&o, 1, 1048576, 0, 268435456u);
+    if (dump(argv[2], "big-dense.bin", o.b, o.n) < 0)
+        return 1;
+    /* 2^20 feature records claimed by a FEAT chunk of a few bytes */
+    header(&o, 1, 1024, 1024, 1);
+    at = chunk(&o, "FEAT");
+    w32(&o, 1048576);
+    w32(&o, 0);
+    endchunk(&o, at);
+    if (dump(argv[2], "big-feat.bin", o.b, o.n) < 0)
         return 1;
     free(good);
     free(b);
