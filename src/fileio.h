@@ -16,7 +16,11 @@
 int nr_read_file(const char *path, size_t max, unsigned char **buf,
                  size_t *len, nr_error *err);
 
-/* Write len bytes to path atomically.  path "-" writes to standard output. */
+/* Write len bytes to path atomically.  path "-" writes to standard output.
+ * A symbolic link is followed to the file it names (created when missing);
+ * a device or FIFO is written in place, and /dev/fd/N, /proc/self/fd/N (so
+ * /dev/stdout) write to descriptor N.  An existing file that access() says
+ * is not writable is refused, as the shell would. */
 int nr_write_file_atomic(const char *path, const void *data, size_t len,
                          nr_error *err);
 

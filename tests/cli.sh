@@ -222,6 +222,85 @@ expect 3 "failed run keeps output" -- "$NN" run "$IRIS" --data "$T/nonnum.csv" -
 if [ "$(cat "$T/keep.csv")" = "precious" ]; then ok; else bad "failed run clobbered its output file"; fi
 if ls "$T"/keep.csv.tmp* >/dev/null 2>&1; then bad "temporary file left behind"; else ok; fi
 
+# --- output files --------------------------------------------------------------
+RUNIRIS="run $IRIS --data examples/iris/test.csv"
+# a link is written through: the file it names changes, the link stays
+echo "old" >"$T/target.csv"
+ln -s target.csv "$T/link.csv"
+expect 0 "-o link" -- "$NN" $RUNIRIS -o "$T/link.csv"
+if [ -L "$T/link.csv" ] && [ "$(head -c 3 "$T/target.csv")" = "row" ]; then ok; else bad "-o link replaced the link"; fi
+ln -s missing.csv "$T/dangling.csv"
+expect 0 "-o dangling link" -- "$NN" $RUNIRIS -o "$T/dangling.csv"
+if [ -L "$T/dangling.csv" ] && [ -s "$T/missing.csv" ]; then ok; else bad "-o dangling link did not create its target"; fi
+# a link into /proc/self/fd (what /dev/stdout is) writes to the descriptor;
+# tried on a link of our own before the system's /dev/stdout is risked
+ln -s /proc/self/fd/1 "$T/stdout-link"
+"$NN" $RUNIRIS -o "$T/stdout-link" >"$T/via-link.csv" 2>/dev/null
+"$NN" $RUNIRIS >"$T/direct.csv" 2>/dev/null
+fdlink=no
+if [ -L "$T/stdout-link" ] && [ -s "$T/via-link.csv" ] && cmp -s "$T/via-link.csv" "$T/direct.csv"; then
+    ok
+    fdlink=yes
+else
+    bad "-o a link to /proc/self/fd/1: output not on standard output"
+fi
+if [ "$fdlink" = yes ]; then
+    stdout_was_link=no
+    [ -L /dev/stdout ] && stdout_was_link=yes
+    "$NN" $RUNIRIS -o /dev/stdout >"$T/devstdout.csv" 2>/dev/null
+    if cmp -s "$T/devstdout.csv" "$T/direct.csv"; then ok; else bad "-o /dev/stdout: output not on standard output"; fi
+    "$NN" $RUNIRIS -o /dev/stderr 2>"$T/devstderr.csv" >/dev/null
+    has "-o /dev/stderr" "^row,predicted" "$T/devstderr.csv"
+    "$NN" eval "$T/rules.txt" --model "$IRIS" --data examples/iris/test.csv -p /dev/stdout >"$T/evalp.txt" 2>/dev/null
+    has "eval -p /dev/stdout" "^row,network,rules$" "$T/evalp.txt"
+    has "eval -p /dev/stdout report" "^fidelity:" "$T/evalp.txt"
+    "$NN" compile "$T/r1.txt" -f json -o /dev/stdout >"$T/json.txt" 2>/dev/null
+    has "compile -o /dev/stdout" '"features"' "$T/json.txt"
+    if [ "$stdout_was_link" = no ] || [ -L /dev/stdout ]; then ok; else bad "-o /dev/stdout replaced the link /dev/stdout"; fi
+fi
+# the shell refuses to write a read-only file for an ordinary user; so do we
+# (root may, as with the shell)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+    U=$(mktemp -d)
+    cp "$NN" "$IRIS" examples/iris/test.csv "$U/"
+    echo "mine" >"$U/mine.txt"
+    chmod 444 "$U/mine.txt"
+    chown -R nobody "$U"
+    chmod 755 "$U"
+    expect 1 "read-only output" -- setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+        "$U/nn2rules" run "$U/model.bin" --data "$U/test.csv" -o "$U/mine.txt" &&
+        one_error "read-only output" "mine.txt: error: cannot open: Permission denied"
+    if [ "$(cat "$U/mine.txt")" = "mine" ]; then ok; else bad "read-only output file replaced"; fi
+    rm -rf "$U"
+else
+    echo "note: read-only output check skipped (needs root, setpriv and a user 'nobody')"
+fi
+echo "root's" >"$T/ro.csv"
+chmod 444 "$T/ro.csv"
+if [ "$(id -u)" -eq 0 ]; then
+    expect 0 "read-only output as root" -- "$NN" $RUNIRIS -o "$T/ro.csv"
+    if [ "$(head -c 3 "$T/ro.csv")" = "row" ] && [ -z "$(find "$T/ro.csv" -perm 0444)" ]; then
+        bad "root's write to a read-only file lost its mode"
+    else ok; fi
+fi
+# a full disk: non-zero exit, one message
+if [ -c /dev/full ]; then
+    expect 1 "-o /dev/full" -- "$NN" $RUNIRIS -o /dev/full && one_error "-o /dev/full" "/dev/full: error: write failed: No space left"
+    expect 1 "compile -o /dev/full" -- "$NN" compile "$T/r1.txt" -o /dev/full -f json && one_error "compile -o /dev/full" "No space left"
+fi
+# killed mid-write (by the file size limit): the old file is intact and no
+# temporary file is left; with the signal ignored, one message and exit 1
+echo "precious" >"$T/big.csv"
+sh -c 'ulimit -f 4; "$@"' sh "$NN" run examples/digits/model.bin --data examples/digits/test.csv -o "$T/big.csv" >/dev/null 2>&1
+if [ "$?" -ne 0 ]; then ok; else bad "file size limit: the write succeeded"; fi
+if [ "$(cat "$T/big.csv")" = "precious" ]; then ok; else bad "killed mid-write: the old file is damaged"; fi
+if ls "$T"/big.csv.tmp* >/dev/null 2>&1; then bad "killed mid-write: temporary file left behind"; else ok; fi
+expect 1 "file too large" -- sh -c 'trap "" XFSZ; ulimit -f 4; exec "$@"' sh \
+    "$NN" run examples/digits/model.bin --data examples/digits/test.csv -o "$T/big.csv" &&
+    one_error "file too large" "big.csv: error: write failed: File too large"
+if [ "$(cat "$T/big.csv")" = "precious" ]; then ok; else bad "failed write: the old file is damaged"; fi
+if ls "$T"/big.csv.tmp* >/dev/null 2>&1; then bad "failed write: temporary file left behind"; else ok; fi
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then
