@@ -165,6 +165,30 @@ static int same_file(const char *in, const char *out)
            S_ISREG(sout.st_mode) && sin.st_dev == sout.st_dev && sin.st_ino == sout.st_ino;
 }
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The file behind --features @FILE or --classes @FILE, else NULL. */
+static const char *names_file(const char *arg)
+{
+    return arg && arg[0] == '@' ? arg + 1 : NULL;
+}
+
+/* Refuse (bad usage) to write any output over any input; NULL entries are
+ * options not given. */
+static int check_outputs(const char *cmd, const char *const *ins, size_t nin,
+                         const char *const *outs, size_t nout)
+{
+    for (size_t o = 0; o < nout; o++)
+        for (size_t i = 0; i < nin; i++)
+            if (same_file(ins[i], outs[o])) {
+                char msg[2 * PATH_MAX + 64];
+                snprintf(msg, sizeof msg, "refusing to write the output '%s' over the input '%s'",
+                         outs[o], ins[i]);
+                return usage_error(cmd, "%s", msg);
+            }
+    return 0;
+}
+
 /* Model files are recognised by content, not extension. */
 static int load_model(const char *path, nn_model **m, nr_error *err)
 {
@@ -436,6 +460,13 @@ static int cmd_run(int argc, char **argv)
         return usage_error("run", "%s", "'run' takes one model file");
     if (!data_path)
         return usage_error("run", "%s", "'run' needs --data FILE");
+    {
+        const char *ins[] = {argv[optind], data_path, ropts.labels_path, names_file(mo.features),
+                             names_file(mo.classes)};
+        const char *outs[] = {out_path};
+        if ((c = check_outputs("run", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
 
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
         nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0) {
@@ -550,6 +581,37 @@ static int pick_format(const char *cmd, const char *fmt, const char *out, out_fo
     return 0;
 }
 
+/* FILE.h for C output to FILE.c (or FILE); malloc'd, NULL when out of memory. */
+static char *c_header_path(const char *out)
+{
+    const char *dot = strrchr(out, '.'), *base = strrchr(out, '/');
+    size_t stem;
+    char *h;
+    base = base ? base + 1 : out;
+    stem = dot && dot > base ? (size_t)(dot - out) : strlen(out);
+    if ((h = malloc(stem + 3))) {
+        memcpy(h, out, stem);
+        strcpy(h + stem, ".h");
+    }
+    return h;
+}
+
+/* Before any work: no output over an input (the C header included), and
+ * no C file that is its own header. */
+static int check_rules_outputs(const char *cmd, out_format f, const char *out, const char *const *ins,
+                               size_t nin)
+{
+    char *h = f == FMT_C && out ? c_header_path(out) : NULL;
+    const char *outs[] = {out, h};
+    int rc;
+    if (h && strcmp(h, out) == 0)
+        rc = usage_error(cmd, "C output needs -o FILE.c, not its header '%s'", out);
+    else
+        rc = check_outputs(cmd, ins, nin, outs, NELEM(outs));
+    free(h);
+    return rc;
+}
+
 /* Render rules in a format and write them (atomically) to out, or to
  * standard output when out is NULL.  C output writes OUT.c and OUT.h. */
 static int write_rules(const nr_rules *r, out_format f, const char *out, const char *prefix,
@@ -565,18 +627,11 @@ static int write_rules(const nr_rules *r, out_format f, const char *out, const c
     case FMT_PNG: rc = nr_render(r, "png", &buf, &len, err); break;
     case FMT_JSON: rc = nr_emit_json(r, &buf, &len, err); break;
     case FMT_C: {
-        const char *base, *dot;
-        size_t stem;
+        const char *base;
         if (!out)
             return nr_error_set(err, NR_EINVAL, "C output needs -o FILE.c (it writes FILE.c and FILE.h)");
-        dot = strrchr(out, '.');
-        base = strrchr(out, '/');
-        base = base ? base + 1 : out;
-        stem = dot && dot > base ? (size_t)(dot - out) : strlen(out);
-        if (!(hpath = malloc(stem + 3)))
+        if (!(hpath = c_header_path(out)))
             return nr_error_set(err, NR_ENOMEM, "out of memory");
-        memcpy(hpath, out, stem);
-        strcpy(hpath + stem, ".h");
         base = strrchr(hpath, '/');
         rc = nr_emit_c(r, prefix ? prefix : "rules", base ? base + 1 : hpath, &buf, &len, &hbuf,
                        &hlen, err);
@@ -800,8 +855,12 @@ static int cmd_extract(int argc, char **argv)
         return usage_error("extract", "unknown algorithm '%s' (available: tree)", algorithm);
     if ((n = pick_format("extract", fmt, out, &f)) != 0)
         return n;
-    if (same_file(argv[optind], out) || same_file(data, out) || same_file(test, out))
-        return usage_error("extract", "refusing to write the output over the input '%s'", out);
+    {
+        const char *ins[] = {argv[optind], data, test, ropts.labels_path, mo.like,
+                             names_file(mo.features), names_file(mo.classes)};
+        if ((n = check_rules_outputs("extract", f, out, ins, NELEM(ins))) != 0)
+            return n;
+    }
     eo.model_path = argv[optind];
     eo.data_path = data;
     /* the options that shape the result, spelled the same way every time */
@@ -899,6 +958,11 @@ static int cmd_compile(int argc, char **argv)
         return usage_error("compile", "%s", "'compile' takes one rules file");
     if ((c = pick_format("compile", fmt, out, &f)) != 0)
         return c;
+    {
+        const char *ins[] = {argv[optind]};
+        if ((c = check_rules_outputs("compile", f, out, ins, NELEM(ins))) != 0)
+            return c;
+    }
     if (nr_read_rules(argv[optind], &r, &err) < 0)
         return fail(&err, EXIT_INPUT);
     if (write_rules(r, f, out, prefix, &err) < 0)
@@ -1027,6 +1091,13 @@ static int cmd_eval(int argc, char **argv)
         return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
+    {
+        const char *ins[] = {argv[optind], model, data, ropts.labels_path, mo.like,
+                             names_file(mo.features), names_file(mo.classes)};
+        const char *outs[] = {pred};
+        if ((c = check_outputs("eval", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
     if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, NULL, &err) < 0 ||
         load_rows(data, &ropts, m, &rows, &err) < 0 || nr_rules_check_model(r, m, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
@@ -1116,8 +1187,13 @@ static int cmd_convert(int argc, char **argv)
         return usage_error("convert", "%s", "'convert' takes one model file");
     if (!out_path)
         return usage_error("convert", "%s", "'convert' needs -o OUT.bin");
-    if (same_file(argv[optind], out_path))
-        return usage_error("convert", "refusing to write the output over the input '%s'", out_path);
+    {
+        const char *ins[] = {argv[optind], data_path, ropts.labels_path, mo.like,
+                             names_file(mo.features), names_file(mo.classes)};
+        const char *outs[] = {out_path};
+        if ((c = check_outputs("convert", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, &err) < 0)) {
         status = fail(&err, EXIT_INPUT);

@@ -301,6 +301,32 @@ expect 1 "file too large" -- sh -c 'trap "" XFSZ; ulimit -f 4; exec "$@"' sh \
 if [ "$(cat "$T/big.csv")" = "precious" ]; then ok; else bad "failed write: the old file is damaged"; fi
 if ls "$T"/big.csv.tmp* >/dev/null 2>&1; then bad "failed write: temporary file left behind"; else ok; fi
 
+# no command writes over one of its inputs, whatever the option, links included
+cp "$IRIS" "$T/own.bin"
+cp examples/iris/test.csv "$T/own.csv"
+cp "$T/rules.txt" "$T/own.txt"
+printf 'a\nb\nc\nd\n' >"$T/own-names.txt"
+ln -s own.csv "$T/own-link.csv"
+for check in "eval -p model|eval $T/own.txt --model $T/own.bin --data $T/own.csv -p $T/own.bin" \
+             "eval -p rules|eval $T/own.txt --model $T/own.bin --data $T/own.csv -p $T/own.txt" \
+             "eval -p data|eval $T/own.txt --model $T/own.bin --data $T/own.csv -p $T/own.csv" \
+             "run -o data|run $T/own.bin --data $T/own.csv -o $T/own.csv" \
+             "run -o data by a link|run $T/own.bin --data $T/own-link.csv -o $T/own.csv" \
+             "run -o @names|run $T/own.bin --data $T/own.csv --features @$T/own-names.txt -o $T/own-names.txt" \
+             "compile -o rules|compile $T/own.txt -o $T/own.txt -f json" \
+             "compile C header over rules|compile $T/own.h -o $T/own.c" \
+             "extract -o --test|extract $T/own.bin --test $T/own.csv -o $T/own.csv -f json" \
+             "extract -o --like|extract $T/own.bin --like $T/own.bin -o $T/own.bin" \
+             "convert -o @classes|convert $T/own.bin --classes @$T/own-names.txt -o $T/own-names.txt"; do
+    name=${check%%|*}
+    cp "$T/own.txt" "$T/own.h"
+    # shellcheck disable=SC2086
+    expect 2 "$name" -- "$NN" ${check#*|} && one_error "$name" "refusing to write the output .* over the input"
+done
+if cmp -s "$IRIS" "$T/own.bin" && cmp -s examples/iris/test.csv "$T/own.csv" && cmp -s "$T/rules.txt" "$T/own.txt" &&
+    cmp -s "$T/rules.txt" "$T/own.h" && [ "$(wc -l <"$T/own-names.txt")" -eq 4 ]; then ok; else bad "an input was overwritten"; fi
+expect 2 "C output to its header" -- "$NN" compile "$T/own.txt" -o "$T/x.h" -f c && one_error "C output to its header" "not its header"
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then
