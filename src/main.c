@@ -1238,7 +1238,33 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* Output that never reached standard output is a failure, whichever command
+ * printed it (as coreutils' close_stdout): one message, unless the command
+ * has already failed and said why. */
+static int close_stdout(int status)
+{
+    int bad, e = 0;
+    errno = 0;
+    bad = fflush(stdout) != 0;
+    e = errno;
+    if (ferror(stdout))
+        bad = 1;
+    /* a closed standard output that nothing was written to is no error */
+    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad && status == 0) {
+        if (e)
+            fprintf(stderr, "%s: error: cannot write to standard output: %s\n", progname, strerror(e));
+        else
+            fprintf(stderr, "%s: error: cannot write to standard output\n", progname);
+        return EXIT_WORK;
+    }
+    return status;
+}
+
+static int run_command(int argc, char **argv)
 {
     const command *cmd;
 
@@ -1256,7 +1282,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "help") == 0) {
-        if (argc < 3) {
+        if (argc < 3 || strcmp(argv[2], "help") == 0) {
             fputs(USAGE, stdout);
             return 0;
         }
@@ -1273,4 +1299,9 @@ int main(int argc, char **argv)
         return usage_error(NULL, "unknown command '%s'", argv[1]);
     }
     return cmd->fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    return close_stdout(run_command(argc, argv));
 }

@@ -327,6 +327,19 @@ if cmp -s "$IRIS" "$T/own.bin" && cmp -s examples/iris/test.csv "$T/own.csv" && 
     cmp -s "$T/rules.txt" "$T/own.h" && [ "$(wc -l <"$T/own-names.txt")" -eq 4 ]; then ok; else bad "an input was overwritten"; fi
 expect 2 "C output to its header" -- "$NN" compile "$T/own.txt" -o "$T/x.h" -f c && one_error "C output to its header" "not its header"
 
+# a write error on standard output is a failure, with one message
+if [ -c /dev/full ]; then
+    for check in "info|info $IRIS" "eval|eval $T/rules.txt --model $IRIS --data examples/iris/test.csv" \
+                 "help|--help" "version|--version" "help run|help run" "run|$RUNIRIS" \
+                 "compile|compile $T/r1.txt -f json" "extract|extract $IRIS -q"; do
+        name="${check%%|*} >/dev/full"
+        # shellcheck disable=SC2086
+        expect 1 "$name" -- sh -c '"$@" >/dev/full' sh "$NN" ${check#*|} &&
+            one_error "$name" "error: cannot write to standard output: No space left on device"
+    done
+fi
+expect 0 "help help" -- "$NN" help help && has "help help" "^Commands:"
+
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then
