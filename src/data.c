@@ -84,6 +84,7 @@ void nr_dataset_free(nr_dataset *d)
     free(d->x);
     free(d->row_line);
     free(d->label_name);
+    free(d->labels_path);
     free(d->labels);
     free_strings(d->label_names, d->nlabels);
     free(d);
@@ -567,7 +568,11 @@ static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
         nrd_snippet(snip, sizeof snip, d->label_names[d->labels[r]]);
         nrd_name_list(list, sizeof list, m->class_names, ncls);
         line = d->row_line ? d->row_line[r] : 0;
-        if (line > 0)
+        if (d->labels_path) /* IDX: the labels file, at the label's byte */
+            rc = nr_error_at_offset(err, NR_EINVAL, d->labels_path, d->labels_at + r,
+                                    "row %d: label '%s' is not one of the model's classes (%s)",
+                                    r + 1, snip, list);
+        else if (line > 0)
             rc = nr_error_at(err, NR_EINVAL, d->path, line, 0,
                              "label '%s' is not one of the model's classes (%s)",
                              snip, list);

@@ -18,6 +18,12 @@
 int nr_read_file(const char *path, size_t max, unsigned char **buf,
                  size_t *len, nr_error *err)
 {
+    return nr_read_file_checked(path, max, NULL, buf, len, err);
+}
+
+int nr_read_file_checked(const char *path, size_t max, nr_head_check check,
+                         unsigned char **buf, size_t *len, nr_error *err)
+{
     FILE *f = NULL;
     unsigned char *data = NULL;
     size_t cap = 0, n = 0;
@@ -52,6 +58,10 @@ int nr_read_file(const char *path, size_t max, unsigned char **buf,
         }
         got = fread(data + n, 1, cap - n, f);
         n += got;
+        /* the first chunk (64 KiB, or the whole of a smaller file) */
+        if (check && n > 0 && (rc = check(data, n, path, err)) < 0)
+            goto done;
+        check = NULL;
         if (got == 0) {
             if (ferror(f)) {
                 rc = nr_error_at(err, NR_EIO, path, 0, 0, "read error: %s", strerror(errno));

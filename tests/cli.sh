@@ -130,7 +130,7 @@ expect 2 "extract bad format" -- "$NN" extract "$IRIS" -f pdf && one_error "extr
 cp "$IRIS" "$T/model-copy.bin"
 expect 2 "extract over its model" -- "$NN" "$T/model-copy.bin" -o "$T/model-copy.bin" && one_error "extract over its model" "refusing"
 if cmp -s "$IRIS" "$T/model-copy.bin"; then ok; else bad "extract over its model damaged it"; fi
-expect 3 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
+expect 2 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
 
 # an ONNX file goes wherever model.bin does
 expect 0 "extract onnx" -- "$NN" examples/iris/model.onnx --data examples/iris/train.csv --like "$IRIS" -o "$T/onnx.txt"
@@ -150,7 +150,7 @@ if [ "$(head -c 4 "$T/r.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok; el
 expect 0 "compile c" -- "$NN" compile "$T/r1.txt" -o "$T/iris_rules.c" --prefix iris
 if [ -s "$T/iris_rules.h" ] && cc -std=c99 -Wall -Wextra -Werror -pedantic -c "$T/iris_rules.c" -o "$T/iris_rules.o"; then ok; else bad "compile c: does not build cleanly"; fi
 expect 0 "compile -f json to stdout" -- "$NN" compile "$T/r1.txt" -f json && has "compile json" '"features"'
-expect 3 "compile bad prefix" -- "$NN" compile "$T/r1.txt" -o "$T/x.c" --prefix int && one_error "compile bad prefix" "prefix"
+expect 2 "compile bad prefix" -- "$NN" compile "$T/r1.txt" -o "$T/x.c" --prefix int && one_error "compile bad prefix" "--prefix: C prefix \"int\" is a C keyword"
 
 # located errors in rules files
 sed 's/petal_length <=/petal_lenght <=/' "$T/r1.txt" >"$T/typo.txt"
@@ -339,6 +339,71 @@ if [ -c /dev/full ]; then
     done
 fi
 expect 0 "help help" -- "$NN" help help && has "help help" "^Commands:"
+
+# names reach terminals and generated files escaped: no bidirectional
+# override (Trojan Source) or ANSI escape acts on whoever reads them
+RLO=$(printf '\342\200\256')
+ESC=$(printf '\033')
+printf '%s\n' 'provenance {' '  algorithm "tree \x1B[31m";' '}' 'features {' \
+    '  "x\xE2\x80\xAEy": continuous [0, 1];' '  b: continuous [0, 1];' '}' \
+    'classes { "yes\xE2\x80\xAE", "no\x1B[2J" }' 'tree {' \
+    '  if "x\xE2\x80\xAEy" <= 0.5 then "yes\xE2\x80\xAE"' '  else "no\x1B[2J"' '}' >"$T/bidi.txt"
+expect 0 "bidi names to C" -- "$NN" compile "$T/bidi.txt" -o "$T/bidi.c"
+if grep -q "$RLO\|$ESC" "$T/bidi.c" "$T/bidi.h"; then bad "bidi names to C: raw in the C"; else ok; fi
+has "bidi names to C escaped" 'x\\u202Ey' "$T/bidi.c"
+if cc -std=c99 -Wall -Werror -c "$T/bidi.c" -o "$T/bidi.o"; then ok; else bad "bidi names to C: does not build cleanly"; fi
+expect 0 "bidi names to text" -- "$NN" compile "$T/bidi.txt" -o "$T/bidi2.txt"
+has "bidi names to text escaped" 'x\\xE2\\x80\\xAEy' "$T/bidi2.txt"
+expect 0 "bidi names text again" -- "$NN" compile "$T/bidi2.txt" -o "$T/bidi3.txt"
+if cmp -s "$T/bidi2.txt" "$T/bidi3.txt"; then ok; else bad "bidi names: text does not round-trip"; fi
+expect 0 "bidi names to JSON" -- "$NN" compile "$T/bidi.txt" -f json && has "bidi names to JSON" 'x\\u202ey'
+if grep -q "$RLO\|$ESC" "$T/out"; then bad "bidi names to JSON: raw in the JSON"; else ok; fi
+expect 0 "bidi names to DOT" -- "$NN" compile "$T/bidi.txt" -f dot && has "bidi names to DOT" 'x\\\\u202Ey'
+if grep -q "$RLO\|$ESC" "$T/out"; then bad "bidi names to DOT: raw in the DOT"; else ok; fi
+expect 0 "bidi names in info" -- "$NN" info examples/iris/model.onnx --classes "a${RLO},b,c" && has "bidi names in info" 'a\\u202E b c'
+if grep -q "$RLO" "$T/out"; then bad "bidi names in info: raw on standard output"; else ok; fi
+sed 's/setosa/"set\\xE2\\x80\\xAEosa"/g' "$T/r1.txt" >"$T/bidi-iris.txt"
+sed "s/setosa/set${RLO}osa/" examples/iris/test.csv >"$T/bidi-iris.csv"
+expect 0 "bidi names in eval" -- "$NN" eval "$T/bidi-iris.txt" --model examples/iris/model.onnx --like "$IRIS" \
+    --classes "set${RLO}osa,versicolor,virginica" --data "$T/bidi-iris.csv" && has "bidi names in eval" '^  set\\u202Eosa '
+if grep -q "$RLO" "$T/out"; then bad "bidi names in eval: raw on standard output"; else ok; fi
+printf 'a\033[31mb,sepal_width,petal_length,petal_width,class\n1,2,3,4,setosa\n' >"$T/esc.csv"
+expect 3 "ANSI escape in a message" -- "$NN" run "$IRIS" --data "$T/esc.csv" && one_error "ANSI escape in a message" 'a\\x1B\[31mb'
+if grep -q "$ESC" "$T/err"; then bad "ANSI escape in a message: raw on standard error"; else ok; fi
+
+# every message names its file
+expect 3 "rules for another model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv &&
+    one_error "rules for another model" "rules.txt: error: the rules have 4 features"
+expect 3 "--features count names the model" -- "$NN" convert examples/iris/model.onnx -o "$T/x.bin" --features a,b,c &&
+    one_error "--features count names the model" "model.onnx: error: --features: 3 feature names"
+expect 3 "--exhaustive names the model" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --exhaustive &&
+    one_error "--exhaustive names the model" "model.bin: error: --exhaustive needs Boolean"
+expect 3 "C refuses hidden units" -- "$NN" compile tests/rules/cred_hidden.txt -o "$T/hidden.c" &&
+    one_error "C refuses hidden units" "cred_hidden.txt: error: the rules test hidden units"
+long=$(head -c 1001 /dev/zero | tr '\0' a)
+printf 'features {\n  x: continuous [0, 1];\n}\nclasses { %s, b }\ntree {\n  if x <= 0.5 then %s\n  else b\n}\n' "$long" "$long" >"$T/long-class.txt"
+expect 1 "C refuses a long class name" -- "$NN" compile "$T/long-class.txt" -o "$T/long.c" &&
+    one_error "C refuses a long class name" "long-class.txt: error: class 0's name is longer"
+expect 2 "extract bad prefix" -- "$NN" extract "$IRIS" -o "$T/x.c" --prefix 9lives -q && one_error "extract bad prefix" "--prefix: "
+# an IDX label the model lacks: the labels file, at the label's byte
+{ printf '\0\0\10\3\0\0\0\1\0\0\0\10\0\0\0\10'; head -c 64 /dev/zero; } >"$T/img.idx"
+printf '\0\0\10\1\0\0\0\1\14' >"$T/lab.idx"
+expect 3 "IDX label names the labels file" -- "$NN" run examples/digits/model.bin --data "$T/img.idx" --labels "$T/lab.idx" &&
+    one_error "IDX label names the labels file" "lab.idx: byte 8: error: row 1: label '12'"
+# eval prints its report whole or not at all
+expect 3 "eval fails before printing" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data examples/iris/test.csv --exhaustive
+if [ ! -s "$T/out" ]; then ok; else bad "eval printed part of its report before failing"; fi
+# the magic bytes are checked before the rest is read
+expect 3 "info /dev/zero" -- "$NN" info /dev/zero && one_error "info /dev/zero" "/dev/zero: byte 0: error: not an nn2rules model file (bad magic)"
+# PNG is not for terminals
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+    script -qec "$NN compile $T/r1.txt -f png" /dev/null >"$T/tty.txt" 2>&1
+    if [ "$?" -eq 2 ] && grep -q "refusing to write PNG to a terminal" "$T/tty.txt" && ! grep -q "PNG.*IHDR" "$T/tty.txt"; then ok; else bad "-f png to a terminal: $(head -c 200 "$T/tty.txt")"; fi
+else
+    echo "note: PNG-to-terminal check skipped (needs script(1))"
+fi
+expect 0 "-f png to a pipe" -- "$NN" compile "$T/r1.txt" -f png
+if [ "$(head -c 4 "$T/out" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok; else bad "-f png to a pipe: not a PNG"; fi
 
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
