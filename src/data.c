@@ -93,6 +93,7 @@ void nr_dataset_free(nr_dataset *d)
     free(d->x);
     free(d->row_line);
     free(d->label_name);
+    free(d->labels_path);
     free(d->labels);
     free_strings(d->label_names, d->nlabels);
     free(d);
@@ -625,24 +626,21 @@ static int map_labels(const nr_dataset *d, const nn_model *m, int **labels,
         /* labels that match no class would make every row wrong: an
          * accuracy of 0 that says nothing */
         if (!m->class_names) {
-            snprintf(list, sizeof list, "the model has no class names, so labels must be "
+            snprintf(list, sizeof list, ": the model has no class names, so labels must be "
                      "class numbers 0 to %d (or name the classes with --classes)", ncls - 1);
-            if (line > 0)
-                rc = nr_error_at(err, NR_EINVAL, d->path, line, 0, "label '%s': %s", snip, list);
-            else
-                rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0, "row %d: label '%s': %s", r + 1,
-                                 snip, list);
-            goto done;
+        } else {
+            char names[sizeof list - 64];
+            nrd_name_list(names, sizeof names, m->class_names, ncls);
+            snprintf(list, sizeof list, " is not one of the model's classes (%s)", names);
         }
-        nrd_name_list(list, sizeof list, m->class_names, ncls);
-        if (line > 0)
-            rc = nr_error_at(err, NR_EINVAL, d->path, line, 0,
-                             "label '%s' is not one of the model's classes (%s)",
-                             snip, list);
+        if (d->labels_path) /* IDX: the labels file, at the label's byte */
+            rc = nr_error_at_offset(err, NR_EINVAL, d->labels_path, d->labels_at + r,
+                                    "row %d: label '%s'%s", r + 1, snip, list);
+        else if (line > 0)
+            rc = nr_error_at(err, NR_EINVAL, d->path, line, 0, "label '%s'%s", snip, list);
         else
-            rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0,
-                             "row %d: label '%s' is not one of the model's classes (%s)",
-                             r + 1, snip, list);
+            rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0, "row %d: label '%s'%s", r + 1, snip,
+                             list);
         goto done;
     }
     lab = malloc(((size_t)d->nrows + 1) * sizeof *lab);

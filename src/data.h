@@ -42,6 +42,8 @@ typedef struct nr_dataset {
     char **label_names;  /* the distinct label values, in order of first
                             appearance (CSV), declaration (ARFF nominal), or
                             "0".."9" (IDX) */
+    char *labels_path;   /* IDX: the labels file, for messages; else NULL */
+    long long labels_at; /* IDX: byte offset of the first label in it */
 } nr_dataset;
 
 typedef struct nr_read_opts {

@@ -234,10 +234,11 @@ static int read_labels(const char *path, nr_dataset *d, nr_error *err)
         }
     }
     d->label_name = strdup("label");
-    if (!d->label_name) {
+    if (!d->label_name || !(d->labels_path = strdup(path))) {
         rc = oom(err);
         goto done;
     }
+    d->labels_at = hdr;
     d->has_labels = 1;
 done:
     free(b);

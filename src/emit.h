@@ -55,12 +55,16 @@ int nr_emit_c(const nr_rules *r, const char *prefix, const char *header_name,
               char **c_out, size_t *c_len, char **h_out, size_t *h_len,
               nr_error *err);
 
+/* Whether prefix can begin every symbol nr_emit_c writes (a C identifier,
+ * not a keyword, not reserved): 0, or NR_EINVAL with the reason. */
+int nr_c_prefix_check(const char *prefix, nr_error *err);
+
 /* JSON for tools. */
 int nr_emit_json(const nr_rules *r, char **out, size_t *len, nr_error *err);
 
 /* ---- helpers shared by the back ends ----------------------------------
- * (nr_format_*, nr_utf8_seqlen and nr_emit_check live in emit_json.c,
- * nr_cond_text in emit_dot.c.) */
+ * (nr_format_*, nr_utf8_seqlen, nr_unsafe_char and nr_emit_check live in
+ * emit_json.c, nr_cond_text in emit_dot.c.) */
 
 /* Buffer size for nr_format_float / nr_format_double. */
 #define NR_NUMBUF 32
@@ -76,6 +80,17 @@ char *nr_format_double(char buf[NR_NUMBUF], double d);
  * when s does not start with one (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF). */
 int nr_utf8_seqlen(const char *s);
+
+/* Whether the character s starts with must be escaped where people read
+ * the text (a terminal, a C comment, an editor): C0 and C1 controls, DEL,
+ * a byte that is not UTF-8, the bidirectional formatting characters
+ * (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) and U+2028,
+ * U+2029.  Sets *len to the character's length in bytes (1 for a byte that
+ * is not UTF-8).  When it must, writes its escape ("\x1B", "\u202E") to esc
+ * and returns its code point (-1 for a byte that is not UTF-8); else
+ * returns -2. */
+#define NR_ESCBUF 8
+long nr_unsafe_char(const char *s, int *len, char esc[NR_ESCBUF]);
 
 /* Deepest tree the back ends accept: whatever the text form holds. */
 #define NR_EMIT_MAX_DEPTH NR_RULES_MAX_DEPTH

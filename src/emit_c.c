@@ -101,22 +101,29 @@ static int check_header_name(const char *h, nr_error *err)
 
 /* ---- text in comments and string literals ------------------------------ */
 
-/* Text inside a comment: no "*" "/" or "/" "*" pairs, no "??" (trigraphs),
- * control characters and bytes that are not UTF-8 shown as '?'. */
+/* Text inside a comment: no "*" "/" or "/" "*" pairs, no "??" (trigraphs);
+ * control characters, bidirectional overrides (which make the code read
+ * differently from how it compiles: gcc's -Wbidi-chars) and bytes that are
+ * not UTF-8 shown as escapes (\x1B, \u202E). */
 static void c_comment(FILE *f, const char *s)
 {
     int prev = 0;
     while (*s) {
         unsigned char c = (unsigned char)*s;
-        int n = c >= 0x80 ? nr_utf8_seqlen(s) : 1;
-        if (c >= 0x80 && n > 0) {
+        char esc[NR_ESCBUF];
+        int n;
+        if (nr_unsafe_char(s, &n, esc) != -2) {
+            fputs(esc, f);
+            s += n;
+            prev = 0;
+            continue;
+        }
+        if (c >= 0x80) {
             fwrite(s, 1, (size_t)n, f);
             s += n;
             prev = 0;
             continue;
         }
-        if (c < 0x20 || c >= 0x7f)
-            c = '?';
         if ((c == '/' && prev == '*') || (c == '*' && prev == '/') || (c == '?' && prev == '?'))
             putc(' ', f);
         putc(c, f);
@@ -978,4 +985,9 @@ oom:
     free(cbuf);
     free(hbuf);
     return nr_error_set(err, NR_ENOMEM, "out of memory while writing C");
+}
+
+int nr_c_prefix_check(const char *prefix, nr_error *err)
+{
+    return check_prefix(prefix, err);
 }

@@ -115,15 +115,23 @@ static int lbl_open(label *l)
     return l->f ? 0 : -1;
 }
 
-/* Raw text: backslashes doubled, control characters as spaces, bytes that
- * are not UTF-8 as U+FFFD (Graphviz reads labels as UTF-8). */
+/* Raw text: backslashes doubled, control characters as spaces, C1 controls
+ * and bidirectional overrides as \\u escapes, bytes that are not UTF-8 as
+ * U+FFFD (Graphviz reads labels as UTF-8). */
 static void lbl_text(label *l, const char *s)
 {
     while (*s) {
         unsigned char c = (unsigned char)*s;
         int n = nr_utf8_seqlen(s);
         if (c >= 0x80) {
-            if (n)
+            char esc[NR_ESCBUF];
+            int len;
+            if (n && nr_unsafe_char(s, &len, esc) >= 0x80) {
+                /* a C1 control or bidirectional override shown, not obeyed;
+                 * its backslash doubled as any other */
+                putc('\\', l->f);
+                fputs(esc, l->f);
+            } else if (n)
                 fwrite(s, 1, (size_t)n, l->f);
             else
                 fputs("\xEF\xBF\xBD", l->f);

@@ -135,6 +135,32 @@ int nr_utf8_seqlen(const char *s)
 #undef CONT
 }
 
+long nr_unsafe_char(const char *s, int *len, char esc[NR_ESCBUF])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int n = nr_utf8_seqlen(s);
+    long cp;
+    *len = n ? n : 1;
+    if (n == 0 || u[0] < 0x20 || u[0] == 0x7f) {
+        snprintf(esc, NR_ESCBUF, "\\x%02X", u[0]);
+        return u[0] < 0x80 ? (long)u[0] : -1;
+    }
+    if (n == 1)
+        return -2;
+    cp = n == 2 ? (u[0] & 0x1F) : n == 3 ? (u[0] & 0x0F) : (u[0] & 0x07);
+    for (int i = 1; i < n; i++)
+        cp = cp << 6 | (u[i] & 0x3F);
+    /* C1 controls (the 8-bit form of ANSI escapes), the bidirectional
+     * formatting characters that reorder what is shown (Trojan Source),
+     * and the line and paragraph separators */
+    if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x61C || cp == 0x200E || cp == 0x200F ||
+        (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+        snprintf(esc, NR_ESCBUF, "\\u%04X", (unsigned)cp & 0xFFFFu);
+        return cp;
+    }
+    return -2;
+}
+
 /* ---- the structural check ---------------------------------------------- */
 
 static int check_var(const nr_rules *r, const nr_var *v, const char *where, nr_error *err)
@@ -329,8 +355,15 @@ static void jstr(FILE *f, const char *s)
     while (*s) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x80) {
-            int n = nr_utf8_seqlen(s);
-            if (n) {
+            char esc[NR_ESCBUF];
+            int n;
+            long cp = nr_unsafe_char(s, &n, esc);
+            if (cp >= 0 && cp <= 0xFFFF) {
+                /* the same string, but no bidirectional override or C1
+                 * control acts on whoever looks at the file */
+                fprintf(f, "\\u%04lx", cp);
+                s += n;
+            } else if (cp != -1) {
                 fwrite(s, 1, (size_t)n, f);
                 s += n;
             } else {
@@ -348,7 +381,7 @@ static void jstr(FILE *f, const char *s)
         case '\r': fputs("\\r", f); break;
         case '\t': fputs("\\t", f); break;
         default:
-            if (c < 0x20)
+            if (c < 0x20 || c == 0x7f)
                 fprintf(f, "\\u%04x", c);
             else
                 putc(c, f);

@@ -250,6 +250,20 @@ static void put_quoted(emitter *e, const char *s)
             if (*p < 0x20 || *p == 0x7f) {
                 snprintf(hex, sizeof hex, "\\x%02X", *p);
                 esc = hex;
+            } else if (*p >= 0x80) {
+                /* a C1 control or bidirectional override, byte by byte:
+                 * the name reads back the same, and nobody's editor or
+                 * terminal acts on it */
+                char u[NR_ESCBUF];
+                int n;
+                if (nr_unsafe_char((const char *)p, &n, u) >= 0x80) {
+                    for (int i = 0; i < n; i++) {
+                        snprintf(hex, sizeof hex, "\\x%02X", p[i]);
+                        puts_(e, hex);
+                    }
+                    p += n - 1;
+                    continue;
+                }
             }
         }
         if (esc)

@@ -115,12 +115,45 @@ static const char USAGE_RUN[] =
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n";
 
+/* s as it may be shown on a terminal: control characters (ANSI escapes),
+ * bidirectional overrides and bytes that are not UTF-8 escaped (\x1B,
+ * \u202E), the rest as is.  Returns s itself when nothing needs escaping,
+ * else buf, truncated to size. */
+static const char *escaped(const char *s, char *buf, size_t size)
+{
+    size_t o = 0;
+    const char *p;
+    char esc[NR_ESCBUF];
+    int n;
+    for (p = s; *p; p += n)
+        if (nr_unsafe_char(p, &n, esc) != -2)
+            break;
+    if (!*p)
+        return s;
+    for (p = s; *p && o + NR_ESCBUF < size; p += n) {
+        if (nr_unsafe_char(p, &n, esc) != -2) {
+            memcpy(buf + o, esc, strlen(esc));
+            o += strlen(esc);
+        } else {
+            memcpy(buf + o, p, (size_t)n);
+            o += (size_t)n;
+        }
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+/* Room for a name in a report, escaped as by escaped() (an escaped name
+ * longer than this is cut short). */
+#define NAMEBUF 4096
+#define SHOWN(s, buf) escaped((s), (buf), sizeof(buf))
+
 /* One message for an error, then the exit status its phase calls for. */
 static int fail(const nr_error *err, int status)
 {
-    char buf[1024];
+    char buf[1024], sbuf[4096];
     nr_error_format(err, buf, sizeof buf);
-    fprintf(stderr, "%s: %s\n", progname, buf);
+    fprintf(stderr, "%s: %s\n", progname, SHOWN(buf, sbuf));
     if (err->code == NR_ENOMEM)
         return EXIT_WORK;
     return status;
@@ -129,8 +162,9 @@ static int fail(const nr_error *err, int status)
 /* Bad usage: one line, pointing at the help of the command concerned. */
 static int usage_error(const char *cmd, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "%s: ", progname);
-    fprintf(stderr, fmt, arg);
+    char buf[2 * PATH_MAX + 256], sbuf[4 * PATH_MAX];
+    snprintf(buf, sizeof buf, fmt, arg);
+    fprintf(stderr, "%s: %s", progname, SHOWN(buf, sbuf));
     if (cmd)
         fprintf(stderr, " (see 'nn2rules help %s')\n", cmd);
     else
@@ -173,7 +207,7 @@ static int parse_nonfinite(const char *s)
 
 /* Rows whose network outputs are not finite: an error, or dropped with a
  * note on stderr (kept: as nr_dataset_check_outputs). */
-static int check_outputs(nr_dataset *d, const nn_model *m, int skip, int **kept, nr_error *err)
+static int check_finite_outputs(nr_dataset *d, const nn_model *m, int skip, int **kept, nr_error *err)
 {
     int skipped = 0, rc = nr_dataset_check_outputs(d, m, skip, &skipped, kept, err);
     if (rc == 0 && skipped)
@@ -189,6 +223,39 @@ static int same_file(const char *in, const char *out)
     struct stat sin, sout;
     return in && out && strcmp(out, "-") != 0 && stat(in, &sin) == 0 && stat(out, &sout) == 0 &&
            S_ISREG(sout.st_mode) && sin.st_dev == sout.st_dev && sin.st_ino == sout.st_ino;
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The file behind --features @FILE or --classes @FILE, else NULL. */
+static const char *names_file(const char *arg)
+{
+    return arg && arg[0] == '@' ? arg + 1 : NULL;
+}
+
+/* Refuse (bad usage) to write any output over any input; NULL entries are
+ * options not given. */
+static int check_outputs(const char *cmd, const char *const *ins, size_t nin,
+                         const char *const *outs, size_t nout)
+{
+    for (size_t o = 0; o < nout; o++)
+        for (size_t i = 0; i < nin; i++)
+            if (same_file(ins[i], outs[o])) {
+                char msg[2 * PATH_MAX + 64];
+                snprintf(msg, sizeof msg, "refusing to write the output '%s' over the input '%s'",
+                         outs[o], ins[i]);
+                return usage_error(cmd, "%s", msg);
+            }
+    return 0;
+}
+
+/* An error about an input as a whole (names that do not fit the model,
+ * rules for another network, a model --exhaustive cannot enumerate) names
+ * that input, unless it already names a file. */
+static void name_input(nr_error *err, const char *path)
+{
+    if (err->code != NR_ENOMEM && !err->file[0] && path)
+        snprintf(err->file, sizeof err->file, "%s", path);
 }
 
 /* Model files are recognised by content, not extension. */
@@ -243,6 +310,7 @@ static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, 
         rc != NR_ENOMEM && !err->file[0])
         snprintf(err->file, sizeof err->file, "%s", path);
     if (rc < 0) {
+        name_input(err, path);
         nn_model_free(*m);
         *m = NULL;
     }
@@ -257,6 +325,8 @@ static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro,
     if ((rc = nr_data_read(path, ro, &d, err)) == 0 && (rc = nr_model_names_from_data(m, d, err)) == 0 &&
         (rc = nr_dataset_match_model(d, m, err)) == 0 && m->features)
         rc = nr_model_ranges_from_data(m, d, err);
+    if (rc < 0)
+        name_input(err, path);
     nr_dataset_free(d);
     return rc;
 }
@@ -330,6 +400,7 @@ static int cmd_info(int argc, char **argv)
     const char *data_path = NULL;
     int c;
     nn_shape prev;
+    char nb[NAMEBUF];
 
     nr_error_clear(&err);
     optind = 1;
@@ -352,9 +423,9 @@ static int cmd_info(int argc, char **argv)
         return fail(&err, EXIT_INPUT);
     }
 
-    printf("model:       %s\n", argv[optind]);
+    printf("model:       %s\n", SHOWN(argv[optind], nb));
     if (m->description)
-        printf("description: %s\n", m->description);
+        printf("description: %s\n", SHOWN(m->description, nb));
     printf("task:        %s\n", m->task == NN_TASK_CLASSIFY ? "classification" : "regression");
     printf("input:       ");
     print_shape(stdout, m->input);
@@ -380,7 +451,7 @@ static int cmd_info(int argc, char **argv)
         printf("features:    %d\n", m->nfeatures);
         for (int i = 0; i < shown; i++) {
             const nn_feature *f = &m->features[i];
-            printf("  %-24s %-10s [%g, %g]", f->name, feature_type_name(f->type), (double)f->min,
+            printf("  %-24s %-10s [%g, %g]", SHOWN(f->name, nb), feature_type_name(f->type), (double)f->min,
                    (double)f->max);
             if (f->group >= 0)
                 printf(" group %d", f->group);
@@ -394,7 +465,7 @@ static int cmd_info(int argc, char **argv)
     if (m->class_names) {
         printf("classes:     %d:", m->nclasses);
         for (int i = 0; i < m->nclasses; i++)
-            printf(" %s", m->class_names[i]);
+            printf(" %s", SHOWN(m->class_names[i], nb));
         printf("\n");
     }
     nn_model_free(m);
@@ -442,6 +513,7 @@ static int cmd_run(int argc, char **argv)
     size_t nout, nin;
     long correct = 0;
     nn_error nerr;
+    char nb[NAMEBUF];
 
     nr_error_clear(&err);
     optind = 1;
@@ -469,10 +541,18 @@ static int cmd_run(int argc, char **argv)
         return usage_error("run", "%s", "'run' takes one model file");
     if (!data_path)
         return usage_error("run", "%s", "'run' needs --data FILE");
+    {
+        const char *ins[] = {argv[optind], data_path, ropts.labels_path, names_file(mo.features),
+                             names_file(mo.classes)};
+        const char *outs[] = {out_path};
+        if ((c = check_outputs("run", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
 
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
         nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0 ||
-        check_outputs(d, m, skip, &kept, &err) < 0) {
+        check_finite_outputs(d, m, skip, &kept, &err) < 0) {
+        name_input(&err, data_path); /* the model names itself */
         status = fail(&err, err.code == NR_ENOMEM || err.code == NR_EMODEL ? EXIT_WORK : EXIT_INPUT);
         goto done;
     }
@@ -540,7 +620,7 @@ static int cmd_run(int argc, char **argv)
     if (d->has_labels && m->task == NN_TASK_CLASSIFY)
         fprintf(stderr, "accuracy: %.4f (%ld of %d rows against '%s')\n",
                 d->nrows ? (double)correct / d->nrows : 0.0, correct, d->nrows,
-                d->label_name ? d->label_name : "labels");
+                d->label_name ? SHOWN(d->label_name, nb) : "labels");
 done:
     if (out)
         fclose(out);
@@ -585,6 +665,41 @@ static int pick_format(const char *cmd, const char *fmt, const char *out, out_fo
     return 0;
 }
 
+/* FILE.h for C output to FILE.c (or FILE); malloc'd, NULL when out of memory. */
+static char *c_header_path(const char *out)
+{
+    const char *dot = strrchr(out, '.'), *base = strrchr(out, '/');
+    size_t stem;
+    char *h;
+    base = base ? base + 1 : out;
+    stem = dot && dot > base ? (size_t)(dot - out) : strlen(out);
+    if ((h = malloc(stem + 3))) {
+        memcpy(h, out, stem);
+        strcpy(h + stem, ".h");
+    }
+    return h;
+}
+
+/* Before any work: C output has -o and is not its own header, PNG does not
+ * go to a terminal, and no output (the C header included) is an input. */
+static int check_rules_outputs(const char *cmd, out_format f, const char *out, const char *const *ins,
+                               size_t nin)
+{
+    char *h = f == FMT_C && out ? c_header_path(out) : NULL;
+    const char *outs[] = {out, h};
+    int rc;
+    if (f == FMT_C && !out)
+        rc = usage_error(cmd, "%s", "C output needs -o FILE.c (it writes FILE.c and FILE.h)");
+    else if (f == FMT_PNG && !out && isatty(STDOUT_FILENO))
+        rc = usage_error(cmd, "%s", "refusing to write PNG to a terminal; give -o FILE.png");
+    else if (h && strcmp(h, out) == 0)
+        rc = usage_error(cmd, "C output needs -o FILE.c, not its header '%s'", out);
+    else
+        rc = check_outputs(cmd, ins, nin, outs, NELEM(outs));
+    free(h);
+    return rc;
+}
+
 /* Render rules in a format and write them (atomically) to out, or to
  * standard output when out is NULL.  C output writes OUT.c and OUT.h. */
 static int write_rules(const nr_rules *r, out_format f, const char *out, const char *prefix,
@@ -600,18 +715,11 @@ static int write_rules(const nr_rules *r, out_format f, const char *out, const c
     case FMT_PNG: rc = nr_render(r, "png", &buf, &len, err); break;
     case FMT_JSON: rc = nr_emit_json(r, &buf, &len, err); break;
     case FMT_C: {
-        const char *base, *dot;
-        size_t stem;
+        const char *base;
         if (!out)
             return nr_error_set(err, NR_EINVAL, "C output needs -o FILE.c (it writes FILE.c and FILE.h)");
-        dot = strrchr(out, '.');
-        base = strrchr(out, '/');
-        base = base ? base + 1 : out;
-        stem = dot && dot > base ? (size_t)(dot - out) : strlen(out);
-        if (!(hpath = malloc(stem + 3)))
+        if (!(hpath = c_header_path(out)))
             return nr_error_set(err, NR_ENOMEM, "out of memory");
-        memcpy(hpath, out, stem);
-        strcpy(hpath + stem, ".h");
         base = strrchr(hpath, '/');
         rc = nr_emit_c(r, prefix ? prefix : "rules", base ? base + 1 : hpath, &buf, &len, &hbuf,
                        &hlen, err);
@@ -715,10 +823,11 @@ static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m, i
     if (!path)
         return 0;
     if ((rc = nr_data_read(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
-        (rc = nr_dataset_match_model(*d, m, err)) == 0 && (rc = check_outputs(*d, m, skip, NULL, err)) == 0 &&
+        (rc = nr_dataset_match_model(*d, m, err)) == 0 && (rc = check_finite_outputs(*d, m, skip, NULL, err)) == 0 &&
         !had_features && m->features)
         rc = nr_model_ranges_from_data(m, *d, err);
     if (rc < 0) {
+        name_input(err, path);
         nr_dataset_free(*d);
         *d = NULL;
     }
@@ -727,13 +836,14 @@ static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m, i
 
 static void print_fidelity(const char *what, const char *path, const nr_eval_result *e)
 {
+    char nb[NAMEBUF];
     fprintf(stderr, "%s: fidelity %.4f (%ld of %ld rows agree with the network)", what,
             e->nrows ? (double)e->agree / (double)e->nrows : 0.0, e->agree, e->nrows);
     if (e->has_labels)
         fprintf(stderr, ", accuracy %.4f (network %.4f)",
                 e->nrows ? (double)e->correct / (double)e->nrows : 0.0,
                 e->nrows ? (double)e->net_correct / (double)e->nrows : 0.0);
-    fprintf(stderr, " on %s\n", path);
+    fprintf(stderr, " on %s\n", SHOWN(path, nb));
 }
 
 /* A result that does no better than always answering the network's most
@@ -886,8 +996,14 @@ static int cmd_extract(int argc, char **argv)
         return usage_error("extract", "unknown algorithm '%s' (available: tree)", algorithm);
     if ((n = pick_format("extract", fmt, out, &f)) != 0)
         return n;
-    if (same_file(argv[optind], out) || same_file(data, out) || same_file(test, out))
-        return usage_error("extract", "refusing to write the output over the input '%s'", out);
+    if (prefix && nr_c_prefix_check(prefix, &err) < 0)
+        return usage_error("extract", "--prefix: %s", err.msg);
+    {
+        const char *ins[] = {argv[optind], data, test, ropts.labels_path, mo.like,
+                             names_file(mo.features), names_file(mo.classes)};
+        if ((n = check_rules_outputs("extract", f, out, ins, NELEM(ins))) != 0)
+            return n;
+    }
     eo.model_path = argv[optind];
     eo.data_path = data;
     /* a size option, or a pruning one, decides the size; else it is chosen */
@@ -924,6 +1040,7 @@ static int cmd_extract(int argc, char **argv)
         goto done;
     }
     if (nr_extract_tree(m, rows, &eo, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &err) < 0) {
+        name_input(&err, argv[optind]);
         status = fail(&err, err.code == NR_EINVAL ? EXIT_INPUT : EXIT_WORK);
         goto done;
     }
@@ -1001,10 +1118,19 @@ static int cmd_compile(int argc, char **argv)
         return usage_error("compile", "%s", "'compile' takes one rules file");
     if ((c = pick_format("compile", fmt, out, &f)) != 0)
         return c;
+    if (prefix && nr_c_prefix_check(prefix, &err) < 0)
+        return usage_error("compile", "--prefix: %s", err.msg);
+    {
+        const char *ins[] = {argv[optind]};
+        if ((c = check_rules_outputs("compile", f, out, ins, NELEM(ins))) != 0)
+            return c;
+    }
     if (nr_read_rules(argv[optind], &r, &err) < 0)
         return fail(&err, EXIT_INPUT);
-    if (write_rules(r, f, out, prefix, &err) < 0)
+    if (write_rules(r, f, out, prefix, &err) < 0) {
+        name_input(&err, argv[optind]);
         status = fail(&err, err.code == NR_EINVAL || err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
+    }
     nr_rules_free(r);
     return status;
 }
@@ -1034,25 +1160,26 @@ static const char USAGE_EVAL[] =
     "      --classes LIST         class names for a model without them\n"
     "      --like MODEL.bin       names, ranges and normalization from another model\n";
 
-static void print_confusion(const nr_rules *r, int k, const long *lc, char *const *sc)
+static void print_confusion(FILE *f, const nr_rules *r, int k, const long *lc, char *const *sc)
 {
+    char nb[NAMEBUF];
     int w = 8;
     for (int i = 0; i < k; i++)
-        if ((int)strlen(r->classes[i]) + 1 > w)
-            w = (int)strlen(r->classes[i]) + 1;
-    printf("confusion (rows: network, columns: rules):\n%*s", w + 2, "");
+        if ((int)strlen(SHOWN(r->classes[i], nb)) + 1 > w)
+            w = (int)strlen(SHOWN(r->classes[i], nb)) + 1;
+    fprintf(f, "confusion (rows: network, columns: rules):\n%*s", w + 2, "");
     for (int j = 0; j < k; j++)
-        printf(" %*s", w, r->classes[j]);
-    printf("\n");
+        fprintf(f, " %*s", w, SHOWN(r->classes[j], nb));
+    fprintf(f, "\n");
     for (int i = 0; i < k; i++) {
-        printf("  %-*s", w, r->classes[i]);
+        fprintf(f, "  %-*s", w, SHOWN(r->classes[i], nb));
         for (int j = 0; j < k; j++) {
             if (lc)
-                printf(" %*ld", w, lc[(size_t)i * (size_t)k + (size_t)j]);
+                fprintf(f, " %*ld", w, lc[(size_t)i * (size_t)k + (size_t)j]);
             else
-                printf(" %*s", w, sc[(size_t)i * (size_t)k + (size_t)j]);
+                fprintf(f, " %*s", w, sc[(size_t)i * (size_t)k + (size_t)j]);
         }
-        printf("\n");
+        fprintf(f, "\n");
     }
 }
 
@@ -1101,6 +1228,9 @@ static int cmd_eval(int argc, char **argv)
     nn_model *m = NULL;
     nr_dataset *rows = NULL;
     nr_rules *r = NULL;
+    FILE *rep = NULL;
+    char *report = NULL, nb[NAMEBUF], nb2[NAMEBUF];
+    size_t reportlen = 0;
 
     nr_error_clear(&err);
     optind = 1;
@@ -1135,32 +1265,53 @@ static int cmd_eval(int argc, char **argv)
         return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
+    {
+        const char *ins[] = {argv[optind], model, data, ropts.labels_path, mo.like,
+                             names_file(mo.features), names_file(mo.classes)};
+        const char *outs[] = {pred};
+        if ((c = check_outputs("eval", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
     if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, NULL, &err) < 0 ||
-        load_rows(data, &ropts, m, skip, &rows, &err) < 0 || nr_rules_check_model(r, m, &err) < 0) {
+        load_rows(data, &ropts, m, skip, &rows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
+    if (nr_rules_check_model(r, m, &err) < 0) {
+        name_input(&err, argv[optind]);
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    /* The whole report is built before any of it is printed: a failure
+     * half-way (the cube too large, --predictions unwritable) prints only
+     * its message. */
+    if (!(rep = open_memstream(&report, &reportlen))) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
     nrules = nr_rules_count(r, &nconds);
-    printf("rules:       %s (%s, %d %s, %d conditions)\n", argv[optind],
-           r->prov.algorithm ? r->prov.algorithm : "unknown algorithm", nrules,
-           r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
+    fprintf(rep, "rules:       %s (%s, %d %s, %d conditions)\n", SHOWN(argv[optind], nb),
+            r->prov.algorithm ? SHOWN(r->prov.algorithm, nb2) : "unknown algorithm", nrules,
+            r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
     if (rows) {
         nr_eval_result e;
         if (nr_evaluate(r, m, rows, &e, &err) < 0) {
+            name_input(&err, model);
             status = fail(&err, EXIT_WORK);
             goto done;
         }
-        printf("rows:        %ld (%s)\n", e.nrows, data);
-        printf("fidelity:    %.4f (%ld of %ld agree with the network)\n",
-               e.nrows ? (double)e.agree / (double)e.nrows : 0.0, e.agree, e.nrows);
+        fprintf(rep, "rows:        %ld (%s)\n", e.nrows, SHOWN(data, nb));
+        fprintf(rep, "fidelity:    %.4f (%ld of %ld agree with the network)\n",
+                e.nrows ? (double)e.agree / (double)e.nrows : 0.0, e.agree, e.nrows);
         if (e.has_labels)
-            printf("accuracy:    %.4f (%ld of %ld; the network: %.4f)\n",
-                   e.nrows ? (double)e.correct / (double)e.nrows : 0.0, e.correct, e.nrows,
-                   e.nrows ? (double)e.net_correct / (double)e.nrows : 0.0);
-        printf("coverage:    %.4f (%ld of %ld decided by a rule, not the default)\n",
-               e.nrows ? (double)e.covered / (double)e.nrows : 0.0, e.covered, e.nrows);
+            fprintf(rep, "accuracy:    %.4f (%ld of %ld; the network: %.4f)\n",
+                    e.nrows ? (double)e.correct / (double)e.nrows : 0.0, e.correct, e.nrows,
+                    e.nrows ? (double)e.net_correct / (double)e.nrows : 0.0);
+        fprintf(rep, "coverage:    %.4f (%ld of %ld decided by a rule, not the default)\n",
+                e.nrows ? (double)e.covered / (double)e.nrows : 0.0, e.covered, e.nrows);
         if (r->nclasses > 0)
-            print_confusion(r, r->nclasses, e.confusion, NULL);
+            print_confusion(rep, r, r->nclasses, e.confusion, NULL);
         c = pred ? write_predictions(r, &e, pred, &err) : 0;
         nr_eval_result_free(&e);
         if (c < 0) {
@@ -1171,16 +1322,29 @@ static int cmd_eval(int argc, char **argv)
     if (exhaustive) {
         nr_exhaustive_result x;
         if (nr_evaluate_exhaustive(r, m, max_bits, &x, &err) < 0) {
+            name_input(&err, model);
             status = fail(&err, err.code == NR_EMODEL || err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
             goto done;
         }
-        printf("cube:        %s points (every Boolean input setting)\n", x.total);
-        printf("fidelity:    %s (exactly %s of %s agree with the network)\n", x.fidelity, x.agree, x.total);
-        printf("coverage:    %s of %s decided by a rule\n", x.covered, x.total);
-        print_confusion(r, x.nclasses, NULL, x.confusion);
+        fprintf(rep, "cube:        %s points (every Boolean input setting)\n", x.total);
+        fprintf(rep, "fidelity:    %s (exactly %s of %s agree with the network)\n", x.fidelity, x.agree,
+                x.total);
+        fprintf(rep, "coverage:    %s of %s decided by a rule\n", x.covered, x.total);
+        print_confusion(rep, r, x.nclasses, NULL, x.confusion);
         nr_exhaustive_result_free(&x);
     }
+    if (fclose(rep) != 0) {
+        rep = NULL;
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    rep = NULL;
+    fwrite(report, 1, reportlen, stdout);
 done:
+    if (rep)
+        fclose(rep);
+    free(report);
     nr_rules_free(r);
     nr_dataset_free(rows);
     nn_model_free(m);
@@ -1229,8 +1393,13 @@ static int cmd_convert(int argc, char **argv)
         return usage_error("convert", "%s", "'convert' takes one model file");
     if (!out_path)
         return usage_error("convert", "%s", "'convert' needs -o OUT.bin");
-    if (same_file(argv[optind], out_path))
-        return usage_error("convert", "refusing to write the output over the input '%s'", out_path);
+    {
+        const char *ins[] = {argv[optind], data_path, ropts.labels_path, mo.like,
+                             names_file(mo.features), names_file(mo.classes)};
+        const char *outs[] = {out_path};
+        if ((c = check_outputs("convert", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, &err) < 0) ||
         (ranges && nr_model_set_ranges(m, ranges, &err) < 0 &&
@@ -1277,7 +1446,33 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* Output that never reached standard output is a failure, whichever command
+ * printed it (as coreutils' close_stdout): one message, unless the command
+ * has already failed and said why. */
+static int close_stdout(int status)
+{
+    int bad, e = 0;
+    errno = 0;
+    bad = fflush(stdout) != 0;
+    e = errno;
+    if (ferror(stdout))
+        bad = 1;
+    /* a closed standard output that nothing was written to is no error */
+    if (fclose(stdout) != 0 && !bad && errno != EBADF) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad && status == 0) {
+        if (e)
+            fprintf(stderr, "%s: error: cannot write to standard output: %s\n", progname, strerror(e));
+        else
+            fprintf(stderr, "%s: error: cannot write to standard output\n", progname);
+        return EXIT_WORK;
+    }
+    return status;
+}
+
+static int run_command(int argc, char **argv)
 {
     const command *cmd;
 
@@ -1295,7 +1490,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "help") == 0) {
-        if (argc < 3) {
+        if (argc < 3 || strcmp(argv[2], "help") == 0) {
             fputs(USAGE, stdout);
             return 0;
         }
@@ -1312,4 +1507,9 @@ int main(int argc, char **argv)
         return usage_error(NULL, "unknown command '%s'", argv[1]);
     }
     return cmd->fn(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    return close_stdout(run_command(argc, argv));
 }

@@ -14,19 +14,42 @@
 
 static const unsigned char BIN_MAGIC[4] = {0x89, 'N', '2', 'R'};
 
+static int has_onnx_ext(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 5 && strcasecmp(path + n - 5, ".onnx") == 0;
+}
+
+/* The first bytes of a file that cannot be a model (neither model.bin's
+ * magic nor the tag of a ModelProto field, nor named .onnx) get the
+ * model.bin reader's "bad magic" before the rest is read: nr_model_load
+ * on /dev/zero reads 64 KiB, not 2 GiB. */
+static int check_head(const unsigned char *head, size_t len, const char *path, nr_error *err)
+{
+    static const unsigned char onnx_tags[] = {0x08, 0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72};
+    nn_model *m = NULL;
+    int rc;
+    if (memcmp(head, BIN_MAGIC, len < 4 ? len : 4) == 0 || has_onnx_ext(path) ||
+        memchr(onnx_tags, head[0], sizeof onnx_tags))
+        return 0;
+    if ((rc = nr_model_read_mem(head, len, path, &m, err)) == 0)
+        nn_model_free(m); /* cannot be: the magic is wrong */
+    return rc;
+}
+
 int nr_model_load(const char *path, nn_model **out, nr_model_format *format, uint32_t *crc,
                   nr_error *err)
 {
     unsigned char *buf = NULL;
-    size_t len = 0, n = strlen(path);
+    size_t len = 0;
     int rc, onnx;
     *out = NULL;
-    if ((rc = nr_read_file(path, NR_MODEL_MAX_FILE, &buf, &len, err)) < 0)
+    if ((rc = nr_read_file_checked(path, NR_MODEL_MAX_FILE, check_head, &buf, &len, err)) < 0)
         return rc;
     if (len >= 4 && memcmp(buf, BIN_MAGIC, 4) == 0)
         onnx = 0;
     else
-        onnx = (n >= 5 && strcasecmp(path + n - 5, ".onnx") == 0) || nr_onnx_sniff(buf, len);
+        onnx = has_onnx_ext(path) || nr_onnx_sniff(buf, len);
     if (format)
         *format = onnx ? NR_FORMAT_ONNX : NR_FORMAT_BIN;
     if (crc)

@@ -131,7 +131,7 @@ expect 2 "extract bad format" -- "$NN" extract "$IRIS" -f pdf && one_error "extr
 cp "$IRIS" "$T/model-copy.bin"
 expect 2 "extract over its model" -- "$NN" "$T/model-copy.bin" -o "$T/model-copy.bin" && one_error "extract over its model" "refusing"
 if cmp -s "$IRIS" "$T/model-copy.bin"; then ok; else bad "extract over its model damaged it"; fi
-expect 3 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
+expect 2 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
 
 # an ONNX file goes wherever model.bin does
 expect 0 "extract onnx" -- "$NN" examples/iris/model.onnx --data examples/iris/train.csv --like "$IRIS" -o "$T/onnx.txt"
@@ -151,7 +151,7 @@ if [ "$(head -c 4 "$T/r.png" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok; el
 expect 0 "compile c" -- "$NN" compile "$T/r1.txt" -o "$T/iris_rules.c" --prefix iris
 if [ -s "$T/iris_rules.h" ] && cc -std=c99 -Wall -Wextra -Werror -pedantic -c "$T/iris_rules.c" -o "$T/iris_rules.o"; then ok; else bad "compile c: does not build cleanly"; fi
 expect 0 "compile -f json to stdout" -- "$NN" compile "$T/r1.txt" -f json && has "compile json" '"features"'
-expect 3 "compile bad prefix" -- "$NN" compile "$T/r1.txt" -o "$T/x.c" --prefix int && one_error "compile bad prefix" "prefix"
+expect 2 "compile bad prefix" -- "$NN" compile "$T/r1.txt" -o "$T/x.c" --prefix int && one_error "compile bad prefix" "--prefix: C prefix \"int\" is a C keyword"
 
 # located errors in rules files
 sed 's/petal_length <=/petal_lenght <=/' "$T/r1.txt" >"$T/typo.txt"
@@ -327,6 +327,188 @@ echo "'u','y','y','n','y','y','n','n','n','n','n','n','y','y','y','y','democrat'
 arffline=$(wc -l <"$T/three.arff")
 expect 3 "ARFF value 2 for a Boolean" -- "$NN" run examples/vote/model.bin --data "$T/three.arff" &&
     one_error "ARFF value 2 for a Boolean" "three.arff:$arffline: error: field 1 ('handicapped-infants'): the model's Boolean feature takes 0 or 1, not value 2 ('u')"
+
+# --- output files --------------------------------------------------------------
+RUNIRIS="run $IRIS --data examples/iris/test.csv"
+# a link is written through: the file it names changes, the link stays
+echo "old" >"$T/target.csv"
+ln -s target.csv "$T/link.csv"
+expect 0 "-o link" -- "$NN" $RUNIRIS -o "$T/link.csv"
+if [ -L "$T/link.csv" ] && [ "$(head -c 3 "$T/target.csv")" = "row" ]; then ok; else bad "-o link replaced the link"; fi
+ln -s missing.csv "$T/dangling.csv"
+expect 0 "-o dangling link" -- "$NN" $RUNIRIS -o "$T/dangling.csv"
+if [ -L "$T/dangling.csv" ] && [ -s "$T/missing.csv" ]; then ok; else bad "-o dangling link did not create its target"; fi
+# a link into /proc/self/fd (what /dev/stdout is) writes to the descriptor;
+# tried on a link of our own before the system's /dev/stdout is risked
+ln -s /proc/self/fd/1 "$T/stdout-link"
+"$NN" $RUNIRIS -o "$T/stdout-link" >"$T/via-link.csv" 2>/dev/null
+"$NN" $RUNIRIS >"$T/direct.csv" 2>/dev/null
+fdlink=no
+if [ -L "$T/stdout-link" ] && [ -s "$T/via-link.csv" ] && cmp -s "$T/via-link.csv" "$T/direct.csv"; then
+    ok
+    fdlink=yes
+else
+    bad "-o a link to /proc/self/fd/1: output not on standard output"
+fi
+if [ "$fdlink" = yes ]; then
+    stdout_was_link=no
+    [ -L /dev/stdout ] && stdout_was_link=yes
+    "$NN" $RUNIRIS -o /dev/stdout >"$T/devstdout.csv" 2>/dev/null
+    if cmp -s "$T/devstdout.csv" "$T/direct.csv"; then ok; else bad "-o /dev/stdout: output not on standard output"; fi
+    "$NN" $RUNIRIS -o /dev/stderr 2>"$T/devstderr.csv" >/dev/null
+    has "-o /dev/stderr" "^row,predicted" "$T/devstderr.csv"
+    "$NN" eval "$T/rules.txt" --model "$IRIS" --data examples/iris/test.csv -p /dev/stdout >"$T/evalp.txt" 2>/dev/null
+    has "eval -p /dev/stdout" "^row,network,rules$" "$T/evalp.txt"
+    has "eval -p /dev/stdout report" "^fidelity:" "$T/evalp.txt"
+    "$NN" compile "$T/r1.txt" -f json -o /dev/stdout >"$T/json.txt" 2>/dev/null
+    has "compile -o /dev/stdout" '"features"' "$T/json.txt"
+    if [ "$stdout_was_link" = no ] || [ -L /dev/stdout ]; then ok; else bad "-o /dev/stdout replaced the link /dev/stdout"; fi
+fi
+# the shell refuses to write a read-only file for an ordinary user; so do we
+# (root may, as with the shell)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+    U=$(mktemp -d)
+    cp "$NN" "$IRIS" examples/iris/test.csv "$U/"
+    echo "mine" >"$U/mine.txt"
+    chmod 444 "$U/mine.txt"
+    chown -R nobody "$U"
+    chmod 755 "$U"
+    expect 1 "read-only output" -- setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+        "$U/nn2rules" run "$U/model.bin" --data "$U/test.csv" -o "$U/mine.txt" &&
+        one_error "read-only output" "mine.txt: error: cannot open: Permission denied"
+    if [ "$(cat "$U/mine.txt")" = "mine" ]; then ok; else bad "read-only output file replaced"; fi
+    rm -rf "$U"
+else
+    echo "note: read-only output check skipped (needs root, setpriv and a user 'nobody')"
+fi
+echo "root's" >"$T/ro.csv"
+chmod 444 "$T/ro.csv"
+if [ "$(id -u)" -eq 0 ]; then
+    expect 0 "read-only output as root" -- "$NN" $RUNIRIS -o "$T/ro.csv"
+    if [ "$(head -c 3 "$T/ro.csv")" = "row" ] && [ -n "$(find "$T/ro.csv" -perm 0444)" ]; then ok
+    else bad "root's write to a read-only file: not written, or its mode lost"; fi
+fi
+# a full disk: non-zero exit, one message
+if [ -c /dev/full ]; then
+    expect 1 "-o /dev/full" -- "$NN" $RUNIRIS -o /dev/full && one_error "-o /dev/full" "/dev/full: error: write failed: No space left"
+    expect 1 "compile -o /dev/full" -- "$NN" compile "$T/r1.txt" -o /dev/full -f json && one_error "compile -o /dev/full" "No space left"
+fi
+# killed mid-write (by the file size limit): the old file is intact and no
+# temporary file is left; with the signal ignored, one message and exit 1
+echo "precious" >"$T/big.csv"
+sh -c 'ulimit -f 4; "$@"' sh "$NN" run examples/digits/model.bin --data examples/digits/test.csv -o "$T/big.csv" >/dev/null 2>&1
+if [ "$?" -ne 0 ]; then ok; else bad "file size limit: the write succeeded"; fi
+if [ "$(cat "$T/big.csv")" = "precious" ]; then ok; else bad "killed mid-write: the old file is damaged"; fi
+if ls "$T"/big.csv.tmp* >/dev/null 2>&1; then bad "killed mid-write: temporary file left behind"; else ok; fi
+expect 1 "file too large" -- sh -c 'trap "" XFSZ; ulimit -f 4; exec "$@"' sh \
+    "$NN" run examples/digits/model.bin --data examples/digits/test.csv -o "$T/big.csv" &&
+    one_error "file too large" "big.csv: error: write failed: File too large"
+if [ "$(cat "$T/big.csv")" = "precious" ]; then ok; else bad "failed write: the old file is damaged"; fi
+if ls "$T"/big.csv.tmp* >/dev/null 2>&1; then bad "failed write: temporary file left behind"; else ok; fi
+
+# no command writes over one of its inputs, whatever the option, links included
+cp "$IRIS" "$T/own.bin"
+cp examples/iris/test.csv "$T/own.csv"
+cp "$T/rules.txt" "$T/own.txt"
+printf 'a\nb\nc\nd\n' >"$T/own-names.txt"
+ln -s own.csv "$T/own-link.csv"
+for check in "eval -p model|eval $T/own.txt --model $T/own.bin --data $T/own.csv -p $T/own.bin" \
+             "eval -p rules|eval $T/own.txt --model $T/own.bin --data $T/own.csv -p $T/own.txt" \
+             "eval -p data|eval $T/own.txt --model $T/own.bin --data $T/own.csv -p $T/own.csv" \
+             "run -o data|run $T/own.bin --data $T/own.csv -o $T/own.csv" \
+             "run -o data by a link|run $T/own.bin --data $T/own-link.csv -o $T/own.csv" \
+             "run -o @names|run $T/own.bin --data $T/own.csv --features @$T/own-names.txt -o $T/own-names.txt" \
+             "compile -o rules|compile $T/own.txt -o $T/own.txt -f json" \
+             "compile C header over rules|compile $T/own.h -o $T/own.c" \
+             "extract -o --test|extract $T/own.bin --test $T/own.csv -o $T/own.csv -f json" \
+             "extract -o --like|extract $T/own.bin --like $T/own.bin -o $T/own.bin" \
+             "convert -o @classes|convert $T/own.bin --classes @$T/own-names.txt -o $T/own-names.txt"; do
+    name=${check%%|*}
+    cp "$T/own.txt" "$T/own.h"
+    # shellcheck disable=SC2086
+    expect 2 "$name" -- "$NN" ${check#*|} && one_error "$name" "refusing to write the output .* over the input"
+done
+if cmp -s "$IRIS" "$T/own.bin" && cmp -s examples/iris/test.csv "$T/own.csv" && cmp -s "$T/rules.txt" "$T/own.txt" &&
+    cmp -s "$T/rules.txt" "$T/own.h" && [ "$(wc -l <"$T/own-names.txt")" -eq 4 ]; then ok; else bad "an input was overwritten"; fi
+expect 2 "C output to its header" -- "$NN" compile "$T/own.txt" -o "$T/x.h" -f c && one_error "C output to its header" "not its header"
+
+# a write error on standard output is a failure, with one message
+if [ -c /dev/full ]; then
+    for check in "info|info $IRIS" "eval|eval $T/rules.txt --model $IRIS --data examples/iris/test.csv" \
+                 "help|--help" "version|--version" "help run|help run" "run|$RUNIRIS" \
+                 "compile|compile $T/r1.txt -f json" "extract|extract $IRIS -q"; do
+        name="${check%%|*} >/dev/full"
+        # shellcheck disable=SC2086
+        expect 1 "$name" -- sh -c '"$@" >/dev/full' sh "$NN" ${check#*|} &&
+            one_error "$name" "error: cannot write to standard output: No space left on device"
+    done
+fi
+expect 0 "help help" -- "$NN" help help && has "help help" "^Commands:"
+
+# names reach terminals and generated files escaped: no bidirectional
+# override (Trojan Source) or ANSI escape acts on whoever reads them
+RLO=$(printf '\342\200\256')
+ESC=$(printf '\033')
+printf '%s\n' 'provenance {' '  algorithm "tree \x1B[31m";' '}' 'features {' \
+    '  "x\xE2\x80\xAEy": continuous [0, 1];' '  b: continuous [0, 1];' '}' \
+    'classes { "yes\xE2\x80\xAE", "no\x1B[2J" }' 'tree {' \
+    '  if "x\xE2\x80\xAEy" <= 0.5 then "yes\xE2\x80\xAE"' '  else "no\x1B[2J"' '}' >"$T/bidi.txt"
+expect 0 "bidi names to C" -- "$NN" compile "$T/bidi.txt" -o "$T/bidi.c"
+if grep -q "$RLO\|$ESC" "$T/bidi.c" "$T/bidi.h"; then bad "bidi names to C: raw in the C"; else ok; fi
+has "bidi names to C escaped" 'x\\u202Ey' "$T/bidi.c"
+if cc -std=c99 -Wall -Werror -c "$T/bidi.c" -o "$T/bidi.o"; then ok; else bad "bidi names to C: does not build cleanly"; fi
+expect 0 "bidi names to text" -- "$NN" compile "$T/bidi.txt" -o "$T/bidi2.txt"
+has "bidi names to text escaped" 'x\\xE2\\x80\\xAEy' "$T/bidi2.txt"
+expect 0 "bidi names text again" -- "$NN" compile "$T/bidi2.txt" -o "$T/bidi3.txt"
+if cmp -s "$T/bidi2.txt" "$T/bidi3.txt"; then ok; else bad "bidi names: text does not round-trip"; fi
+expect 0 "bidi names to JSON" -- "$NN" compile "$T/bidi.txt" -f json && has "bidi names to JSON" 'x\\u202ey'
+if grep -q "$RLO\|$ESC" "$T/out"; then bad "bidi names to JSON: raw in the JSON"; else ok; fi
+expect 0 "bidi names to DOT" -- "$NN" compile "$T/bidi.txt" -f dot && has "bidi names to DOT" 'x\\\\u202Ey'
+if grep -q "$RLO\|$ESC" "$T/out"; then bad "bidi names to DOT: raw in the DOT"; else ok; fi
+expect 0 "bidi names in info" -- "$NN" info examples/iris/model.onnx --classes "a${RLO},b,c" && has "bidi names in info" 'a\\u202E b c'
+if grep -q "$RLO" "$T/out"; then bad "bidi names in info: raw on standard output"; else ok; fi
+sed 's/setosa/"set\\xE2\\x80\\xAEosa"/g' "$T/r1.txt" >"$T/bidi-iris.txt"
+sed "s/setosa/set${RLO}osa/" examples/iris/test.csv >"$T/bidi-iris.csv"
+expect 0 "bidi names in eval" -- "$NN" eval "$T/bidi-iris.txt" --model examples/iris/model.onnx --like "$IRIS" \
+    --classes "set${RLO}osa,versicolor,virginica" --data "$T/bidi-iris.csv" && has "bidi names in eval" '^  set\\u202Eosa '
+if grep -q "$RLO" "$T/out"; then bad "bidi names in eval: raw on standard output"; else ok; fi
+printf 'a\033[31mb,sepal_width,petal_length,petal_width,class\n1,2,3,4,setosa\n' >"$T/esc.csv"
+expect 3 "ANSI escape in a message" -- "$NN" run "$IRIS" --data "$T/esc.csv" && one_error "ANSI escape in a message" 'a\\x1B\[31mb'
+if grep -q "$ESC" "$T/err"; then bad "ANSI escape in a message: raw on standard error"; else ok; fi
+
+# every message names its file
+expect 3 "rules for another model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv &&
+    one_error "rules for another model" "rules.txt: error: the rules have 4 features"
+expect 3 "--features count names the model" -- "$NN" convert examples/iris/model.onnx -o "$T/x.bin" --features a,b,c &&
+    one_error "--features count names the model" "model.onnx: error: --features: 3 feature names"
+expect 3 "--exhaustive names the model" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --exhaustive &&
+    one_error "--exhaustive names the model" "model.bin: error: --exhaustive needs Boolean"
+expect 3 "C refuses hidden units" -- "$NN" compile tests/rules/cred_hidden.txt -o "$T/hidden.c" &&
+    one_error "C refuses hidden units" "cred_hidden.txt: error: the rules test hidden units"
+long=$(head -c 1001 /dev/zero | tr '\0' a)
+printf 'features {\n  x: continuous [0, 1];\n}\nclasses { %s, b }\ntree {\n  if x <= 0.5 then %s\n  else b\n}\n' "$long" "$long" >"$T/long-class.txt"
+expect 1 "C refuses a long class name" -- "$NN" compile "$T/long-class.txt" -o "$T/long.c" &&
+    one_error "C refuses a long class name" "long-class.txt: error: class 0's name is longer"
+expect 2 "extract bad prefix" -- "$NN" extract "$IRIS" -o "$T/x.c" --prefix 9lives -q && one_error "extract bad prefix" "--prefix: "
+# an IDX label the model lacks: the labels file, at the label's byte
+{ printf '\0\0\10\3\0\0\0\1\0\0\0\10\0\0\0\10'; head -c 64 /dev/zero; } >"$T/img.idx"
+printf '\0\0\10\1\0\0\0\1\14' >"$T/lab.idx"
+expect 3 "IDX label names the labels file" -- "$NN" run examples/digits/model.bin --data "$T/img.idx" --labels "$T/lab.idx" &&
+    one_error "IDX label names the labels file" "lab.idx: byte 8: error: row 1: label '12'"
+# eval prints its report whole or not at all
+expect 3 "eval fails before printing" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data examples/iris/test.csv --exhaustive
+if [ ! -s "$T/out" ]; then ok; else bad "eval printed part of its report before failing"; fi
+# the magic bytes are checked before the rest is read
+expect 3 "info /dev/zero" -- "$NN" info /dev/zero && one_error "info /dev/zero" "/dev/zero: byte 0: error: not an nn2rules model file (bad magic)"
+# PNG is not for terminals
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+    script -qec "$NN compile $T/r1.txt -f png" /dev/null >"$T/tty.txt" 2>&1
+    if [ "$?" -eq 2 ] && grep -q "refusing to write PNG to a terminal" "$T/tty.txt" && ! grep -q "PNG.*IHDR" "$T/tty.txt"; then ok; else bad "-f png to a terminal: $(head -c 200 "$T/tty.txt")"; fi
+else
+    echo "note: PNG-to-terminal check skipped (needs script(1))"
+fi
+expect 0 "-f png to a pipe" -- "$NN" compile "$T/r1.txt" -f png
+if [ "$(head -c 4 "$T/out" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok; else bad "-f png to a pipe: not a PNG"; fi
 
 # --- ONNX ------------------------------------------------------------------
 ONNX=examples/iris/model.onnx
