@@ -337,6 +337,25 @@ def write_model(path, model, input_shape, task="classifier", features=None, clas
     return len(blob)
 
 
+def add_profile(path, data, labels=None):
+    """Give the model.bin at path the data profile of data (a CSV, ARFF or
+    IDX file of the training rows; labels: an IDX labels file) by running
+    `nn2rules convert --data`, so that `nn2rules model.bin` without data draws
+    inputs like the training data.  The profile is computed by nn2rules
+    itself (one implementation of it); the binary is $NN2RULES, or
+    build/nn2rules at the top of the source tree (run `make` first)."""
+    import os
+    import subprocess
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    exe = os.environ.get("NN2RULES", os.path.join(top, "build", "nn2rules"))
+    tmp = path + ".profiled"
+    cmd = [exe, "convert", path, "--data", data, "-o", tmp]
+    if labels:
+        cmd += ["--labels", labels]
+    subprocess.run(cmd, check=True)
+    os.replace(tmp, path)
+
+
 # ---------------------------------------------------------------------------
 # Helpers shared by the examples' train.py scripts: CSV files, test vectors,
 # ONNX export.  All float output is '%.9g', which is enough for any float32

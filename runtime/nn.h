@@ -117,6 +117,31 @@ typedef struct nn_feature {
     float min, max;       /* range of the feature in the data's own units */
 } nn_feature;
 
+/* What the training data looked like (optional; model.bin's `prof` chunk),
+ * so that the extractors can draw realistic inputs without a data file.
+ * Every value is in the data's own units, like feature ranges. */
+#define NN_PROFILE_MAX_VALUES 32  /* a feature with at most this many distinct
+                                     values keeps their frequencies */
+typedef struct nn_feature_profile {
+    float mean, sd;
+    float *q;             /* nq quantiles at 0, 1/(nq-1), ..., 1: q[0] is the
+                             minimum, q[nq-1] the maximum */
+    int nvalues;          /* 0, or the few distinct values the feature took: */
+    float *values;        /* nvalues, ascending */
+    float *freq;          /* nvalues shares, summing to 1 */
+} nn_feature_profile;
+
+typedef struct nn_profile {
+    uint64_t nseen;                /* rows it summarizes */
+    int nq;                        /* quantiles per feature, >= 2 */
+    int nfeatures;                 /* the model's input size */
+    nn_feature_profile *features;  /* nfeatures */
+    int nrows;                     /* a uniform sample of those rows: */
+    float *rows;                   /* nrows * input size */
+} nn_profile;
+
+void nn_profile_free(nn_profile *p);
+
 typedef struct nn_model {
     nn_shape input;
     nn_task task;
@@ -130,6 +155,7 @@ typedef struct nn_model {
     float *norm_mean;      /* input normalization, input-size each, may be NULL: */
     float *norm_std;       /* x_net = (x - mean) / std, applied by nn_forward() */
     char *description;     /* free text, may be NULL */
+    nn_profile *profile;   /* the training data's profile, may be NULL */
     /* private */
     int cap_layers;
     size_t max_act;        /* largest per-sample tensor, set by finalize */

@@ -72,10 +72,26 @@ static void free_layer_tensors(const nn_layer *l)
     free(l->bn_var);
 }
 
+void nn_profile_free(nn_profile *p)
+{
+    if (!p)
+        return;
+    if (p->features)
+        for (int f = 0; f < p->nfeatures; f++) {
+            free(p->features[f].q);
+            free(p->features[f].values);
+            free(p->features[f].freq);
+        }
+    free(p->features);
+    free(p->rows);
+    free(p);
+}
+
 void nn_model_free(nn_model *m)
 {
     if (!m)
         return;
+    nn_profile_free(m->profile);
     for (int i = 0; i < m->nlayers; i++)
         free_layer_tensors(&m->layers[i]);
     free(m->layers);
@@ -303,6 +319,10 @@ static int check_metadata(const nn_model *m, nn_error *err)
                                  "feature %d: Boolean or one-hot, but its range [%g, %g] "
                                  "is not within [0, 1]", i, (double)f->min, (double)f->max);
         }
+    if (m->profile && (m->profile->nfeatures < 0 || (size_t)m->profile->nfeatures != insz))
+        return nnrt_fail(err, NN_ESHAPE,
+                         "the data profile describes %d features but the input has %zu values",
+                         m->profile->nfeatures, insz);
     if (m->class_names && (m->nclasses < 0 || (size_t)m->nclasses != outsz))
         return nnrt_fail(err, NN_ESHAPE,
                          "%d class names but the output has %zu values",

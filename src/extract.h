@@ -80,10 +80,14 @@ typedef struct nr_extract_report {
     long agree;        /* of those, where the rules predict the network's class */
     long majority;     /* rows of the class the network predicts most often */
     int majority_class;
-    int sampled;       /* 1: the rows were drawn from the declared domain */
+    int sampled;       /* 1: the rows were drawn, not read (source below) */
+    int from_profile;  /* 1: drawn from the model's data profile; 0 with
+                          sampled: from the declared input box */
     /* the size choice, when select_size was on and there were rows enough */
     int selected;      /* 1: the size below was chosen on held-out rows */
     long held_out;     /* rows held out of growing to choose the size */
+    int held_profile;  /* 1: those were the profile's kept rows, the samples
+                          having been drawn around them */
     long held_agree;   /* of those, agreeing with the network at the chosen size */
     int leaves;        /* the chosen number of leaves */
     int best_leaves;   /* the size with the best held-out fidelity */
@@ -91,15 +95,20 @@ typedef struct nr_extract_report {
 } nr_extract_report;
 
 /* Pedagogical tree: label the rows (or domain samples) with the network and
- * induce a tree on the network's labels.  rows may be NULL (then the domain
- * is sampled).  rep (may be NULL) receives the fit on those rows.
+ * induce a tree on the network's labels.  rows may be NULL: then o->samples
+ * inputs are drawn from the model's data profile (nr_profile_sample), or,
+ * when it has none, from the declared input box (nr_sample_domain).  rep
+ * (may be NULL) receives the fit on those rows and where they came from.
  *
  * With select_size (the default) a classification tree's size is chosen
  * rather than left to pruning: 30% of the rows (seeded) are held out, a
  * tree is grown best-first on the rest as far as it goes, and its held-out
  * fidelity is measured at every number of leaves; the smallest size within
  * `tolerance` of the best is then grown best-first on all the rows,
- * unpruned.  Fewer than 20 rows, or regression: the tree options decide. */
+ * unpruned.  Inputs drawn from a profile that keeps at least 20 rows are
+ * all grown on, and those real rows (labelled by the network) judge the
+ * sizes instead.  Fewer than 20 rows, or regression: the tree options
+ * decide. */
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
                     const nr_extract_opts *o, nr_rules **out,
                     nr_extract_report *rep, nr_error *err);

@@ -10,6 +10,7 @@
 
 #include "extract.h"
 #include "passes.h"
+#include "profile.h"
 #include "version.h"
 
 void nr_extract_opts_default(nr_extract_opts *o)
@@ -117,16 +118,21 @@ static void path_agreement(const nr_tree *tr, const int *rank, int S, const floa
 }
 
 /* Choose the number of leaves on held-out rows (see extract.h); fills the
- * size fields of rep.  Below 5,000 rows one held-out part would be too
- * small to tell sizes apart, so the curve is the sum over 5 folds (every
- * row held out once); from 5,000 rows on, one 30% part. */
-static int choose_size(const nr_table *t, const nr_extract_opts *o, nr_rng *rng,
-                       nr_extract_report *rep, nr_error *err)
+ * size fields of rep.  With a held-out set of its own (hn rows hx, labels
+ * hy: real rows, when t holds samples drawn around them) the path is grown
+ * on all of t and measured on that set.  Else, below 5,000 rows one
+ * held-out part would be too small to tell sizes apart, so the curve is the
+ * sum over 5 folds (every row held out once); from 5,000 rows on, one 30%
+ * part. */
+static int choose_size(const nr_table *t, const float *hx, const int *hy, int hn,
+                       const nr_extract_opts *o, nr_rng *rng, nr_extract_report *rep,
+                       nr_error *err)
 {
-    const int n = t->nrows, d = t->ncols, nfolds = n < 5000 ? 5 : 1;
+    const int n = t->nrows, d = t->ncols, nfolds = hn > 0 ? 1 : n < 5000 ? 5 : 1;
     int *perm = malloc((size_t)n * sizeof *perm), *yfit = malloc((size_t)n * sizeof *yfit);
     float *xfit = malloc((size_t)n * d * sizeof *xfit);
-    /* no tree on fewer than n rows has n splits: s = 0..n covers them all */
+    /* no tree on at most n rows has more than n splits: s = 0..n covers
+     * them all */
     long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
     int rc = 0, smax = 0, best = 0, pick;
 
@@ -136,21 +142,21 @@ static int choose_size(const nr_table *t, const nr_extract_opts *o, nr_rng *rng,
     }
     for (int i = 0; i < n; i++)
         perm[i] = i;
-    for (int i = n - 1; i > 0; i--) {
+    for (int i = n - 1; i > 0 && hn == 0; i--) {
         int j = (int)nr_rng_below(rng, (uint64_t)i + 1), tmp = perm[i];
         perm[i] = perm[j];
         perm[j] = tmp;
     }
     for (int f = 0; f < nfolds && rc == 0; f++) {
         /* fold f holds out the rows perm[i] with i % nfolds == f; one
-         * part: the last 30% */
+         * part: the last 30%; an own held-out set: none */
         nr_table fit = *t;
         nr_arena *arena = nr_arena_new();
         nr_tree tr;
         int *rank = NULL, nfit = 0;
+#define HELD(i) (hn > 0 ? 0 : nfolds > 1 ? (i) % nfolds == f : (i) >= n - n * 3 / 10)
         for (int i = 0; i < n; i++) {
-            int held = nfolds > 1 ? i % nfolds == f : i >= n - n * 3 / 10;
-            if (held)
+            if (HELD(i))
                 continue;
             memcpy(xfit + (size_t)nfit * d, t->x + (size_t)perm[i] * d, (size_t)d * sizeof *xfit);
             yfit[nfit++] = t->y[perm[i]];
@@ -164,11 +170,15 @@ static int choose_size(const nr_table *t, const nr_extract_opts *o, nr_rng *rng,
             if ((tr.nnodes - 1) / 2 > smax)
                 smax = (tr.nnodes - 1) / 2;
             for (int i = 0; i < n; i++)
-                if (nfolds > 1 ? i % nfolds == f : i >= n - n * 3 / 10) {
+                if (HELD(i)) {
                     path_agreement(&tr, rank, n, t->x + (size_t)perm[i] * d, t->y[perm[i]], diff);
                     nheld++;
                 }
+            for (int i = 0; i < hn; i++)
+                path_agreement(&tr, rank, n, hx + (size_t)i * d, hy[i], diff);
+            nheld += hn;
         }
+#undef HELD
         free(rank);
         nr_arena_free(arena);
     }
@@ -183,6 +193,7 @@ static int choose_size(const nr_table *t, const nr_extract_opts *o, nr_rng *rng,
         if ((double)diff[pick] >= (double)diff[best] - o->tolerance * (double)nheld)
             break;
     rep->selected = 1;
+    rep->held_profile = hn > 0;
     rep->held_out = nheld;
     rep->held_agree = diff[pick];
     rep->leaves = pick + 1;
@@ -225,6 +236,11 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
             rc = nr_error_at(err, NR_EINVAL, rows->path, 0, 0, "no rows to learn from");
             goto done;
         }
+    } else if (m->profile) {
+        if ((rc = nr_profile_sample(m, o->samples, &rng, &sampled, err)) < 0)
+            goto done;
+        x = sampled;
+        nrows = o->samples;
     } else {
         if ((rc = nr_sample_domain(m, o->samples, &rng, &sampled, err)) < 0) {
             if (!err->file[0] && o->model_path)
@@ -274,8 +290,20 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     memset(&report, 0, sizeof report);
     tree_opts = o->tree;
     if (o->select_size && r->task == NR_TASK_CLASSIFY && nrows >= 20) {
-        if ((rc = choose_size(&t, o, &rng, &report, err)) < 0)
+        /* drawn around a profile's kept rows: those real rows, labelled by
+         * the network, judge the sizes */
+        const nn_profile *p = rows ? NULL : m->profile;
+        int hn = p && p->nrows >= 20 ? p->nrows : 0, *hy = NULL;
+        if (hn && !(hy = malloc((size_t)hn * sizeof *hy))) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
             goto done;
+        }
+        if ((hn && (rc = nr_label_rows(m, p->rows, hn, hy, NULL, err)) < 0) ||
+            (rc = choose_size(&t, hn ? p->rows : NULL, hy, hn, o, &rng, &report, err)) < 0) {
+            free(hy);
+            goto done;
+        }
+        free(hy);
         tree_opts.max_leaves = report.leaves;
         tree_opts.prune = 0;
         tree_opts.ccp_alpha = 0;
@@ -290,6 +318,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     if (rep) {
         *rep = report;
         rep->sampled = rows == NULL;
+        rep->from_profile = rows == NULL && m->profile != NULL;
         if (r->task == NR_TASK_CLASSIFY && (rc = fill_report(r, x, nrows, nin, y, rep, err)) < 0)
             goto done;
     }

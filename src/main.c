@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@
 #include "model_io.h"
 #include "model_load.h"
 #include "model_meta.h"
+#include "profile.h"
 #include "nn.h"
 #include "version.h"
 
@@ -89,13 +91,17 @@ static const char USAGE_CONVERT[] =
     "      --features LIST        feature names: a,b,c or @FILE (one per line)\n"
     "      --classes LIST         class names: a,b,c or @FILE\n"
     "  -d, --data FILE            names the model lacks from the header and labels,\n"
-    "                             feature ranges and types from the values\n"
+    "                             feature ranges and types from the values (when the\n"
+    "                             model has none), and the data profile\n"
     "  -l, --label NAME           the label column of --data\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --like MODEL.bin       copy features, classes, task and input normalization\n"
     "                             from a model of the same shape\n"
     "      --ranges LIST          feature ranges: LO:HI for every continuous feature,\n"
-    "                             NAME=LO:HI for one (comma-separated; wins over --data)\n";
+    "                             NAME=LO:HI for one (comma-separated; wins over --data)\n"
+    "      --profile-rows N       with --data: rows of it to keep in the model's data\n"
+    "                             profile (default 1000; 0 keeps the distributions only)\n"
+    "      --no-profile           no data profile (drops one the model has)\n";
 
 static const char USAGE_RUN[] =
     "usage: nn2rules run MODEL --data FILE [OPTIONS]\n"
@@ -318,13 +324,24 @@ static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, 
 }
 
 /* Names the model lacks and every feature's range, from a data file. */
-static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro, nr_error *err)
+static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro, int profile_rows,
+                          nr_error *err)
 {
     nr_dataset *d = NULL;
-    int rc;
+    int rc, had_features = m->features != NULL;
+    /* ranges and types only for a model that has no features of its own
+     * (an ONNX file): a model.bin's were chosen, and --ranges changes them */
     if ((rc = nr_data_read(path, ro, &d, err)) == 0 && (rc = nr_model_names_from_data(m, d, err)) == 0 &&
-        (rc = nr_dataset_match_model(d, m, err)) == 0 && m->features)
+        (rc = nr_dataset_match_model(d, m, err)) == 0 && m->features && !had_features)
         rc = nr_model_ranges_from_data(m, d, err);
+    /* and, when asked, a profile of the rows: a new one replaces the old */
+    if (rc == 0 && profile_rows >= 0) {
+        nn_profile *p = NULL;
+        if ((rc = nr_profile_build(m, d, profile_rows, 1, &p, err)) == 0) {
+            nn_profile_free(m->profile);
+            m->profile = p;
+        }
+    }
     if (rc < 0)
         name_input(err, path);
     nr_dataset_free(d);
@@ -387,6 +404,20 @@ static void print_layer_detail(FILE *f, const nn_layer *l)
     }
 }
 
+/* A feature's profile in a few figures: its median and where the middle
+ * 90% of it lies, or its commonest value when it takes few. */
+static void print_feature_profile(const nn_feature_profile *fp, int nq)
+{
+    if (fp->nvalues > 0 && fp->nvalues <= 2) {
+        int top = fp->freq[0] >= fp->freq[fp->nvalues - 1] ? 0 : fp->nvalues - 1;
+        printf("  %g in %.0f%% of rows", (double)fp->values[top], 100 * (double)fp->freq[top]);
+        return;
+    }
+    /* the stored quantiles nearest 5%, 50% and 95% */
+    printf("  median %g, 90%% in [%g, %g]", (double)fp->q[(nq - 1) / 2],
+           (double)fp->q[(int)lround(0.05 * (nq - 1))], (double)fp->q[(int)lround(0.95 * (nq - 1))]);
+}
+
 static int cmd_info(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -418,7 +449,7 @@ static int cmd_info(int argc, char **argv)
         return usage_error("info", "%s", "'info' takes one model file");
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0)
         return fail(&err, EXIT_INPUT);
-    if (data_path && meta_from_data(m, data_path, &ropts, &err) < 0) {
+    if (data_path && meta_from_data(m, data_path, &ropts, -1, &err) < 0) {
         nn_model_free(m);
         return fail(&err, EXIT_INPUT);
     }
@@ -455,6 +486,8 @@ static int cmd_info(int argc, char **argv)
                    (double)f->max);
             if (f->group >= 0)
                 printf(" group %d", f->group);
+            if (m->profile)
+                print_feature_profile(&m->profile->features[i], m->profile->nq);
             printf("\n");
         }
         if (shown < m->nfeatures)
@@ -468,6 +501,11 @@ static int cmd_info(int argc, char **argv)
             printf(" %s", SHOWN(m->class_names[i], nb));
         printf("\n");
     }
+    if (m->profile)
+        printf("profile:     of %llu rows, %d of them kept; %d quantiles a feature\n",
+               (unsigned long long)m->profile->nseen, m->profile->nrows, m->profile->nq);
+    else
+        printf("profile:     none (extraction without --data samples the ranges above)\n");
     nn_model_free(m);
     return 0;
 }
@@ -758,7 +796,7 @@ static const char USAGE_EXTRACT[] =
     "  -l, --label NAME           the label column of --data and --test\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --seed N               random seed (default 1); same inputs and seed, same output\n"
-    "      --samples N            domain samples when there is no --data (default 10000)\n"
+    "      --samples N            inputs to draw when there is no --data (default 10000)\n"
     "      --rules                turn the tree into an ordered rule set (C4.5rules)\n"
     "      --criterion NAME       gain-ratio (default), gain or gini\n"
     "      --min-leaf N           least weight of rows in each branch of a split (default 2)\n"
@@ -851,7 +889,7 @@ static void print_fidelity(const char *what, const char *path, const nr_eval_res
  * -q, since exit status 0 alone would pass it off as an explanation. */
 static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
 {
-    const char *what = rep->sampled ? "domain samples" : "training rows";
+    const char *what = rep->sampled ? "samples" : "training rows";
     double fid, share;
     if (rep->nrows <= 0)
         return;
@@ -1050,23 +1088,34 @@ static int cmd_extract(int argc, char **argv)
         fprintf(stderr, "%s: %d %s, %d conditions\n", r->prov.algorithm, nrules,
                 r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
         if (rep.selected)
-            fprintf(stderr, "size: %d leaves chosen on %ld held-out %s: fidelity %.4f there "
+            fprintf(stderr, "size: %d leaves chosen on %ld %s: fidelity %.4f there "
                     "(best %.4f at %d leaves; tolerance %g point%s)\n",
-                    rep.leaves, rep.held_out, rep.sampled ? "samples" : "rows",
+                    rep.leaves, rep.held_out,
+                    rep.held_profile ? "rows kept in the profile"
+                    : rep.sampled    ? "held-out samples"
+                                     : "held-out rows",
                     (double)rep.held_agree / (double)rep.held_out,
                     (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
                     100 * eo.tolerance, eo.tolerance == 0.01 ? "" : "s");
+        if (rep.from_profile)
+            fprintf(stderr, "inputs: %d samples drawn from the model's data profile (%d kept rows "
+                    "of %llu)\n", eo.samples, m->profile->nrows,
+                    (unsigned long long)m->profile->nseen);
+        else if (rep.sampled)
+            fprintf(stderr, "inputs: %d samples from the declared input box; the model has no data "
+                    "profile, so most may lie where no real input does (give --data, or keep a "
+                    "profile in the model with 'nn2rules convert --data')\n", eo.samples);
         if (rows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, rows, &e, &err) == 0) {
             print_fidelity("training", data, &e);
             nr_eval_result_free(&e);
         }
+        if (rep.sampled && rep.nrows > 0)
+            fprintf(stderr, "training: fidelity %.4f (%ld of %ld samples agree with the network)\n",
+                    (double)rep.agree / (double)rep.nrows, rep.agree, rep.nrows);
         if (trows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, trows, &e, &err) == 0) {
             print_fidelity("test", test, &e);
             nr_eval_result_free(&e);
         }
-        if (rep.sampled && rep.nrows > 0)
-            fprintf(stderr, "training: fidelity %.4f (%ld of %ld domain samples agree with the network)\n",
-                    (double)rep.agree / (double)rep.nrows, rep.agree, rep.nrows);
     }
     warn_degenerate(r, &rep);
 done:
@@ -1360,6 +1409,7 @@ static int cmd_convert(int argc, char **argv)
         {"classes", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'd'},
         {"label", required_argument, NULL, 'l'},   {"labels", required_argument, NULL, 'L'},
         {"like", required_argument, NULL, 'K'},    {"ranges", required_argument, NULL, 'R'},
+        {"profile-rows", required_argument, NULL, 'P'}, {"no-profile", no_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
@@ -1367,7 +1417,7 @@ static int cmd_convert(int argc, char **argv)
     const char *data_path = NULL, *out_path = NULL, *ranges = NULL;
     nn_model *m = NULL;
     nn_error nerr;
-    int c, status = 0;
+    int c, status = 0, profile_rows = NR_PROFILE_ROWS, no_profile = 0;
 
     nr_error_clear(&err);
     optind = 1;
@@ -1385,6 +1435,11 @@ static int cmd_convert(int argc, char **argv)
                 return usage_error("convert", "%s", err.msg);
             ranges = optarg;
             break;
+        case 'P':
+            if (parse_count(optarg, 0, NR_PROFILE_MAX_ROWS, &profile_rows) < 0)
+                return usage_error("convert", "--profile-rows wants a whole number from 0 to 100000, not '%s'", optarg);
+            break;
+        case 'Q': no_profile = 1; break;
         case 'h': fputs(USAGE_CONVERT, stdout); return 0;
         default: return bad_option("convert", c, argv);
         }
@@ -1401,11 +1456,15 @@ static int cmd_convert(int argc, char **argv)
             return c;
     }
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
-        (data_path && meta_from_data(m, data_path, &ropts, &err) < 0) ||
+        (data_path && meta_from_data(m, data_path, &ropts, no_profile ? -1 : profile_rows, &err) < 0) ||
         (ranges && nr_model_set_ranges(m, ranges, &err) < 0 &&
          snprintf(err.file, sizeof err.file, "%s", argv[optind]) >= 0)) {
         status = fail(&err, EXIT_INPUT);
         goto done;
+    }
+    if (no_profile) {
+        nn_profile_free(m->profile);
+        m->profile = NULL;
     }
     memset(&nerr, 0, sizeof nerr);
     if (nn_model_finalize(m, &nerr) < 0) {

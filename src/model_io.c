@@ -10,6 +10,7 @@
  */
 #include "model_io.h"
 #include "fileio.h"
+#include "profile.h"
 
 #include <float.h>
 #include <math.h>
@@ -368,6 +369,65 @@ fail:
     return rc;
 }
 
+/* The data profile (optional, ancillary: readers older than it skip it).
+ * Sizes are checked against the input and the bytes that remain before
+ * anything is allocated; the values are checked once the model is whole
+ * (nr_profile_check). */
+static int read_prof(cursor *c, nn_model *m)
+{
+    const size_t nin = nn_model_input_size(m);
+    uint32_t lo, hi, nf, nrows;
+    unsigned nq;
+    nn_profile *p;
+    int rc;
+    size_t at = c->pos;
+    if ((rc = rd_u32(c, &lo, "the row count")) || (rc = rd_u32(c, &hi, "the row count")) ||
+        (rc = rd_u32(c, &nf, "the feature count")))
+        return rc;
+    if (nf != nin)
+        return bad(c, at + 8, NR_EFORMAT, "chunk '%s': %s", "the profile's feature count is not the input size");
+    at = c->pos;
+    if ((rc = rd_u16(c, &nq, "the quantile count")))
+        return rc;
+    if (nq < 2 || nq > NR_PROFILE_MAX_Q)
+        return bad(c, at, NR_EFORMAT, "chunk '%s': %s", "quantile count out of range (2 to 1001)");
+    at = c->pos;
+    if ((rc = rd_u32(c, &nrows, "the kept row count")))
+        return rc;
+    /* every feature takes at least 10 + 4 nq bytes, every kept row 4 nin */
+    if ((uint64_t)nf * (10 + 4 * (uint64_t)nq) + (uint64_t)nrows * nin * 4 > c->len - c->pos)
+        return bad(c, at, NR_EFORMAT, "chunk '%s': %s",
+                   "the features and kept rows claimed need more bytes than remain");
+    if (!(p = calloc(1, sizeof *p)) || !(p->features = calloc(nf ? nf : 1, sizeof *p->features))) {
+        free(p);
+        return nr_error_set(c->err, NR_ENOMEM, "out of memory");
+    }
+    m->profile = p;  /* freed with the model from here on */
+    p->nseen = (uint64_t)hi << 32 | lo;
+    p->nq = (int)nq;
+    p->nfeatures = (int)nf;
+    for (uint32_t j = 0; j < nf; j++) {
+        nn_feature_profile *fp = &p->features[j];
+        unsigned nv;
+        if ((rc = rd_f32(c, &fp->mean, "a feature's mean")) || (rc = rd_f32(c, &fp->sd, "a feature's deviation")) ||
+            (rc = rd_floats(c, nq, &fp->q, "a feature's quantiles")))
+            return rc;
+        at = c->pos;
+        if ((rc = rd_u16(c, &nv, "a feature's value count")))
+            return rc;
+        if (nv > NN_PROFILE_MAX_VALUES)
+            return bad(c, at, NR_EFORMAT, "chunk '%s': %s", "more values than a profile keeps (32)");
+        fp->nvalues = (int)nv;
+        if (nv && ((rc = rd_floats(c, nv, &fp->values, "a feature's values")) ||
+                   (rc = rd_floats(c, nv, &fp->freq, "a feature's value frequencies"))))
+            return rc;
+    }
+    p->nrows = (int)nrows;
+    if (nrows && (rc = rd_floats(c, (uint32_t)(nrows * nin), &p->rows, "the kept rows")))
+        return rc;
+    return 0;
+}
+
 int nr_model_read_mem(const unsigned char *buf, size_t len, const char *name,
                       nn_model **out, nr_error *err)
 {
@@ -376,6 +436,7 @@ int nr_model_read_mem(const unsigned char *buf, size_t len, const char *name,
     uint32_t nlayers = 0;
     int rc = 0, seen_head = 0, seen_end = 0, seen_feat = 0, seen_clas = 0, seen_norm = 0;
     int nread = 0;
+    size_t prof_at = 0;
     nn_shape shape = {0, 0, 0};
     nn_error nerr;
 
@@ -502,6 +563,19 @@ int nr_model_read_mem(const unsigned char *buf, size_t len, const char *name,
             }
             memcpy(m->description, c.p, plen);
             m->description[plen] = 0;
+        } else if (strcmp(c.tag, "prof") == 0) {
+            if (m->profile) {
+                rc = nr_error_at_offset(err, NR_EFORMAT, name, (long long)pos, "a second 'prof' chunk");
+                goto done;
+            }
+            prof_at = pos;
+            if ((rc = read_prof(&c, m)))
+                goto done;
+            if (c.pos != c.len) {
+                rc = nr_error_at_offset(err, NR_EFORMAT, name, (long long)(c.base + c.pos),
+                                        "chunk 'prof': %zu bytes left over", c.len - c.pos);
+                goto done;
+            }
         } else if (strcmp(c.tag, "END ") == 0) {
             if (plen != 0) {
                 rc = nr_error_at_offset(err, NR_EFORMAT, name, (long long)pos, "END chunk with a payload");
@@ -529,6 +603,12 @@ int nr_model_read_mem(const unsigned char *buf, size_t len, const char *name,
     memset(&nerr, 0, sizeof nerr);
     if (nn_model_finalize(m, &nerr) < 0) {
         rc = nr_error_at(err, NR_EFORMAT, name, 0, 0, "invalid model: %s", nerr.msg);
+        goto done;
+    }
+    if (m->profile && (rc = nr_profile_check(m->profile, m, err)) < 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        rc = nr_error_at_offset(err, NR_EFORMAT, name, (long long)prof_at, "chunk 'prof': %s", msg);
         goto done;
     }
     *out = m;
@@ -689,6 +769,26 @@ int nr_model_write_mem(const nn_model *m, unsigned char **out, size_t *outlen, n
     if (m->description) {
         at = begin_chunk(&b, "desc");
         put(&b, m->description, strlen(m->description));
+        end_chunk(&b, at);
+    }
+    if (m->profile) {
+        const nn_profile *p = m->profile;
+        at = begin_chunk(&b, "prof");
+        put_u32(&b, (uint32_t)(p->nseen & 0xffffffffu));
+        put_u32(&b, (uint32_t)(p->nseen >> 32));
+        put_u32(&b, (uint32_t)p->nfeatures);
+        put_u16(&b, (unsigned)p->nq);
+        put_u32(&b, (uint32_t)p->nrows);
+        for (int j = 0; j < p->nfeatures; j++) {
+            const nn_feature_profile *fp = &p->features[j];
+            put_f32(&b, fp->mean);
+            put_f32(&b, fp->sd);
+            put_floats(&b, fp->q, (size_t)p->nq);
+            put_u16(&b, (unsigned)fp->nvalues);
+            put_floats(&b, fp->values, (size_t)fp->nvalues);
+            put_floats(&b, fp->freq, (size_t)fp->nvalues);
+        }
+        put_floats(&b, p->rows, (size_t)p->nrows * insize);
         end_chunk(&b, at);
     }
     for (int i = 0; i < m->nlayers; i++) {

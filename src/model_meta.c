@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "profile.h"
 
 #define NAME_MAX_BYTES 65535     /* model.bin stores a u16 length */
 #define NAMES_FILE_MAX ((size_t)1 << 30)
@@ -444,6 +445,7 @@ int nr_model_copy_meta(nn_model *m, const nn_model *like, nr_error *err)
     nn_feature *feat = NULL;
     char **cn = NULL;
     float *mean = NULL, *sd = NULL;
+    nn_profile *prof = NULL;
     if (nn_model_input_size(like) != insz || nn_model_output_size(like) != nn_model_output_size(m))
         return nr_error_set(err, NR_EINVAL, "the model has %zu inputs and %zu outputs, the one to copy from "
                             "%zu and %zu", insz, nn_model_output_size(m), nn_model_input_size(like),
@@ -472,6 +474,12 @@ int nr_model_copy_meta(nn_model *m, const nn_model *like, nr_error *err)
             goto nomem;
         memcpy(mean, like->norm_mean, insz * sizeof *mean);
         memcpy(sd, like->norm_std, insz * sizeof *sd);
+    }
+    if (like->profile && !(prof = nr_profile_copy(like->profile)))
+        goto nomem;
+    if (prof) {
+        nn_profile_free(m->profile);
+        m->profile = prof;
     }
     if (feat) {
         for (int i = 0; m->features && i < m->nfeatures; i++)

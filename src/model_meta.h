@@ -57,8 +57,9 @@ int nr_model_ranges_from_data(nn_model *m, const nr_dataset *d, nr_error *err);
  * check the list's syntax only. */
 int nr_model_set_ranges(nn_model *m, const char *spec, nr_error *err);
 
-/* Copy features, classes, task and normalization from another model of
- * the same input and output sizes (`convert --like model.bin`).  Refused
+/* Copy features, classes, task, normalization and data profile from
+ * another model of the same input and output sizes (`convert --like
+ * model.bin`).  Refused
  * when both normalize their input. */
 int nr_model_copy_meta(nn_model *m, const nn_model *like, nr_error *err);
 

@@ -602,7 +602,7 @@ expect 0 "xor depth 1" -- "$NN" "$T/xor.bin" -q --data "$T/xor-train.csv" --max-
     has "degenerate tree" "warning: the rules agree with the network on .* hardly more than always answering" "$T/err"
 # a network that answers one class everywhere in the sampled box
 expect 0 "one class" -- "$NN" "$T/xor.bin" -q --ranges 0:0.4 -o "$T/xor2.txt" &&
-    has "one class" "warning: the network predicts 'no' for all 10000 domain samples" "$T/err"
+    has "one class" "warning: the network predicts 'no' for all 10000 samples" "$T/err"
 
 # the size is chosen on held-out rows: on a network that is a three-leaf
 # tree plus noise, three leaves, with data or without
@@ -617,6 +617,30 @@ expect 0 "stairs without data" -- "$NN" "$T/stairs.bin" -o "$T/stairs.txt" &&
 expect 0 "stairs --max-leaves" -- "$NN" "$T/stairs.bin" --data "$T/stairs-train.csv" --max-leaves 5 -o "$T/stairs.txt"
 if grep -q "^size:" "$T/err"; then bad "--max-leaves: the size was still chosen"; else ok; fi
 expect 2 "--tolerance" -- "$NN" "$T/stairs.bin" --tolerance -1 -o "$T/stairs.txt" && one_error "--tolerance" "--tolerance wants"
+
+# the data profile: convert --data keeps one, info shows it, extraction
+# without --data draws from it; without one, from the declared box
+expect 0 "profile: convert" -- "$NN" convert "$ONNX" --like "$IRIS" --data examples/iris/train.csv -o "$T/prof.bin" &&
+    expect 0 "profile: info" -- "$NN" info "$T/prof.bin" && has "profile: info" "^profile: *of 112 rows, 112 of them kept" &&
+    has "profile: info per feature" "^  petal_width .*median 1.3, 90% in "
+expect 0 "profile: extract" -- "$NN" "$T/prof.bin" -o "$T/prof.txt" --test examples/iris/test.csv &&
+    has "profile: inputs" "^inputs: 10000 samples drawn from the model's data profile (112 kept rows of 112)" "$T/err" &&
+    has "profile: size on kept rows" "^size: .* chosen on 112 rows kept in the profile" "$T/err"
+expect 0 "no profile: convert" -- "$NN" convert "$T/prof.bin" --data examples/iris/train.csv --no-profile -o "$T/noprof.bin" &&
+    expect 0 "no profile: info" -- "$NN" info "$T/noprof.bin" && has "no profile: info" "^profile: *none"
+expect 0 "no profile: extract" -- "$NN" "$T/noprof.bin" -o "$T/prof.txt" &&
+    has "no profile: the box, said" "^inputs: 10000 samples from the declared input box; the model has no data profile" "$T/err"
+expect 0 "profile without rows" -- "$NN" convert "$IRIS" --data examples/iris/train.csv --profile-rows 0 -o "$T/prof0.bin" &&
+    expect 0 "profile without rows: extract" -- "$NN" "$T/prof0.bin" -o "$T/prof.txt" &&
+    has "profile without rows: inputs" "(0 kept rows of 112)" "$T/err"
+expect 2 "--profile-rows" -- "$NN" convert "$IRIS" --data examples/iris/train.csv --profile-rows -1 -o "$T/prof0.bin" &&
+    one_error "--profile-rows" "--profile-rows wants"
+# a byte of the profile flipped: refused at the chunk's offset
+cp "$T/prof.bin" "$T/badprof.bin"
+at=$(grep -boa prof "$T/badprof.bin" | head -1 | cut -d: -f1)
+printf '\377' | dd of="$T/badprof.bin" bs=1 seek=$((at + 40)) conv=notrunc 2>/dev/null
+expect 3 "corrupt profile" -- "$NN" info "$T/badprof.bin" &&
+    one_error "corrupt profile" "badprof.bin: byte $at: error: corrupt: CRC mismatch in chunk 'prof'"
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

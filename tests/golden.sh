@@ -68,7 +68,7 @@ gold iris-tree examples/iris/model.bin --data examples/iris/train.csv
 gold iris-rules examples/iris/model.bin --data examples/iris/train.csv --rules
 gold wdbc-tree examples/wdbc/model.bin --data examples/wdbc/train.csv
 gold vote-tree examples/vote/model.bin --data examples/vote/train.csv
-gold vote-domain examples/vote/model.bin --samples 2000 --seed 7
+gold vote-profile examples/vote/model.bin --samples 2000 --seed 7
 gold digits-tree examples/digits/model.bin --data examples/digits/train.csv --max-leaves 40
 
 if [ "$UPDATE" = "--update" ]; then

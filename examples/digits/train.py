@@ -69,6 +69,7 @@ desc = ("digits: CNN Conv2d(1,%d,3,pad 1)-BatchNorm-ReLU-MaxPool(2)-Conv2d(%d,%d
         % (C1, C1, C2, sklearn.__version__, LR, WD, BATCH, EPOCHS, SEED, acc_tr, acc_te))
 nm.write_model(os.path.join(HERE, "model.bin"), net, SHAPE, "classifier", features, classes,
                mean, std, desc)
+nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
 nm.export_onnx(os.path.join(HERE, "model.onnx"), net, SHAPE)
 
 # test vectors: the first 20 rows of the test split, then 5 random images

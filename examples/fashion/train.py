@@ -94,6 +94,8 @@ desc = ("fashion: MLP 784-%d-%d-10 (ReLU hidden, softmax out) on Fashion-MNIST "
         % (H1, H2, DATA_DIR, LR, BATCH, EPOCHS, acc_tr, acc_te))
 nm.write_model(os.path.join(HERE, "model.bin"), net, (784,), "classifier", features, CLASSES,
                mean, std, desc)
+nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(DATA_DIR, "train-images-idx3-ubyte.gz"),
+               os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz"))
 nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (784,))
 
 # test vectors: the first 10 test (t10k) images

@@ -61,6 +61,7 @@ desc = ("iris: MLP 4-8-3 (ReLU hidden, softmax out) on Fisher's iris data "
         % (sklearn.__version__, LR, BATCH, EPOCHS, SEED, acc_tr, acc_te))
 nm.write_model(os.path.join(HERE, "model.bin"), net, (4,), "classifier", features, classes,
                mean, std, desc)
+nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
 nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (4,))
 
 # test vectors: the first 20 rows of the test split, then 5 random points

@@ -101,6 +101,7 @@ desc = ("vote: 16-%d-2 network (sigmoid hidden units, softmax out) on the 1984 U
         % (HIDDEN, LR, WD, BATCH, EPOCHS, SEED, acc_tr, acc_te))
 nm.write_model(os.path.join(HERE, "model.bin"), net, (16,), "classifier", features, classes,
                None, None, desc)
+nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
 nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (16,))
 
 # test vectors: the first 20 rows of the test split, then 5 random 0/1 points

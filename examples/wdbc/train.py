@@ -64,6 +64,7 @@ desc = ("wdbc: MLP 30-16-8-2 (ReLU hidden layers, dropout %g between them, softm
         % (DROPOUT, sklearn.__version__, LR, WD, BATCH, EPOCHS, SEED, acc_tr, acc_te))
 nm.write_model(os.path.join(HERE, "model.bin"), net, (30,), "classifier", features, classes,
                mean, std, desc)
+nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
 nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (30,))
 
 # test vectors: the first 20 rows of the test split, then 5 random points

@@ -6,7 +6,7 @@
  *
  * Provenance:
  *   model      examples/digits/model.bin
- *   model CRC  a77afa15
+ *   model CRC  402bd464
  *   algorithm  tree
  *   options    --criterion gain-ratio --min-leaf 2 --max-leaves 40 --cf 0.25 --seed 1
  *   data       examples/digits/train.csv

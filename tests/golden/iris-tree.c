@@ -6,7 +6,7 @@
  *
  * Provenance:
  *   model      examples/iris/model.bin
- *   model CRC  207c6aa0
+ *   model CRC  d0ee5b39
  *   algorithm  tree
  *   options    --criterion gain-ratio --min-leaf 2 --tolerance 1 --seed 1
  *   data       examples/iris/train.csv

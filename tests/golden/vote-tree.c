@@ -6,7 +6,7 @@
  *
  * Provenance:
  *   model      examples/vote/model.bin
- *   model CRC  105524e1
+ *   model CRC  1c22d229
  *   algorithm  tree
  *   options    --criterion gain-ratio --min-leaf 2 --tolerance 1 --seed 1
  *   data       examples/vote/train.csv

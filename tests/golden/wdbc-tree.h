@@ -6,7 +6,7 @@
  *
  * Provenance:
  *   model      examples/wdbc/model.bin
- *   model CRC  6317dc83
+ *   model CRC  2aa9ee96
  *   algorithm  tree
  *   options    --criterion gain-ratio --min-leaf 2 --tolerance 1 --seed 1
  *   data       examples/wdbc/train.csv
