@@ -118,48 +118,56 @@ static void path_agreement(const nr_tree *tr, const int *rank, int S, const floa
 }
 
 /* Choose the number of leaves on held-out rows (see extract.h); fills the
- * size fields of rep.  With a held-out set of its own (hn rows hx, labels
- * hy: real rows, when t holds samples drawn around them) the path is grown
- * on all of t and measured on that set.  Else, below 5,000 rows one
- * held-out part would be too small to tell sizes apart, so the curve is the
- * sum over 5 folds (every row held out once); from 5,000 rows on, one 30%
- * part. */
-static int choose_size(const nr_table *t, const float *hx, const int *hy, int hn,
+ * size fields of rep.
+ *
+ * Rows of t read from data: below 5,000 rows one held-out part would be too
+ * small to tell sizes apart, so the curve is the sum over 5 folds (every
+ * row held out once); from 5,000 rows on, one 30% part.
+ *
+ * Rows of t drawn around hn real rows (hx, labels hy; src[i] the real row
+ * that row i of t was drawn around): the real rows are what the rules must
+ * fit, so they judge, in 5 folds, a fold's trees being grown only on what
+ * was drawn around the other folds' rows, never on noise around the rows
+ * they are judged on. */
+static int choose_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
                        const nr_extract_opts *o, nr_rng *rng, nr_extract_report *rep,
                        nr_error *err)
 {
-    const int n = t->nrows, d = t->ncols, nfolds = hn > 0 ? 1 : n < 5000 ? 5 : 1;
-    int *perm = malloc((size_t)n * sizeof *perm), *yfit = malloc((size_t)n * sizeof *yfit);
+    const int n = t->nrows, d = t->ncols, nfolds = hn > 0 || n < 5000 ? 5 : 1;
+    const int nperm = hn > 0 ? hn : n;
+    int *perm = malloc((size_t)nperm * sizeof *perm), *fold = malloc((size_t)nperm * sizeof *fold);
+    int *yfit = malloc((size_t)n * sizeof *yfit);
     float *xfit = malloc((size_t)n * d * sizeof *xfit);
     /* no tree on at most n rows has more than n splits: s = 0..n covers
      * them all */
     long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
     int rc = 0, smax = 0, best = 0, pick;
 
-    if (!perm || !yfit || !xfit || !diff) {
+    if (!perm || !fold || !yfit || !xfit || !diff) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
-    for (int i = 0; i < n; i++)
+    /* the rows that are held out (of t, or the real ones), shuffled into
+     * folds; one part: the last 30% */
+    for (int i = 0; i < nperm; i++)
         perm[i] = i;
-    for (int i = n - 1; i > 0 && hn == 0; i--) {
+    for (int i = nperm - 1; i > 0; i--) {
         int j = (int)nr_rng_below(rng, (uint64_t)i + 1), tmp = perm[i];
         perm[i] = perm[j];
         perm[j] = tmp;
     }
+    for (int i = 0; i < nperm; i++)
+        fold[perm[i]] = nfolds > 1 ? i % nfolds : i >= nperm - nperm * 3 / 10 ? 0 : -1;
     for (int f = 0; f < nfolds && rc == 0; f++) {
-        /* fold f holds out the rows perm[i] with i % nfolds == f; one
-         * part: the last 30%; an own held-out set: none */
         nr_table fit = *t;
         nr_arena *arena = nr_arena_new();
         nr_tree tr;
         int *rank = NULL, nfit = 0;
-#define HELD(i) (hn > 0 ? 0 : nfolds > 1 ? (i) % nfolds == f : (i) >= n - n * 3 / 10)
         for (int i = 0; i < n; i++) {
-            if (HELD(i))
+            if ((hn > 0 ? fold[src[i]] : fold[i]) == f)
                 continue;
-            memcpy(xfit + (size_t)nfit * d, t->x + (size_t)perm[i] * d, (size_t)d * sizeof *xfit);
-            yfit[nfit++] = t->y[perm[i]];
+            memcpy(xfit + (size_t)nfit * d, t->x + (size_t)i * d, (size_t)d * sizeof *xfit);
+            yfit[nfit++] = t->y[i];
         }
         fit.nrows = nfit;
         fit.x = xfit;
@@ -169,16 +177,15 @@ static int choose_size(const nr_table *t, const float *hx, const int *hy, int hn
         else if ((rc = nr_tree_induce_path(&fit, &o->tree, arena, &tr, &rank, err)) == 0) {
             if ((tr.nnodes - 1) / 2 > smax)
                 smax = (tr.nnodes - 1) / 2;
-            for (int i = 0; i < n; i++)
-                if (HELD(i)) {
-                    path_agreement(&tr, rank, n, t->x + (size_t)perm[i] * d, t->y[perm[i]], diff);
+            for (int i = 0; i < nperm; i++)
+                if (fold[i] == f) {
+                    if (hn > 0)
+                        path_agreement(&tr, rank, n, hx + (size_t)i * d, hy[i], diff);
+                    else
+                        path_agreement(&tr, rank, n, t->x + (size_t)i * d, t->y[i], diff);
                     nheld++;
                 }
-            for (int i = 0; i < hn; i++)
-                path_agreement(&tr, rank, n, hx + (size_t)i * d, hy[i], diff);
-            nheld += hn;
         }
-#undef HELD
         free(rank);
         nr_arena_free(arena);
     }
@@ -201,6 +208,7 @@ static int choose_size(const nr_table *t, const float *hx, const int *hy, int hn
     rep->best_agree = diff[best];
 done:
     free(perm);
+    free(fold);
     free(yfit);
     free(xfit);
     free(diff);
@@ -212,6 +220,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
 {
     nr_rules *r = NULL;
     float *sampled = NULL;
+    int *src = NULL;          /* profile samples: the kept row each was drawn around */
     const float *x;
     int nrows, rc = 0, any_nominal = 0;
     int *y = NULL, *nvalues = NULL;
@@ -237,7 +246,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
             goto done;
         }
     } else if (m->profile) {
-        if ((rc = nr_profile_sample(m, o->samples, &rng, &sampled, err)) < 0)
+        if ((rc = nr_profile_sample(m, o->samples, &rng, &sampled, &src, err)) < 0)
             goto done;
         x = sampled;
         nrows = o->samples;
@@ -299,7 +308,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
             goto done;
         }
         if ((hn && (rc = nr_label_rows(m, p->rows, hn, hy, NULL, err)) < 0) ||
-            (rc = choose_size(&t, hn ? p->rows : NULL, hy, hn, o, &rng, &report, err)) < 0) {
+            (rc = choose_size(&t, src, hn ? p->rows : NULL, hy, hn, o, &rng, &report, err)) < 0) {
             free(hy);
             goto done;
         }
@@ -327,6 +336,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
 done:
     nr_rules_free(r);
     free(sampled);
+    free(src);
     free(y);
     free(yv);
     free(boolean);

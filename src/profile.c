@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Redraw probability of a Boolean feature or one-hot group of a kept row:
- * enough to show the network nearby inputs the data never had, few enough
- * that most samples keep the row's combination. */
-#define REDRAW 0.1
+/* How many Boolean features and one-hot groups of a kept row are redrawn,
+ * on average, and the most often one is: enough to show the network nearby
+ * inputs the data never had, few enough that a sample keeps most of its
+ * row's combination even with many of them (vote's 16 Boolean votes). */
+#define REDRAWS_PER_ROW 0.5
+#define REDRAW_MAX 0.1
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -315,15 +317,18 @@ static void draw_group(const nn_model *m, const nn_profile *p, int g, float *row
         }
 }
 
-int nr_profile_sample(const nn_model *m, int n, nr_rng *rng, float **out, nr_error *err)
+int nr_profile_sample(const nn_model *m, int n, nr_rng *rng, float **out, int **src,
+                      nr_error *err)
 {
     const nn_profile *p = m->profile;
     const int nin = (int)nn_model_input_size(m);
-    double *h = NULL;
+    double *h = NULL, redraw;
     float *x;
-    int maxgroup = -1;
+    int maxgroup = -1, ndiscrete = 0;
 
     *out = NULL;
+    if (src)
+        *src = NULL;
     if (!p)
         return nr_error_set(err, NR_EINVAL, "the model has no data profile");
     if (n < 1)
@@ -335,23 +340,35 @@ int nr_profile_sample(const nn_model *m, int n, nr_rng *rng, float **out, nr_err
             maxgroup = m->features[j].group;
     x = malloc((size_t)n * nin * sizeof *x);
     h = malloc((size_t)nin * sizeof *h);
+    if (src && !(*src = malloc((size_t)n * sizeof **src))) {
+        free(x);
+        x = NULL;
+    }
     if (!x || !h) {
         free(x);
         free(h);
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     }
-    for (int j = 0; j < nin; j++)
+    for (int j = 0; j < nin; j++) {
         h[j] = bandwidth(&p->features[j], p->nq, p->nrows);
+        ndiscrete += ftype(m, j) == NN_FEAT_BOOLEAN;
+    }
+    ndiscrete += maxgroup + 1;
+    redraw = ndiscrete * REDRAW_MAX > REDRAWS_PER_ROW ? REDRAWS_PER_ROW / ndiscrete : REDRAW_MAX;
     for (int i = 0; i < n; i++) {
         float *row = x + (size_t)i * nin;
+        if (src)
+            (*src)[i] = -1;
         if (p->nrows > 0) {
-            memcpy(row, p->rows + (size_t)nr_rng_below(rng, (uint64_t)p->nrows) * nin,
-                   (size_t)nin * sizeof *row);
+            int k = (int)nr_rng_below(rng, (uint64_t)p->nrows);
+            if (src)
+                (*src)[i] = k;
+            memcpy(row, p->rows + (size_t)k * nin, (size_t)nin * sizeof *row);
             for (int j = 0; j < nin; j++) {
                 const nn_feature_profile *fp = &p->features[j];
                 nn_feature_type t = ftype(m, j);
                 if (t == NN_FEAT_BOOLEAN) {
-                    if (nr_rng_uniform(rng) < REDRAW)
+                    if (nr_rng_uniform(rng) < redraw)
                         row[j] = draw_marginal(fp, p->nq, rng);
                 } else if (t != NN_FEAT_ONEHOT && h[j] > 0) {
                     double v = row[j] + h[j] * nr_rng_normal(rng);
@@ -362,7 +379,7 @@ int nr_profile_sample(const nn_model *m, int n, nr_rng *rng, float **out, nr_err
                 }
             }
             for (int g = 0; g <= maxgroup; g++)
-                if (nr_rng_uniform(rng) < REDRAW)
+                if (nr_rng_uniform(rng) < redraw)
                     draw_group(m, p, g, row, rng);
         } else {
             for (int j = 0; j < nin; j++) {

@@ -50,10 +50,13 @@ int nr_profile_check(const nn_profile *p, const nn_model *m, nr_error *err);
  * uniformly, each continuous or integer feature moved by Gaussian noise of
  * the feature's kernel bandwidth (Silverman's rule on the kept rows) and
  * kept inside its observed range (integers rounded), each Boolean feature
- * and one-hot group redrawn from its frequencies with probability 0.1.
+ * and one-hot group redrawn from its frequencies with probability 0.1, or
+ * less when there are more than 5 of them (half a redraw a sample).
  * Without: each feature independently from its marginal (quantiles
  * interpolated, or value frequencies), one member of each one-hot group
- * set.  *out is malloc'd, n * input size floats. */
-int nr_profile_sample(const nn_model *m, int n, nr_rng *rng, float **out, nr_error *err);
+ * set.  *out is malloc'd, n * input size floats; *src (src may be NULL),
+ * malloc'd, says which kept row each input was drawn around (-1: none). */
+int nr_profile_sample(const nn_model *m, int n, nr_rng *rng, float **out, int **src,
+                      nr_error *err);
 
 #endif

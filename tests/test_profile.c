@@ -219,11 +219,12 @@ static void check_draws(nn_model *m)
     enum { N = 5000 };
     nr_rng rng;
     float *x = NULL, *y = NULL;
+    int *src = NULL;
     nr_error err;
     double mean0 = 0;
     int bad = 0, ones = 0;
     nr_rng_seed(&rng, 9);
-    CU_ASSERT_EQUAL_FATAL(nr_profile_sample(m, N, &rng, &x, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_profile_sample(m, N, &rng, &x, NULL, &err), 0);
     for (int i = 0; i < N; i++) {
         const float *r = x + i * NIN;
         bad += !(r[0] >= 0 && r[0] <= 99.5f);
@@ -238,8 +239,21 @@ static void check_draws(nn_model *m)
     CU_ASSERT(fabs(mean0 / N - m->profile->features[0].mean) < 5);
     CU_ASSERT(fabs((double)ones / N - 0.25) < 0.05);
     nr_rng_seed(&rng, 9);
-    CU_ASSERT_EQUAL_FATAL(nr_profile_sample(m, N, &rng, &y, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_profile_sample(m, N, &rng, &y, &src, &err), 0);
     CU_ASSERT(memcmp(x, y, (size_t)N * NIN * sizeof *x) == 0);
+    /* each draw knows the kept row it came from: a one-hot pair and a
+     * Boolean are copied unless redrawn, so most agree with it */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+    {
+        int same = 0;
+        for (int i = 0; i < N; i++) {
+            const float *k = src[i] >= 0 ? m->profile->rows + (size_t)src[i] * NIN : NULL;
+            CU_ASSERT(src[i] < m->profile->nrows && (src[i] >= 0) == (m->profile->nrows > 0));
+            same += k && k[3] == y[i * NIN + 3] && k[2] == y[i * NIN + 2];
+        }
+        CU_ASSERT(m->profile->nrows == 0 || same > N * 3 / 4);
+    }
+    free(src);
     free(x);
     free(y);
 }
