@@ -32,9 +32,11 @@ awk 'NR == FNR { t[$2 " " $3] = $4; next }
        else printf "%-10s %6s %14.3f %14s %10s\n", k[1], b[2], a[2], "-", "-" }' "$T/torch" "$T/ours"
 
 # ---- tree extraction --------------------------------------------------------
-# Held-out fidelity of the tree extractor (C4.5 defaults) on every example,
-# beside scikit-learn's DecisionTreeClassifier grown to the same number of
-# leaves on the same network labels; then the speed of the induction engine
+# Held-out fidelity and size of the tree extractor's default on every
+# example, with the training rows and without any data (sampling the data
+# profile the model keeps), each beside scikit-learn's
+# DecisionTreeClassifier grown to the same number of leaves on the network's
+# labels of the training rows; then the speed of the induction engine
 # on 10,000 Fashion-MNIST images (bench_tree) beside scikit-learn's.  A
 # command that fails stops the bench (its messages are shown); the figures
 # themselves never do.
@@ -51,13 +53,17 @@ run_logged() {
 if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then HAVE_SKLEARN=1; else HAVE_SKLEARN=0; fi
 
 echo
-echo "== tree extractor: held-out fidelity and size"
+echo "== tree extractor: test fidelity and size, with --data and without (the model's data profile)"
 [ $HAVE_SKLEARN = 1 ] || echo "(python3-sklearn is not installed: no scikit-learn figures)"
-printf '%-10s %7s %18s %18s\n' example leaves "nn2rules test fid" "sklearn test fid"
+printf '%-8s %17s %10s %17s %10s\n' "" "--data" "sklearn" "no data" "sklearn"
+printf '%-8s %7s %9s %10s %7s %9s %10s\n' example leaves "test fid" "same size" leaves "test fid" "same size"
 short=0
-for X in iris wdbc vote digits; do
-    E=examples/$X
-    run_logged "$BUILD/nn2rules" extract "$E/model.bin" --data "$E/train.csv" --test "$E/test.csv" \
+
+# extract X ARGS...: run the extractor on example X; sets leaves and fid
+extract() {
+    X=$1
+    shift
+    run_logged "$BUILD/nn2rules" extract "examples/$X/model.bin" --test "examples/$X/test.csv" "$@" \
         -o "$T/$X.txt"
     cp "$T/err" "$T/$X.log"
     leaves=$(sed -n 's/^[a-z]*: \([0-9][0-9]*\) leaves, .*/\1/p' "$T/$X.log")
@@ -67,27 +73,44 @@ for X in iris wdbc vote digits; do
         echo "bench: cannot read the number of leaves and the test fidelity from the summary of nn2rules extract on $X" >&2
         exit 1
     fi
+}
+
+# sklearn_at X LEAVES: scikit-learn's tree with that many leaves on the
+# network's labels of the training rows; sets skfid
+sklearn_at() {
+    X=$1
     skfid=-
+    [ $HAVE_SKLEARN = 1 ] || return 0
+    run_logged /usr/bin/python3 bench/sklearn_tree.py fidelity "examples/$X/train.csv" "examples/$X/test.csv" \
+        "$T/$X.train.pred" "$T/$X.test.pred" "$2" >"$T/$X.sk"
+    skfid=$(sed -n 's/^fidelity .* test_fidelity=\([0-9.]*\)$/\1/p' "$T/$X.sk")
+    skleaves=$(sed -n 's/^fidelity .* leaves=\([0-9]*\) .*/\1/p' "$T/$X.sk")
+    if [ -z "$skfid" ]; then
+        cat "$T/$X.sk" >&2
+        echo "bench: cannot read sklearn_tree.py's output on $X" >&2
+        exit 1
+    fi
+    if [ "$skleaves" != "$2" ]; then
+        skfid="$skfid*"
+        short=1
+    fi
+}
+
+for X in iris wdbc vote digits; do
+    E=examples/$X
     if [ $HAVE_SKLEARN = 1 ]; then
         run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/train.csv" -o "$T/$X.train.pred"
         run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/test.csv" -o "$T/$X.test.pred"
-        run_logged /usr/bin/python3 bench/sklearn_tree.py fidelity "$E/train.csv" "$E/test.csv" \
-            "$T/$X.train.pred" "$T/$X.test.pred" "$leaves" >"$T/$X.sk"
-        skfid=$(sed -n 's/^fidelity .* test_fidelity=\([0-9.]*\)$/\1/p' "$T/$X.sk")
-        skleaves=$(sed -n 's/^fidelity .* leaves=\([0-9]*\) .*/\1/p' "$T/$X.sk")
-        if [ -z "$skfid" ]; then
-            cat "$T/$X.sk" >&2
-            echo "bench: cannot read sklearn_tree.py's output on $X" >&2
-            exit 1
-        fi
-        if [ "$skleaves" != "$leaves" ]; then
-            skfid="$skfid ($skleaves leaves)"
-            short=1
-        fi
     fi
-    printf '%-10s %7s %18s %18s\n' "$X" "$leaves" "$fid" "$skfid"
+    extract "$X" --data "$E/train.csv"
+    dleaves=$leaves dfid=$fid
+    sklearn_at "$X" "$dleaves"
+    dsk=$skfid
+    extract "$X"
+    sklearn_at "$X" "$leaves"
+    printf '%-8s %7s %9s %10s %7s %9s %10s\n' "$X" "$dleaves" "$dfid" "$dsk" "$leaves" "$fid" "$skfid"
 done
-[ $short = 0 ] || echo "(scikit-learn stopped short of the leaves asked for where it says so: its tree was pure)"
+[ $short = 0 ] || echo "(*: scikit-learn stopped short of the leaves asked for: its tree was pure)"
 
 echo
 echo "== tree induction on 10,000 Fashion-MNIST images"
