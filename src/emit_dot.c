@@ -374,22 +374,17 @@ static void build_list(builder *b)
     label l;
 
     for (int i = 0; i < rs->nrules && !b->oom; i++) {
-        Agraph_t *sg;
-        /* anonymous: cgraph orders named subgraphs by the address of
-         * their name, anonymous ones by creation */
-        if (!(sg = agsubg(b->g, NULL, 1))) {
-            b->oom = 1;
-            return;
-        }
-        set(b, sg, "rank", "same");
         if (lbl_new(b, &l) < 0)
             return;
         lbl_rule(&l, b->r, i);
         snprintf(name, sizeof name, "r%d", i);
-        rn = node(b, sg, name, &l);
+        rn = node(b, b->g, name, &l);
         snprintf(name, sizeof name, "o%d", i);
-        on = outcome(b, sg, name, i);
-        edge(b, rn, on, "then");
+        on = outcome(b, b->g, name, i);
+        /* minlen 0 puts the outcome beside its rule: its only edge is
+         * shortest at length 0.  Not a rank=same subgraph per rule:
+         * cgraph's writer is quadratic in the number of subgraphs. */
+        set(b, edge(b, rn, on, "then"), "minlen", "0");
         if (prev)
             edge(b, prev, rn, "else");
         prev = rn;

@@ -171,6 +171,12 @@ expect 3 "eval exhaustive on reals" -- "$NN" eval "$T/rules.txt" --model "$IRIS"
 expect 3 "eval wrong model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv && one_error "eval wrong model" "features"
 expect 2 "eval without model" -- "$NN" eval "$T/rules.txt" --data examples/iris/test.csv && one_error "eval without model" "needs --model"
 
+# DOT of a long decision list: quick (cgraph once took minutes), and whole
+awk 'BEGIN { printf "features { a: continuous; }\nclasses { x, y }\nrules ordered {\n";
+             for (i = 0; i < 10000; i++) printf "  if a <= %d then %s;\n", i, i % 2 ? "x" : "y"; printf "  default y;\n}\n" }' >"$T/many.txt"
+expect 0 "dot of 10,000 rules" -- "$NN" compile "$T/many.txt" -o "$T/many.dot" &&
+    has "dot of 10,000 rules" "^	r9999 -> o9999	\[label=then," "$T/many.dot"
+
 # --- bad models ----------------------------------------------------------------
 "$MKBAD" "$IRIS" "$T" || bad "mkbad failed"
 expect 3 "truncated model" -- "$NN" info "$T/truncated.bin" && one_error "truncated model" "byte [0-9]*: error: truncated"
