@@ -586,6 +586,9 @@ static int write_rules(const nr_rules *r, out_format f, const char *out, const c
     }
     case FMT_NONE: break;
     }
+    /* a drawing refused for its size: name the output that was not made */
+    if (rc == NR_ELIMIT && out && !err->file[0])
+        snprintf(err->file, sizeof err->file, "%s", out);
     if (rc == 0)
         rc = nr_write_file_atomic(out ? out : "-", buf, len, err);
     free(buf);

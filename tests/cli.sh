@@ -171,11 +171,28 @@ expect 3 "eval exhaustive on reals" -- "$NN" eval "$T/rules.txt" --model "$IRIS"
 expect 3 "eval wrong model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv && one_error "eval wrong model" "features"
 expect 2 "eval without model" -- "$NN" eval "$T/rules.txt" --data examples/iris/test.csv && one_error "eval without model" "needs --model"
 
-# DOT of a long decision list: quick (cgraph once took minutes), and whole
+# Graphviz crashes on a label of 32,768 lines and takes minutes over thousands
+# of boxes: SVG and PNG are refused in one line that points at DOT, which works
+awk 'BEGIN { printf "features { a: continuous; }\nclasses { x, y }\nrules ordered {\n  if a <= 0";
+             for (i = 1; i < 40000; i++) printf " and a <= %d", i; printf " then x;\n  default y;\n}\n" }' >"$T/long.txt"
+expect 1 "svg of a long rule" -- "$NN" compile "$T/long.txt" -o "$T/long.svg" &&
+    one_error "svg of a long rule" "long.svg: error: too large to draw: a label of 40001 lines .*-f dot"
+if [ ! -e "$T/long.svg" ]; then ok; else bad "refused svg left a file"; fi
+expect 1 "png of a long rule" -- "$NN" compile "$T/long.txt" -f png && one_error "png of a long rule" "too large to draw"
+expect 0 "dot of a long rule" -- "$NN" compile "$T/long.txt" -o "$T/long.dot" && has "dot of a long rule" "and a <= 39999" "$T/long.dot"
+# a long decision list: too many boxes to draw; its DOT is quick (cgraph once
+# took minutes) and whole
 awk 'BEGIN { printf "features { a: continuous; }\nclasses { x, y }\nrules ordered {\n";
              for (i = 0; i < 10000; i++) printf "  if a <= %d then %s;\n", i, i % 2 ? "x" : "y"; printf "  default y;\n}\n" }' >"$T/many.txt"
+expect 1 "svg of 10,000 rules" -- "$NN" compile "$T/many.txt" -o "$T/many.svg" &&
+    one_error "svg of 10,000 rules" "too large to draw: 20001 boxes"
 expect 0 "dot of 10,000 rules" -- "$NN" compile "$T/many.txt" -o "$T/many.dot" &&
     has "dot of 10,000 rules" "^	r9999 -> o9999	\[label=then," "$T/many.dot"
+# a PNG taller than Cairo's 32767 pixels is shrunk quietly, not by Graphviz
+# with a warning on stderr
+head -n 303 "$T/many.txt" >"$T/300.txt" && printf '  default y;\n}\n' >>"$T/300.txt"
+expect 0 "png of 300 rules" -- "$NN" compile "$T/300.txt" -o "$T/300.png"
+if [ ! -s "$T/err" ]; then ok; else bad "png of 300 rules: $(cat "$T/err")"; fi
 
 # --- bad models ----------------------------------------------------------------
 "$MKBAD" "$IRIS" "$T" || bad "mkbad failed"

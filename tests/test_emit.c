@@ -735,6 +735,37 @@ static void test_dot_many_rules(void)
     nr_rules_free(r);
 }
 
+/* Graphviz crashes on a label of 32,768 lines and takes minutes over
+ * thousands of boxes: nr_render refuses such graphs, DOT does not. */
+static void test_render_limits(void)
+{
+    nr_rules *r = make_big_list(1, 40000);
+    nr_error err;
+    char *out = NULL;
+    size_t len;
+
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), NR_ELIMIT);
+    CU_ASSERT_PTR_NULL(out);
+    CU_ASSERT(strstr(err.msg, "40001 lines") != NULL);
+    CU_ASSERT(strstr(err.msg, "-f dot") != NULL);
+    CU_ASSERT_EQUAL(nr_render(r, "png", &out, &len, &err), NR_ELIMIT);
+    CU_ASSERT_EQUAL(nr_emit_dot(r, &out, &len, &err), 0);
+    free(out);
+    nr_rules_free(r);
+
+    /* "rule 1" and 999 conditions: 1,000 lines, the most drawn */
+    r = make_big_list(1, 999);
+    CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), 0);
+    free(out);
+    nr_rules_free(r);
+
+    r = make_big_list(10000, 1);
+    CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), NR_ELIMIT);
+    CU_ASSERT(strstr(err.msg, "20001 boxes") != NULL);
+    nr_rules_free(r);
+}
+
 /* --- C ------------------------------------------------------------------ */
 
 /* Candidate values for each feature: every threshold the rules use, its
@@ -1466,6 +1497,7 @@ static const cutest tests[] = {
     {"DOT: linear and hidden", test_dot_linear_and_hidden},
     {"SVG and PNG", test_render},
     {"DOT: 10,000 rules", test_dot_many_rules},
+    {"SVG and PNG: too large to draw", test_render_limits},
     {"C: tree", test_c_tree},
     {"C: header from C++", test_c_header_cplusplus},
     {"C: regression tree", test_c_regression_tree},
