@@ -102,7 +102,8 @@ static const char USAGE_RUN[] =
     "  -l, --label NAME           the label column (default: 'label' or 'class')\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "  -o, --output FILE          write the CSV to FILE instead of standard output\n"
-    "  -b, --batch N              rows per forward pass (default 256)\n"
+    "  -b, --batch N              rows per forward pass (default 256); the outputs\n"
+    "                             can differ between sizes in their last bits\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n";
 
