@@ -700,12 +700,13 @@ int nr_emit_dot(const nr_rules *r, char **out, size_t *len, nr_error *err)
 /* What nr_render hands to Graphviz, well inside what Graphviz 2.42 can lay
  * out.  It counts a label's lines in a short: a label of 32,768 lines makes
  * it report "out of memory" and then crash.  dot's layout time grows much
- * faster than the graph: a decision list of 1,000 rules (2,001 nodes) takes
- * under 2 s, one of 10,000 rules a minute, and a drawing that size cannot
- * be read anyway.  (A line of 100,000 bytes still draws.)  DOT output has
- * no such limits. */
-#define DRAW_MAX_NODES 5000
-#define DRAW_MAX_EDGES 10000
+ * faster than the graph: a decision list of 1,000 rules (2,001 nodes, 3,000
+ * edges) or a tree of 1,024 leaves takes under 2 s, but an unordered set of
+ * 2,000 rules (4,000 edges, most into two class nodes) 9 s and one of 5,000
+ * rules five minutes; a drawing that size cannot be read anyway.  (A line
+ * of 100,000 bytes still draws.)  DOT output has no such limits. */
+#define DRAW_MAX_NODES 2500
+#define DRAW_MAX_EDGES 4000
 #define DRAW_MAX_LINES 1000
 #define DRAW_MAX_LABEL 65536 /* bytes */
 
