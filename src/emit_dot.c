@@ -382,22 +382,17 @@ static void build_list(builder *b)
     label l;
 
     for (int i = 0; i < rs->nrules && !b->oom; i++) {
-        Agraph_t *sg;
-        /* anonymous: cgraph orders named subgraphs by the address of
-         * their name, anonymous ones by creation */
-        if (!(sg = agsubg(b->g, NULL, 1))) {
-            b->oom = 1;
-            return;
-        }
-        set(b, sg, "rank", "same");
         if (lbl_new(b, &l) < 0)
             return;
         lbl_rule(&l, b->r, i);
         snprintf(name, sizeof name, "r%d", i);
-        rn = node(b, sg, name, &l);
+        rn = node(b, b->g, name, &l);
         snprintf(name, sizeof name, "o%d", i);
-        on = outcome(b, sg, name, i);
-        edge(b, rn, on, "then");
+        on = outcome(b, b->g, name, i);
+        /* minlen 0 puts the outcome beside its rule: its only edge is
+         * shortest at length 0.  Not a rank=same subgraph per rule:
+         * cgraph's writer is quadratic in the number of subgraphs. */
+        set(b, edge(b, rn, on, "then"), "minlen", "0");
         if (prev)
             edge(b, prev, rn, "else");
         prev = rn;
@@ -710,6 +705,76 @@ int nr_emit_dot(const nr_rules *r, char **out, size_t *len, nr_error *err)
     return 0;
 }
 
+/* What nr_render hands to Graphviz, well inside what Graphviz 2.42 can lay
+ * out.  It counts a label's lines in a short: a label of 32,768 lines makes
+ * it report "out of memory" and then crash.  dot's layout time grows much
+ * faster than the graph: a decision list of 1,000 rules (2,001 nodes, 3,000
+ * edges) or a tree of 1,024 leaves takes under 2 s, but an unordered set of
+ * 2,000 rules (4,000 edges, most into two class nodes) 9 s and one of 5,000
+ * rules five minutes; a drawing that size cannot be read anyway.  (A line
+ * of 100,000 bytes still draws.)  DOT output has no such limits. */
+#define DRAW_MAX_NODES 2500
+#define DRAW_MAX_EDGES 4000
+#define DRAW_MAX_LINES 1000
+#define DRAW_MAX_LABEL 65536 /* bytes */
+
+/* The lines of a DOT label (escString): "\n", "\l" and "\r" end a line. */
+static long label_lines(const char *s)
+{
+    long n = 1;
+    for (; *s; s++)
+        if (*s == '\\' && s[1]) {
+            s++;
+            n += *s == 'n' || *s == 'l' || *s == 'r';
+        }
+    return n;
+}
+
+/* NR_ELIMIT when a label of obj is larger than Graphviz is given. */
+static int check_label(void *obj, nr_error *err)
+{
+    const char *s = agget(obj, "label");
+    size_t len = s ? strlen(s) : 0;
+    long lines = s ? label_lines(s) : 0;
+    if (lines > DRAW_MAX_LINES)
+        return nr_error_set(err, NR_ELIMIT,
+                            "too large to draw: a label of %ld lines (at most %d); "
+                            "write DOT (-f dot) or text (-f txt) instead",
+                            lines, DRAW_MAX_LINES);
+    if (len > DRAW_MAX_LABEL)
+        return nr_error_set(err, NR_ELIMIT,
+                            "too large to draw: a label of %zu bytes (at most %d); "
+                            "write DOT (-f dot) or text (-f txt) instead",
+                            len, DRAW_MAX_LABEL);
+    return 0;
+}
+
+/* 0 when Graphviz can lay g out, else NR_ELIMIT with err filled. */
+static int check_drawable(Agraph_t *g, nr_error *err)
+{
+    int rc;
+    if (agnnodes(g) > DRAW_MAX_NODES)
+        return nr_error_set(err, NR_ELIMIT,
+                            "too large to draw: %d boxes (at most %d); "
+                            "write DOT (-f dot) or text (-f txt) instead",
+                            agnnodes(g), DRAW_MAX_NODES);
+    if (agnedges(g) > DRAW_MAX_EDGES)
+        return nr_error_set(err, NR_ELIMIT,
+                            "too large to draw: %d arrows (at most %d); "
+                            "write DOT (-f dot) or text (-f txt) instead",
+                            agnedges(g), DRAW_MAX_EDGES);
+    if ((rc = check_label(g, err)) < 0)
+        return rc;
+    for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
+        if ((rc = check_label(n, err)) < 0)
+            return rc;
+        for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e))
+            if ((rc = check_label(e, err)) < 0)
+                return rc;
+    }
+    return 0;
+}
+
 /* The Graphviz context, made on the first render and kept for the life of
  * the process, as dot(1) keeps its own.  Freeing it is not safe: Graphviz
  * (2.43's pango plugin) remembers, in a static, a pointer to a font name
@@ -743,6 +808,15 @@ int nr_render(const nr_rules *r, const char *format, char **out, size_t *len, nr
     old = agseterrf(discard);
     if (!(g = build(r, err))) {
         rc = err ? err->code : NR_ENOMEM;
+        goto done;
+    }
+    if ((rc = check_drawable(g, err)) < 0)
+        goto done;
+    /* Cairo draws bitmaps of at most 32767 pixels a side; past that the
+     * pango plugin scales the drawing down itself and says so on stderr.
+     * A size in inches (at the 96 dpi of PNG) shrinks it first, quietly. */
+    if (strcmp(format, "png") == 0 && agsafeset(g, "size", "330,330", "") != 0) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
     if (!(gvc = gv_context())) {

@@ -115,7 +115,8 @@ static const char USAGE_RUN[] =
     "  -l, --label NAME           the label column (default: 'label' or 'class')\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "  -o, --output FILE          write the CSV to FILE instead of standard output\n"
-    "  -b, --batch N              rows per forward pass (default 256)\n"
+    "  -b, --batch N              rows per forward pass (default 256); the outputs\n"
+    "                             can differ between sizes in their last bits\n"
     "      --nonfinite error|skip rows whose outputs are NaN or infinite: an error\n"
     "                             (the default), or left out and counted\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
@@ -767,6 +768,9 @@ static int write_rules(const nr_rules *r, out_format f, const char *out, const c
     }
     case FMT_NONE: break;
     }
+    /* a drawing refused for its size: name the output that was not made */
+    if (rc == NR_ELIMIT && (f == FMT_SVG || f == FMT_PNG) && out && !err->file[0])
+        snprintf(err->file, sizeof err->file, "%s", out);
     if (rc == 0)
         rc = nr_write_file_atomic(out ? out : "-", buf, len, err);
     free(buf);

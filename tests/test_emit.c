@@ -687,6 +687,85 @@ static void test_render(void)
     }
 }
 
+/* A decision list of nrules rules of nconds conditions each. */
+static nr_rules *make_big_list(int nrules, int nconds)
+{
+    nr_rules *r = new_rules(NR_TASK_CLASSIFY);
+    nr_cond *c = calloc((size_t)nconds, sizeof *c);
+    CU_ASSERT_FATAL(c != NULL);
+    r->kind = NR_BODY_RULESET;
+    r->rs.kind = NR_ORDERED;
+    r->rs.rules = nr_arena_calloc(r->arena, (size_t)nrules, sizeof(nr_rule));
+    CU_ASSERT_FATAL(r->rs.rules != NULL);
+    for (int j = 0; j < nconds; j++)
+        c[j] = cond(NR_LE, 0, (float)j);
+    for (int i = 0; i < nrules; i++)
+        add_rule(r, nconds, c, i % NC, 0, 1, 0.5);
+    free(c);
+    return r;
+}
+
+/* A rule per subgraph made cgraph's writer quadratic (10,000 rules took
+ * minutes): the DOT of a long list has no subgraph and still reads back. */
+static void test_dot_many_rules(void)
+{
+    nr_rules *r = make_big_list(10000, 2);
+    nr_error err;
+    char *out = NULL;
+    size_t len;
+    Agraph_t *g;
+
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_emit_dot(r, &out, &len, &err), 0);
+    g = agmemread(out);
+    CU_ASSERT_PTR_NOT_NULL(g);
+    if (g) {
+        Agnode_t *r9 = agnode(g, "r9999", 0), *o9 = agnode(g, "o9999", 0);
+        Agedge_t *e = r9 && o9 ? agedge(g, r9, o9, NULL, 0) : NULL;
+        CU_ASSERT_EQUAL(agnnodes(g), 20001);
+        CU_ASSERT_EQUAL(agnedges(g), 20000);
+        CU_ASSERT_PTR_NULL(agfstsubg(g));
+        /* each outcome beside its rule */
+        CU_ASSERT(e && strcmp(agget(e, "minlen"), "0") == 0);
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "r9999", "label"),
+                               "rule 10000\\nif petal length <= 0\\nand petal length <= 1");
+        agclose(g);
+    }
+    free(out);
+    nr_rules_free(r);
+}
+
+/* Graphviz crashes on a label of 32,768 lines and takes minutes over
+ * thousands of boxes: nr_render refuses such graphs, DOT does not. */
+static void test_render_limits(void)
+{
+    nr_rules *r = make_big_list(1, 40000);
+    nr_error err;
+    char *out = NULL;
+    size_t len;
+
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), NR_ELIMIT);
+    CU_ASSERT_PTR_NULL(out);
+    CU_ASSERT(strstr(err.msg, "40001 lines") != NULL);
+    CU_ASSERT(strstr(err.msg, "-f dot") != NULL);
+    CU_ASSERT_EQUAL(nr_render(r, "png", &out, &len, &err), NR_ELIMIT);
+    CU_ASSERT_EQUAL(nr_emit_dot(r, &out, &len, &err), 0);
+    free(out);
+    nr_rules_free(r);
+
+    /* "rule 1" and 999 conditions: 1,000 lines, the most drawn */
+    r = make_big_list(1, 999);
+    CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), 0);
+    free(out);
+    nr_rules_free(r);
+
+    r = make_big_list(10000, 1);
+    CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), NR_ELIMIT);
+    CU_ASSERT(strstr(err.msg, "20001 boxes") != NULL);
+    nr_rules_free(r);
+}
+
 /* --- C ------------------------------------------------------------------ */
 
 /* Candidate values for each feature: every threshold the rules use, its
@@ -1417,6 +1496,8 @@ static const cutest tests[] = {
     {"DOT: rule sets", test_dot_rules},
     {"DOT: linear and hidden", test_dot_linear_and_hidden},
     {"SVG and PNG", test_render},
+    {"DOT: 10,000 rules", test_dot_many_rules},
+    {"SVG and PNG: too large to draw", test_render_limits},
     {"C: tree", test_c_tree},
     {"C: header from C++", test_c_header_cplusplus},
     {"C: regression tree", test_c_regression_tree},
