@@ -694,6 +694,11 @@ static void ref_layer(const nn_layer *l, const double *x, double *y, ref_pattern
     }
 }
 
+static int same_pattern(const ref_pattern *a, const ref_pattern *b)
+{
+    return a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof *a->v) == 0);
+}
+
 /* r . f(x) for one sample in the data's own units, in double; pat (may be
  * NULL) receives the activation pattern. */
 static double ref_objective(const nn_model *m, const double *x, const float *r,
@@ -859,10 +864,10 @@ static void check_gradient(const nn_model *m, const float *x, int n,
             double hi, lo, num, ana = grad[j * insz + k], x0 = xp[k];
             xp[k] = x0 + step;
             hi = ref_objective(m, xp, r + j * outsz, &moved);
-            crossed += moved.n != at.n || memcmp(moved.v, at.v, at.n * sizeof *at.v) != 0;
+            crossed += !same_pattern(&moved, &at);
             xp[k] = x0 - step;
             lo = ref_objective(m, xp, r + j * outsz, &moved);
-            crossed += moved.n != at.n || memcmp(moved.v, at.v, at.n * sizeof *at.v) != 0;
+            crossed += !same_pattern(&moved, &at);
             xp[k] = x0;
             num = (hi - lo) / (2 * step);
             diff2 += (num - ana) * (num - ana);
