@@ -206,6 +206,14 @@ typedef struct nn_workspace nn_workspace;
 
 /* Buffers for batches of up to max_batch samples. */
 nn_workspace *nn_workspace_new(const nn_model *m, int max_batch);
+
+/* Bytes a workspace for max_batch samples takes (SIZE_MAX past what can be
+ * had), and the largest batch up to want (at least 1) whose workspace takes
+ * at most `bytes`: callers size their batches by memory, not only by rows.
+ * NN_WORKSPACE_BUDGET is the budget nn2rules uses. */
+#define NN_WORKSPACE_BUDGET ((size_t)256 << 20)
+size_t nn_workspace_bytes(const nn_model *m, int max_batch);
+int nn_batch_within(const nn_model *m, int want, size_t bytes);
 void nn_workspace_free(nn_workspace *ws);
 
 /* Forward n samples x (n * input size floats, in the data's own units:

@@ -344,6 +344,32 @@ static int check_metadata(const nn_model *m, nn_error *err)
     return 0;
 }
 
+/* A model's file holds its parameters, so a reader that checks sizes
+ * against the file's bytes allocates no more than the file is large; but
+ * a few bytes of layer settings (a 1x1 convolution padded by thousands) can
+ * ask for activations of gigabytes.  Real networks make at most a few
+ * hundred activations per parameter or input value: one sample's
+ * activations (every layer's output and the largest im2col matrix) may be
+ * at most NN_ACT_PER_VALUE per parameter and input value, plus
+ * NN_ACT_FLOOR, so that memory stays a small multiple of what the model and
+ * its input are. */
+#define NN_ACT_PER_VALUE 1024
+#define NN_ACT_FLOOR ((size_t)1 << 22)
+static int check_proportion(const nn_model *m, size_t max_col, nn_error *err)
+{
+    size_t insz = nn_shape_size(m->input), acts = insz, params = nn_model_param_count(m), allowed;
+    for (int i = 0; i < m->nlayers; i++)
+        acts += nn_shape_size(m->layers[i].out); /* each at most 2^28, 4096 layers */
+    acts += max_col;
+    allowed = nnrt_mul(NN_ACT_PER_VALUE, params + insz) + NN_ACT_FLOOR;
+    if (acts > allowed)
+        return nnrt_fail(err, NN_ELIMIT,
+                         "one input needs %zu activation values, out of all proportion to the "
+                         "model's %zu parameters and %zu inputs (at most %d for each, and %zu more)",
+                         acts, params, insz, NN_ACT_PER_VALUE, (size_t)NN_ACT_FLOOR);
+    return 0;
+}
+
 int nn_model_finalize(nn_model *m, nn_error *err)
 {
     int e = 0;
@@ -380,6 +406,8 @@ int nn_model_finalize(nn_model *m, nn_error *err)
         s = l->out;
     }
     if ((e = check_metadata(m, err)) < 0)
+        goto done;
+    if ((e = check_proportion(m, max_col, err)) < 0)
         goto done;
     m->max_act = max_act;
     m->max_col = max_col;

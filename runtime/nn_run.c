@@ -39,29 +39,67 @@ static size_t add_sat(size_t a, size_t b)
     return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
+/* Floats (*total) and index-table ints (*tabs) a workspace for B samples
+ * needs, and the size of one backward signal buffer (*gsz); saturating, so
+ * that an absurd B gives SIZE_MAX rather than a wrapped size. */
+static void workspace_sizes(const nn_model *m, size_t B, size_t *total, size_t *tabs,
+                            size_t *gsz)
+{
+    size_t scratch = 0;
+    *tabs = 0;
+    *total = round_up(nnrt_mul(B, nn_model_input_size(m)));
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *l = &m->layers[i];
+        const nnrt_op *op = nnrt_op_get(l->type);
+        if (!op->alias)
+            *total = add_sat(*total, round_up(nnrt_mul(B, nn_shape_size(l->out))));
+        if (op->scratch_size && op->scratch_size(l) > scratch)
+            scratch = op->scratch_size(l);
+        if (op->index_table)
+            *tabs = add_sat(*tabs, round_up(op->index_table(l, NULL)));
+    }
+    *gsz = round_up(nnrt_mul(B, m->max_act));
+    *total = add_sat(*total, add_sat(*gsz, *gsz));
+    *total = add_sat(*total, round_up(scratch));
+}
+
+size_t nn_workspace_bytes(const nn_model *m, int max_batch)
+{
+    size_t total, tabs, gsz;
+    if (!m || m->max_act == 0 || max_batch < 1)
+        return SIZE_MAX;
+    workspace_sizes(m, (size_t)max_batch, &total, &tabs, &gsz);
+    if (total > SIZE_MAX / sizeof(float) / 2 || tabs > SIZE_MAX / sizeof(int) / 2)
+        return SIZE_MAX;
+    return total * sizeof(float) + tabs * sizeof(int);
+}
+
+int nn_batch_within(const nn_model *m, int want, size_t bytes)
+{
+    int lo = 1, hi = want;
+    if (want <= 1 || nn_workspace_bytes(m, want) <= bytes)
+        return want < 1 ? 1 : want;
+    /* the largest batch that fits: the size grows with the batch */
+    while (lo < hi) {
+        int mid = lo + (hi - lo + 1) / 2;
+        if (nn_workspace_bytes(m, mid) <= bytes)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+
 nn_workspace *nn_workspace_new(const nn_model *m, int max_batch)
 {
     nn_workspace *ws = NULL;
-    size_t B, total, scratch = 0, tabs = 0, gsz, off;
+    size_t B, total, tabs, gsz, off;
     int ok = 0;
     if (!m || m->max_act == 0 || max_batch < 1)
         return NULL;
     B = (size_t)max_batch;
     /* Sizes first, saturating, so that an absurd max_batch fails cleanly. */
-    total = round_up(nnrt_mul(B, nn_model_input_size(m)));
-    for (int i = 0; i < m->nlayers; i++) {
-        const nn_layer *l = &m->layers[i];
-        const nnrt_op *op = nnrt_op_get(l->type);
-        if (!op->alias)
-            total = add_sat(total, round_up(nnrt_mul(B, nn_shape_size(l->out))));
-        if (op->scratch_size && op->scratch_size(l) > scratch)
-            scratch = op->scratch_size(l);
-        if (op->index_table)
-            tabs = add_sat(tabs, round_up(op->index_table(l, NULL)));
-    }
-    gsz = round_up(nnrt_mul(B, m->max_act));
-    total = add_sat(total, add_sat(gsz, gsz));
-    total = add_sat(total, round_up(scratch));
+    workspace_sizes(m, B, &total, &tabs, &gsz);
     if (total == SIZE_MAX || total > SIZE_MAX / sizeof(float) ||
         tabs == SIZE_MAX || tabs > SIZE_MAX / sizeof(int))
         goto done;

@@ -116,6 +116,8 @@ typedef struct batch_run {
     const float **act;
     nr_hidden hidden;
     int need_hidden;
+    int batch;          /* rows a forward takes: EVAL_BATCH, or fewer to fit
+                           NN_WORKSPACE_BUDGET */
 } batch_run;
 
 static int batch_open(batch_run *b, const nn_model *m, int need_hidden, nr_error *err)
@@ -123,8 +125,9 @@ static int batch_open(batch_run *b, const nn_model *m, int need_hidden, nr_error
     memset(b, 0, sizeof *b);
     b->m = m;
     b->need_hidden = need_hidden;
-    b->ws = nn_workspace_new(m, EVAL_BATCH);
-    b->out = malloc(sizeof *b->out * nn_model_output_size(m) * EVAL_BATCH);
+    b->batch = nn_batch_within(m, EVAL_BATCH, NN_WORKSPACE_BUDGET);
+    b->ws = nn_workspace_new(m, b->batch);
+    b->out = malloc(sizeof *b->out * nn_model_output_size(m) * (size_t)b->batch);
     b->act = calloc((size_t)m->nlayers, sizeof *b->act);
     if (!b->ws || !b->out || !b->act)
         return nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -181,8 +184,8 @@ int nr_evaluate(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
     }
     if ((rc = batch_open(&b, m, nr_rules_uses_hidden(r), err)) < 0)
         goto done;
-    for (int r0 = 0; r0 < rows->nrows; r0 += EVAL_BATCH) {
-        int n = rows->nrows - r0 < EVAL_BATCH ? rows->nrows - r0 : EVAL_BATCH;
+    for (int r0 = 0; r0 < rows->nrows; r0 += b.batch) {
+        int n = rows->nrows - r0 < b.batch ? rows->nrows - r0 : b.batch;
         if ((rc = batch_forward(&b, rows->x + (size_t)r0 * nin, n, err)) < 0)
             goto done;
         for (int i = 0; i < n; i++) {
@@ -317,8 +320,8 @@ int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
     opened = 1; /* batch_close frees whatever batch_open got */
     if ((rc = batch_open(&b, m, nr_rules_uses_hidden(r), err)) < 0)
         goto done;
-    for (unsigned long long p0 = 0; p0 < npoints; p0 += EVAL_BATCH) {
-        int n = npoints - p0 < EVAL_BATCH ? (int)(npoints - p0) : EVAL_BATCH;
+    for (unsigned long long p0 = 0; p0 < npoints; p0 += (unsigned long long)b.batch) {
+        int n = npoints - p0 < (unsigned long long)b.batch ? (int)(npoints - p0) : b.batch;
         for (int i = 0; i < n; i++) {
             unsigned long long v = p0 + (unsigned long long)i;
             float *row = x + (size_t)i * nin;

@@ -76,7 +76,8 @@ int nr_label_rows(const nn_model *m, const float *x, int nrows, int *y,
                   double *yv, nr_error *err)
 {
     size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
-    int batch = nrows < LABEL_BATCH ? (nrows > 0 ? nrows : 1) : LABEL_BATCH;
+    int batch = nn_batch_within(m, nrows < LABEL_BATCH ? (nrows > 0 ? nrows : 1) : LABEL_BATCH,
+                                NN_WORKSPACE_BUDGET);
     nn_workspace *ws = nn_workspace_new(m, batch);
     float *out = malloc(sizeof *out * nout * (size_t)batch);
     nn_error nerr;
@@ -210,7 +211,8 @@ int nr_dataset_check_outputs(nr_dataset *d, const nn_model *m, int skip, int *sk
                              int **kept, nr_error *err)
 {
     size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
-    int batch = d->nrows < LABEL_BATCH ? (d->nrows > 0 ? d->nrows : 1) : LABEL_BATCH;
+    int batch = nn_batch_within(m, d->nrows < LABEL_BATCH ? (d->nrows > 0 ? d->nrows : 1) : LABEL_BATCH,
+                                NN_WORKSPACE_BUDGET);
     nn_workspace *ws = nn_workspace_new(m, batch);
     float *out = malloc(sizeof *out * nout * (size_t)batch);
     int *keep = malloc(sizeof *keep * (size_t)(d->nrows > 0 ? d->nrows : 1));

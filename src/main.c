@@ -599,6 +599,8 @@ static int cmd_run(int argc, char **argv)
     nout = nn_model_output_size(m);
     if (d->nrows > 0 && batch > d->nrows)
         batch = d->nrows;
+    /* --batch is rows; memory stays within the budget whatever it says */
+    batch = nn_batch_within(m, batch, NN_WORKSPACE_BUDGET);
     ws = nn_workspace_new(m, batch);
     y = malloc(sizeof *y * nout * (size_t)batch);
     out = open_memstream(&text, &textlen);

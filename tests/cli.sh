@@ -675,5 +675,10 @@ printf '\377' | dd of="$T/badprof.bin" bs=1 seek=$((at + 40)) conv=notrunc 2>/de
 expect 3 "corrupt profile" -- "$NN" info "$T/badprof.bin" &&
     one_error "corrupt profile" "badprof.bin: byte $at: error: corrupt: CRC mismatch in chunk 'prof'"
 
+# memory stays a small multiple of the model and its input: a few weights
+# dilated and padded into 80 million activations are refused, not allocated
+expect 3 "activations out of proportion" -- "$NN" info "$T/padded-conv.bin" &&
+    one_error "activations out of proportion" "padded-conv.bin: error: invalid model: one input needs 80040006 activation values, out of all proportion"
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -1587,6 +1587,35 @@ static void test_queries(void)
     nn_model_free(NULL);
 }
 
+/* Batches sized by memory: the largest batch whose workspace fits, at
+ * least one; and activations out of proportion to the model refused. */
+static void test_memory_budget(void)
+{
+    nn_model *m = conv_net(), *big;
+    nn_layer *l;
+    nn_error err;
+    size_t ten = nn_workspace_bytes(m, 10);
+    CU_ASSERT(ten > nn_workspace_bytes(m, 9) && ten < nn_workspace_bytes(m, 11));
+    CU_ASSERT_EQUAL(nn_batch_within(m, 1000, ten), 10);
+    CU_ASSERT_EQUAL(nn_batch_within(m, 1000, ten - 1), 9);
+    CU_ASSERT_EQUAL(nn_batch_within(m, 5, ten), 5);
+    CU_ASSERT_EQUAL(nn_batch_within(m, 1000, 1), 1);
+    CU_ASSERT_EQUAL(nn_workspace_bytes(m, 0), SIZE_MAX);
+    nn_model_free(m);
+    /* four weights, dilated and padded into 4001 x 4001 outputs */
+    big = model_new(1, 1, 1);
+    l = add_conv_rand(big, 1, 1, 2, 2);
+    l->dh = l->dw = 4000;
+    l->pad_t = l->pad_l = l->pad_b = l->pad_r = 4000;
+    CU_ASSERT_EQUAL(nn_model_finalize(big, &err), NN_ELIMIT);
+    CU_ASSERT(strstr(err.msg, "out of all proportion") != NULL);
+    /* the same with a tenth of the padding is in proportion */
+    l->pad_t = l->pad_l = l->pad_b = l->pad_r = 400;
+    l->dh = l->dw = 400;
+    CU_ASSERT_EQUAL(nn_model_finalize(big, &err), 0);
+    nn_model_free(big);
+}
+
 static const cutest tests[] = {
     {"dense", test_dense},
     {"conv stride and asymmetric padding", test_conv_stride_pad},
@@ -1621,6 +1650,7 @@ static const cutest tests[] = {
     {"forward and gradient in chunks", test_chunks},
     {"workspace misuse", test_workspace_mismatch},
     {"queries", test_queries},
+    {"memory: batches within a budget, activations in proportion", test_memory_budget},
     {NULL, NULL},
 };
 

@@ -227,6 +227,26 @@ int main(int argc, char **argv)
     endchunk(&o, at);
     if (dump(argv[2], "big-feat.bin", o.b, o.n) < 0)
         return 1;
+    /* a 2x2 convolution of four weights, dilated by 4000 and padded by 4000
+     * on every side of a 1x1 input: a 100-byte layer asking for 4001 x 4001
+     * activations and an im2col matrix four times that */
+    header(&o, 1, 1, 1, 1);
+    at = chunk(&o, "LAYR");
+    w32(&o, 2), w32(&o, 1);                  /* conv2d, one channel */
+    w32(&o, 2), w32(&o, 2), w32(&o, 1), w32(&o, 1);
+    for (int i = 0; i < 4; i++)
+        w32(&o, 4000);
+    w32(&o, 4000), w32(&o, 4000), w32(&o, 0), w32(&o, 0);
+    w32(&o, 2);
+    w32(&o, 4);
+    for (int i = 0; i < 4; i++)
+        w32(&o, 0x3f800000u);                /* w = 1 */
+    w32(&o, 1), w32(&o, 0);                  /* b = 0 */
+    endchunk(&o, at);
+    at = chunk(&o, "END ");
+    endchunk(&o, at);
+    if (dump(argv[2], "padded-conv.bin", o.b, o.n) < 0)
+        return 1;
     free(good);
     free(b);
     return 0;
