@@ -831,6 +831,19 @@ static void test_trivial(void)
     nr_arena_free(arena);
 }
 
+/* n values uniform in [0, 1), from xorshift32 seeded with seed: the same on
+ * every machine. */
+static void uniform_rows(float *x, int n, uint32_t seed)
+{
+    uint32_t s = seed;
+    for (int k = 0; k < n; k++) {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        x[k] = (float)((s >> 8) * (1.0 / 16777216.0));
+    }
+}
+
 /* An interaction without main effects: the class is (x0 > 0.5) XOR
  * (x1 > 0.5), and x2..x4 are noise.  No single split gains more than the
  * MDL correction takes off, so C4.5's default choice alone would stop at
@@ -840,18 +853,11 @@ static void test_xor_without_main_effects(void)
     enum { N = 800, D = 5 };
     static float x[N][D];
     static int y[N];
-    uint32_t s = 88172645u;
     nr_table t;
     memset(&t, 0, sizeof t);
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < D; j++) {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            x[i][j] = (float)((s >> 8) * (1.0 / 16777216.0));
-        }
+    uniform_rows(&x[0][0], N * D, 88172645u);
+    for (int i = 0; i < N; i++)
         y[i] = (x[i][0] > 0.5f) != (x[i][1] > 0.5f);
-    }
     t.nrows = N;
     t.ncols = D;
     t.x = &x[0][0];
@@ -880,7 +886,6 @@ static void test_best_first_path(void)
     enum { N = 400, D = 4 };
     static float x[N][D];
     static int y[N];
-    uint32_t s = 2463534242u;
     nr_table t;
     nr_tree_opts o;
     nr_error err;
@@ -888,15 +893,9 @@ static void test_best_first_path(void)
     int *rank = NULL, leaves;
     CU_ASSERT_FATAL(path != NULL);
     memset(&t, 0, sizeof t);
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < D; j++) {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            x[i][j] = (float)((s >> 8) * (1.0 / 16777216.0));
-        }
+    uniform_rows(&x[0][0], N * D, 2463534242u);
+    for (int i = 0; i < N; i++)
         y[i] = x[i][0] + 0.5f * x[i][1] > 0.7f ? (x[i][2] > 0.4f ? 2 : 1) : (x[i][3] > 0.8f);
-    }
     t.nrows = N;
     t.ncols = D;
     t.x = &x[0][0];
