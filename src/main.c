@@ -810,6 +810,7 @@ static const char USAGE_EXTRACT[] =
     "                             points of the best size's (default 1)\n"
     "      --max-depth N          deepest tree (default: unlimited)\n"
     "      --max-leaves N         most leaves, grown best-first (default: unlimited)\n"
+    "      --max-rules N          with --rules (implied): at most N rules\n"
     "      --cf X                 C4.5 pruning confidence factor (default 0.25)\n"
     "      --no-prune             keep the tree unpruned\n"
     "      --no-mdl               gain ratio without C4.5's correction for numeric thresholds\n"
@@ -916,7 +917,7 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
 static int cmd_extract(int argc, char **argv)
 {
     enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_RULES, O_CRIT, O_MINLEAF, O_MAXDEPTH,
-           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL, O_TOL };
+           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL, O_TOL, O_MAXRULES };
     static const struct option opts[] = {
         {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
@@ -925,7 +926,7 @@ static int cmd_extract(int argc, char **argv)
         {"samples", required_argument, NULL, O_SAMPLES}, {"rules", no_argument, NULL, O_RULES},
         {"criterion", required_argument, NULL, O_CRIT}, {"min-leaf", required_argument, NULL, O_MINLEAF},
         {"max-depth", required_argument, NULL, O_MAXDEPTH},
-        {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"cf", required_argument, NULL, O_CF},
+        {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"max-rules", required_argument, NULL, O_MAXRULES}, {"cf", required_argument, NULL, O_CF},
         {"no-prune", no_argument, NULL, O_NOPRUNE}, {"ccp-alpha", required_argument, NULL, O_CCP},
         {"no-mdl", no_argument, NULL, O_NOMDL}, {"tolerance", required_argument, NULL, O_TOL},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
@@ -996,6 +997,13 @@ static int cmd_extract(int argc, char **argv)
         case O_MAXLEAVES:
             if (parse_count(optarg, 2, 100000000, &eo.tree.max_leaves) < 0)
                 return usage_error("extract", "--max-leaves wants a whole number of at least 2, not '%s'", optarg);
+            sized = 1;
+            break;
+        case O_MAXRULES:
+            /* a rule per leaf, before C4.5rules drops some */
+            if (parse_count(optarg, 1, 100000000, &eo.tree.max_leaves) < 0)
+                return usage_error("extract", "--max-rules wants a whole number of at least 1, not '%s'", optarg);
+            eo.as_rules = 1;
             sized = 1;
             break;
         case O_CF:
@@ -1091,6 +1099,7 @@ static int cmd_extract(int argc, char **argv)
     if (!quiet) {
         int nconds, nrules = nr_rules_count(r, &nconds);
         nr_eval_result e;
+        char nb[NAMEBUF];
         fprintf(stderr, "%s: %d %s, %d conditions\n", r->prov.algorithm, nrules,
                 r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
         if (rep.selected)
@@ -1111,6 +1120,8 @@ static int cmd_extract(int argc, char **argv)
             fprintf(stderr, "inputs: %d samples from the declared input box; the model has no data "
                     "profile, so most may lie where no real input does (give --data, or keep a "
                     "profile in the model with 'nn2rules convert --data')\n", eo.samples);
+        else
+            fprintf(stderr, "inputs: %d rows of %s\n", rows->nrows, SHOWN(data, nb));
         if (rows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, rows, &e, &err) == 0) {
             print_fidelity("training", data, &e);
             nr_eval_result_free(&e);

@@ -680,5 +680,8 @@ expect 3 "corrupt profile" -- "$NN" info "$T/badprof.bin" &&
 expect 3 "activations out of proportion" -- "$NN" info "$T/padded-conv.bin" &&
     one_error "activations out of proportion" "padded-conv.bin: error: invalid model: one input needs 80040006 activation values, out of all proportion"
 
+expect 0 "--max-rules" -- "$NN" "$T/stairs.bin" --data "$T/stairs-train.csv" --max-rules 1 -o "$T/stairs.txt" &&
+    has "--max-rules: one rule" "^tree-rules: 1 rules" "$T/err" && has "--max-rules: inputs line" "^inputs: 1000 rows of " "$T/err"
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
