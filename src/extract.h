@@ -63,6 +63,8 @@ typedef struct nr_extract_opts {
     int samples;              /* domain samples when there is no data */
     nr_tree_opts tree;
     int as_rules;             /* turn the tree into a rule set (C4.5rules) */
+    int max_rules;            /* with as_rules and tree.max_leaves = max_rules + 1:
+                                 fewer leaves until at most this many rules; 0: none */
     int select_size;          /* choose the size on held-out rows (below); else
                                  the tree options alone decide it */
     double tolerance;         /* held-out fidelity the smallest tree may lose

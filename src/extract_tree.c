@@ -317,11 +317,21 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         tree_opts.prune = 0;
         tree_opts.ccp_alpha = 0;
     }
-    if ((rc = nr_tree_induce(&t, &tree_opts, r->arena, &r->tree, err)) < 0)
-        goto done;
-    if (o->as_rules && r->task == NR_TASK_CLASSIFY &&
-        (rc = nr_tree_to_rules(r, &t, o->tree.cf, err)) < 0)
-        goto done;
+    for (;;) {
+        int nconds;
+        r->kind = NR_BODY_TREE;
+        if ((rc = nr_tree_induce(&t, &tree_opts, r->arena, &r->tree, err)) < 0)
+            goto done;
+        if (o->as_rules && r->task == NR_TASK_CLASSIFY &&
+            (rc = nr_tree_to_rules(r, &t, o->tree.cf, err)) < 0)
+            goto done;
+        /* max_rules: a leaf fewer until the rules are few enough (C4.5rules
+         * usually folds one leaf into the default) */
+        if (!o->max_rules || r->kind == NR_BODY_TREE || tree_opts.max_leaves <= 1 ||
+            nr_rules_count(r, &nconds) <= o->max_rules)
+            break;
+        tree_opts.max_leaves--;
+    }
     if ((rc = set_provenance(r, o, o->as_rules ? "tree-rules" : "tree", err)) < 0)
         goto done;
     if (rep) {

@@ -1000,9 +1000,10 @@ static int cmd_extract(int argc, char **argv)
             sized = 1;
             break;
         case O_MAXRULES:
-            /* a rule per leaf, before C4.5rules drops some */
-            if (parse_count(optarg, 1, 100000000, &eo.tree.max_leaves) < 0)
+            /* a rule per leaf, one of them usually the default's */
+            if (parse_count(optarg, 1, 100000000, &eo.max_rules) < 0)
                 return usage_error("extract", "--max-rules wants a whole number of at least 1, not '%s'", optarg);
+            eo.tree.max_leaves = eo.max_rules + 1;
             eo.as_rules = 1;
             sized = 1;
             break;
@@ -1066,7 +1067,9 @@ static int cmd_extract(int argc, char **argv)
             eo.tree.min_leaf);
     if (eo.tree.max_depth)
         appendf(options, sizeof options, " --max-depth %d", eo.tree.max_depth);
-    if (eo.tree.max_leaves)
+    if (eo.max_rules)
+        appendf(options, sizeof options, " --max-rules %d", eo.max_rules);
+    else if (eo.tree.max_leaves)
         appendf(options, sizeof options, " --max-leaves %d", eo.tree.max_leaves);
     if (eo.select_size)
         appendf(options, sizeof options, " --tolerance %g", 100 * eo.tolerance);
