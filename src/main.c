@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@
 #include "model_load.h"
 #include "model_meta.h"
 #include "profile.h"
+#include "sniff.h"
 #include "nn.h"
 #include "version.h"
 
@@ -265,10 +267,109 @@ static void name_input(nr_error *err, const char *path)
         snprintf(err->file, sizeof err->file, "%s", path);
 }
 
+/* What a load wanted, for explain_kind. */
+enum { WANT_MODEL, WANT_RULES, WANT_DATA };
+
+/* A file that failed to load because it is another kind of file (swapped
+ * arguments: the rules where the model goes, a model as --data) is named as
+ * such, with what was probably meant, instead of the reader's complaint
+ * about its bytes. */
+static void explain_kind(nr_error *err, const char *path, int want, const char *cmd)
+{
+    nr_file_kind k;
+    const char *what = want == WANT_MODEL ? "a model" : want == WANT_RULES ? "a rules file" : "a data file";
+    char hint[PATH_MAX + 128] = "";
+    if (!path || err->code == NR_ENOMEM || err->code == NR_EIO)
+        return;
+    k = nr_sniff_file(path);
+    if (k == NR_KIND_UNKNOWN || (want == WANT_MODEL && (k == NR_KIND_MODEL_BIN || k == NR_KIND_ONNX)) ||
+        (want == WANT_RULES && k == NR_KIND_RULES) ||
+        (want == WANT_DATA && (k == NR_KIND_CSV || k == NR_KIND_ARFF)))
+        return;
+    if (k == NR_KIND_RULES && want == WANT_MODEL)
+        snprintf(hint, sizeof hint, " (did you mean 'nn2rules eval %s --model MODEL'?)", path);
+    else if ((k == NR_KIND_MODEL_BIN || k == NR_KIND_ONNX) && want == WANT_RULES)
+        snprintf(hint, sizeof hint, strcmp(cmd, "eval") == 0 ? " (did you mean 'nn2rules eval RULES --model %s'?)"
+                                                            : " (did you mean 'nn2rules extract %s'?)", path);
+    else if ((k == NR_KIND_CSV || k == NR_KIND_ARFF) && want != WANT_DATA)
+        snprintf(hint, sizeof hint, " (did you mean '--data %s'?)", path);
+    nr_error_at(err, NR_EINVAL, path, 0, 0, "this is %s, not %s%s", nr_kind_name(k), what, hint);
+}
+
+/* nr_data_read, saying so when the file is a model or rules. */
+static int read_data(const char *path, const nr_read_opts *ro, nr_dataset **d, nr_error *err)
+{
+    int rc = nr_data_read(path, ro, d, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_DATA, "");
+    return rc;
+}
+
+/* nr_read_rules, saying so when the file is a model or data. */
+static int read_rules(const char *cmd, const char *path, nr_rules **r, nr_error *err)
+{
+    int rc = nr_read_rules(path, r, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_RULES, cmd);
+    return rc;
+}
+
 /* Model files are recognised by content, not extension. */
 static int load_model(const char *path, nn_model **m, nr_error *err)
 {
-    return nr_model_load(path, m, NULL, NULL, err);
+    int rc = nr_model_load(path, m, NULL, NULL, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_MODEL, "");
+    return rc;
+}
+
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    if (len + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
+/* The extension of path's last component (after its last dot), or NULL. */
+static const char *extension(const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    /* a leading dot (".hidden") is part of the name, not an extension */
+    return dot && dot > base ? dot + 1 : NULL;
+}
+
+/* What run and eval --predictions write (CSV), and what convert writes. */
+static const char *const CSV_EXTS[] = {"csv", "txt", NULL};
+static const char *const MODEL_EXTS[] = {"bin", NULL};
+static const char *const RULES_EXTS[] = {"txt", "text", "rules", "dot", "gv", "svg", "png", "c", "json", NULL};
+
+/* An output path whose extension is not one of exts (NULL-terminated) is
+ * refused, with the list: a typo such as r.txtt or r.jsno would otherwise
+ * silently give another format.  No extension at all is left alone. */
+static int check_extension(const char *cmd, const char *opt, const char *path, const char *const *exts)
+{
+    const char *ext = path ? extension(path) : NULL;
+    char list[256] = "";
+    struct stat st;
+    /* a directory, device or FIFO is no file of a format */
+    if (!ext || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+        return 0;
+    for (const char *const *e = exts; *e; e++)
+        if (strcmp(ext, *e) == 0)
+            return 0;
+    for (const char *const *e = exts; *e; e++)
+        appendf(list, sizeof list, "%s.%s", e == exts ? "" : ", ", *e);
+    {
+        char msg[PATH_MAX + 384];
+        snprintf(msg, sizeof msg, "%s '%s': unknown output extension '.%s' (known: %s)", opt, path, ext,
+                 list);
+        return usage_error(cmd, "%s", msg);
+    }
 }
 
 /* ---- model metadata from the command line ------------------------------ */
@@ -301,6 +402,8 @@ static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, 
 {
     nn_model *like = NULL;
     int rc = nr_model_load(path, m, NULL, crc, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_MODEL, "");
     if (rc == 0 && mo->like && (rc = load_model(mo->like, &like, err)) == 0) {
         char msg[sizeof err->msg];
         if ((rc = nr_model_copy_meta(*m, like, err)) < 0 && rc != NR_ENOMEM) {
@@ -332,7 +435,7 @@ static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro,
     int rc, had_features = m->features != NULL;
     /* ranges and types only for a model that has no features of its own
      * (an ONNX file): a model.bin's were chosen, and --ranges changes them */
-    if ((rc = nr_data_read(path, ro, &d, err)) == 0 && (rc = nr_model_names_from_data(m, d, err)) == 0 &&
+    if ((rc = read_data(path, ro, &d, err)) == 0 && (rc = nr_model_names_from_data(m, d, err)) == 0 &&
         (rc = nr_dataset_match_model(d, m, err)) == 0 && m->features && !had_features)
         rc = nr_model_ranges_from_data(m, d, err);
     /* and, when asked, a profile of the rows: a new one replaces the old */
@@ -587,8 +690,10 @@ static int cmd_run(int argc, char **argv)
         if ((c = check_outputs("run", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
+    if ((c = check_extension("run", "-o", out_path, CSV_EXTS)) != 0)
+        return c;
 
-    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
+    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || read_data(data_path, &ropts, &d, &err) < 0 ||
         nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0 ||
         check_finite_outputs(d, m, skip, &kept, &err) < 0) {
         name_input(&err, data_path); /* the model names itself */
@@ -692,17 +797,16 @@ static out_format format_by_name(const char *s)
 /* The format -f names, else the one -o's extension names, else text. */
 static int pick_format(const char *cmd, const char *fmt, const char *out, out_format *f)
 {
+    const char *ext;
     if (fmt) {
         if ((*f = format_by_name(fmt)) == FMT_NONE)
             return usage_error(cmd, "unknown format '%s' (txt, dot, svg, png, c, json)", fmt);
         return 0;
     }
     *f = FMT_TEXT;
-    if (out) {
-        const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
-        if (dot && (!slash || dot > slash) && format_by_name(dot + 1) != FMT_NONE)
-            *f = format_by_name(dot + 1);
-    }
+    /* an unknown extension is refused after the checks of the outputs */
+    if (out && (ext = extension(out)) && format_by_name(ext) != FMT_NONE)
+        *f = format_by_name(ext);
     return 0;
 }
 
@@ -834,17 +938,6 @@ static int parse_real(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-static void appendf(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    va_list ap;
-    if (len + 1 >= size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
-}
-
 static const char *criterion_name(nr_criterion c)
 {
     switch (c) {
@@ -866,7 +959,7 @@ static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m, i
     *d = NULL;
     if (!path)
         return 0;
-    if ((rc = nr_data_read(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
+    if ((rc = read_data(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
         (rc = nr_dataset_match_model(*d, m, err)) == 0 && (rc = check_finite_outputs(*d, m, skip, NULL, err)) == 0 &&
         !had_features && m->features)
         rc = nr_model_ranges_from_data(m, *d, err);
@@ -1048,6 +1141,8 @@ static int cmd_extract(int argc, char **argv)
         if ((n = check_rules_outputs("extract", f, out, ins, NELEM(ins))) != 0)
             return n;
     }
+    if (!fmt && (n = check_extension("extract", "-o", out, RULES_EXTS)) != 0)
+        return n;
     eo.model_path = argv[optind];
     eo.data_path = data;
     /* a size option, or a pruning one, decides the size; else it is chosen */
@@ -1180,7 +1275,9 @@ static int cmd_compile(int argc, char **argv)
         if ((c = check_rules_outputs("compile", f, out, ins, NELEM(ins))) != 0)
             return c;
     }
-    if (nr_read_rules(argv[optind], &r, &err) < 0)
+    if (!fmt && (c = check_extension("compile", "-o", out, RULES_EXTS)) != 0)
+        return c;
+    if (read_rules("compile", argv[optind], &r, &err) < 0)
         return fail(&err, EXIT_INPUT);
     if (write_rules(r, f, out, prefix, &err) < 0) {
         name_input(&err, argv[optind]);
@@ -1265,6 +1362,24 @@ static int write_predictions(const nr_rules *r, const nr_eval_result *e, const c
     return rc;
 }
 
+/* Rules checked against a model other than the one they were extracted
+ * from (their recorded CRC differs) may still fit its inputs and classes,
+ * so eval would measure them without complaint: say which model they came
+ * from.  A warning, not an error: a retrained model is a fair thing to try
+ * old rules on. */
+static void warn_other_model(const char *rules, const nr_rules *r, const char *model, uint32_t crc)
+{
+    char have[16], nb[NAMEBUF], nb2[NAMEBUF], nb3[NAMEBUF], nb4[NAMEBUF];
+    if (!r->prov.model_crc)
+        return;
+    snprintf(have, sizeof have, "%08x", (unsigned)crc);
+    if (strcasecmp(have, r->prov.model_crc) == 0)
+        return;
+    fprintf(stderr, "%s: warning: %s was extracted from %s (CRC %s), not from %s (CRC %s)\n", progname,
+            SHOWN(rules, nb), r->prov.model ? SHOWN(r->prov.model, nb2) : "another model",
+            SHOWN(r->prov.model_crc, nb3), SHOWN(model, nb4), have);
+}
+
 static int cmd_eval(int argc, char **argv)
 {
     enum { O_LABELS = 256, O_EXHAUSTIVE, O_MAXBITS };
@@ -1280,6 +1395,7 @@ static int cmd_eval(int argc, char **argv)
     nr_read_opts ropts = {NULL, NULL};
     const char *model = NULL, *data = NULL, *pred = NULL;
     int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules, skip = 0;
+    uint32_t crc = 0;
     nn_model *m = NULL;
     nr_dataset *rows = NULL;
     nr_rules *r = NULL;
@@ -1327,7 +1443,9 @@ static int cmd_eval(int argc, char **argv)
         if ((c = check_outputs("eval", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
-    if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, NULL, &err) < 0 ||
+    if ((c = check_extension("eval", "--predictions", pred, CSV_EXTS)) != 0)
+        return c;
+    if (read_rules("eval", argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, &crc, &err) < 0 ||
         load_rows(data, &ropts, m, skip, &rows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
@@ -1337,6 +1455,7 @@ static int cmd_eval(int argc, char **argv)
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
+    warn_other_model(argv[optind], r, model, crc);
     /* The whole report is built before any of it is printed: a failure
      * half-way (the cube too large, --predictions unwritable) prints only
      * its message. */
@@ -1461,6 +1580,8 @@ static int cmd_convert(int argc, char **argv)
         if ((c = check_outputs("convert", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
+    if ((c = check_extension("convert", "-o", out_path, MODEL_EXTS)) != 0)
+        return c;
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, no_profile ? -1 : profile_rows, &err) < 0) ||
         (ranges && nr_model_set_ranges(m, ranges, &err) < 0 &&
@@ -1509,6 +1630,66 @@ static const command *find_command(const char *name)
         if (strcmp(c->name, name) == 0)
             return c;
     return NULL;
+}
+
+/* Edits needed to turn a into b (Levenshtein), for suggesting a command. */
+static int edit_distance(const char *a, const char *b)
+{
+    int row[32], n = (int)strlen(b);
+    if (n >= (int)NELEM(row) || strlen(a) > 64)
+        return INT_MAX;
+    for (int j = 0; j <= n; j++)
+        row[j] = j;
+    for (int i = 1; a[i - 1]; i++) {
+        int diag = row[0];
+        row[0] = i;
+        for (int j = 1; j <= n; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[n];
+}
+
+/* Whether s reads as a word (a mistyped command), not a path: letters,
+ * digits and dashes only, beginning with a letter. */
+static int looks_like_word(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *best = NULL;
+    int bestd = INT_MAX;
+    for (const command *c = COMMANDS; c->name; c++) {
+        int d = edit_distance(name, c->name);
+        if (d < bestd) {
+            bestd = d;
+            best = c->name;
+        }
+    }
+    if (strcmp("help", name) != 0 && edit_distance(name, "help") < bestd) {
+        bestd = edit_distance(name, "help");
+        best = "help";
+    }
+    /* a suggestion only when the word is plausibly a slip of the keys */
+    if (best && bestd <= 2 && bestd < (int)strlen(name)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "unknown command '%.100s' (did you mean '%s'?)", name, best);
+        return usage_error(NULL, "%s", msg);
+    }
+    return usage_error(NULL, "unknown command '%s'", name);
 }
 
 /* Output that never reached standard output is a failure, whichever command
@@ -1565,11 +1746,12 @@ static int run_command(int argc, char **argv)
         return 0;
     }
     if (!(cmd = find_command(argv[1]))) {
-        /* `nn2rules model.bin -o rules.txt`: extract is the default command
-         * when the first argument is a file */
-        if (argv[1][0] != '-' && access(argv[1], F_OK) == 0)
-            return cmd_extract(argc, argv);
-        return usage_error(NULL, "unknown command '%s'", argv[1]);
+        /* extract is the default command: `nn2rules model.bin -o r.txt`,
+         * `nn2rules -q model.bin`, and a mistyped path, which extract says
+         * it cannot open.  Only a word that names no file is a command. */
+        if (looks_like_word(argv[1]) && access(argv[1], F_OK) != 0)
+            return unknown_command(argv[1]);
+        return cmd_extract(argc, argv);
     }
     return cmd->fn(argc - 1, argv + 1);
 }

@@ -680,5 +680,53 @@ expect 3 "corrupt profile" -- "$NN" info "$T/badprof.bin" &&
 expect 3 "activations out of proportion" -- "$NN" info "$T/padded-conv.bin" &&
     one_error "activations out of proportion" "padded-conv.bin: error: invalid model: one input needs 80040006 activation values, out of all proportion"
 
+
+# --- the newcomer's first ten minutes ----------------------------------------
+# extract is the default command: a mistyped model path cannot be opened,
+# options may come before the model, and only a word is a command
+expect 3 "mistyped model path" -- "$NN" examples/iris/modle.bin -o "$T/n.txt" &&
+    one_error "mistyped model path" "examples/iris/modle.bin: error: cannot open"
+expect 0 "options before the model" -- "$NN" -q "$IRIS" -o "$T/n.txt" &&
+    if [ -s "$T/n.txt" ] && [ ! -s "$T/err" ]; then ok; else bad "-q MODEL: no rules, or a summary"; fi
+expect 0 "--data before the model" -- "$NN" --data examples/iris/train.csv "$IRIS" -o "$T/n.txt" &&
+    has "--data before the model" "^training: fidelity" "$T/err"
+expect 2 "mistyped command" -- "$NN" evl && one_error "mistyped command" "unknown command 'evl' (did you mean 'eval'?)"
+expect 2 "mistyped command 2" -- "$NN" compil r.txt && one_error "mistyped command 2" "did you mean 'compile'?"
+
+# swapped arguments are named by what the file is
+"$NN" -q "$IRIS" -o "$T/iris-rules.txt"
+expect 3 "rules as the model" -- "$NN" "$T/iris-rules.txt" -o "$T/n.txt" &&
+    one_error "rules as the model" "iris-rules.txt: error: this is a rules file, not a model (did you mean 'nn2rules eval .*iris-rules.txt --model MODEL'?)"
+expect 3 "model as the rules" -- "$NN" eval "$IRIS" --model "$T/iris-rules.txt" --data examples/iris/test.csv &&
+    one_error "model as the rules" "model.bin: error: this is a model (model.bin), not a rules file (did you mean 'nn2rules eval RULES --model examples/iris/model.bin'?)"
+expect 3 "ONNX as the rules" -- "$NN" compile examples/iris/model.onnx -o "$T/n.c" &&
+    one_error "ONNX as the rules" "model.onnx: error: this is a model (ONNX), not a rules file"
+expect 3 "data as the model" -- "$NN" run examples/iris/test.csv --data "$IRIS" &&
+    one_error "data as the model" "test.csv: error: this is a data file (CSV), not a model (did you mean '--data examples/iris/test.csv'?)"
+expect 3 "ARFF as the model" -- "$NN" info examples/vote/vote.arff &&
+    one_error "ARFF as the model" "vote.arff: error: this is a data file (ARFF), not a model"
+expect 3 "model as the data" -- "$NN" run "$IRIS" --data examples/iris/model.onnx &&
+    one_error "model as the data" "model.onnx: error: this is a model (ONNX), not a data file"
+expect 3 "rules as the data" -- "$NN" eval "$T/iris-rules.txt" --model "$IRIS" --data "$T/iris-rules.txt" &&
+    one_error "rules as the data" "iris-rules.txt: error: this is a rules file, not a data file"
+
+# eval says when the rules came from another model (and still measures them)
+expect 0 "rules from another model" -- "$NN" eval "$T/iris-rules.txt" --model examples/iris/model.onnx --data examples/iris/test.csv &&
+    one_error "rules from another model" "warning: .*iris-rules.txt was extracted from examples/iris/model.bin (CRC [0-9a-f]*), not from examples/iris/model.onnx (CRC [0-9a-f]*)" &&
+    has "rules from another model: report" "^fidelity:"
+expect 0 "rules from their model" -- "$NN" eval "$T/iris-rules.txt" --model "$IRIS" --data examples/iris/test.csv &&
+    if [ ! -s "$T/err" ]; then ok; else bad "eval against the rules' own model warned: $(cat "$T/err")"; fi
+
+# unknown output extensions are refused with the known ones, by every command
+expect 2 "extract -o .txtt" -- "$NN" "$IRIS" -o "$T/r.txtt" &&
+    one_error "extract -o .txtt" "unknown output extension '.txtt' (known: .txt, .text, .rules, .dot, .gv, .svg, .png, .c, .json)"
+expect 2 "compile -o .h" -- "$NN" compile "$T/iris-rules.txt" -o "$T/r.h" && one_error "compile -o .h" "unknown output extension '.h'"
+expect 2 "run -o .jsno" -- "$NN" run "$IRIS" --data examples/iris/test.csv -o "$T/p.jsno" &&
+    one_error "run -o .jsno" "unknown output extension '.jsno' (known: .csv, .txt)"
+expect 2 "eval -p .cvs" -- "$NN" eval "$T/iris-rules.txt" --model "$IRIS" --data examples/iris/test.csv -p "$T/p.cvs" &&
+    one_error "eval -p .cvs" "unknown output extension '.cvs'"
+expect 2 "convert -o .bni" -- "$NN" convert "$IRIS" -o "$T/m.bni" && one_error "convert -o .bni" "unknown output extension '.bni' (known: .bin"
+if [ ! -e "$T/r.txtt" ] && [ ! -e "$T/p.jsno" ] && [ ! -e "$T/m.bni" ]; then ok; else bad "a refused output was written"; fi
+expect 0 "-f with any extension" -- "$NN" compile "$T/iris-rules.txt" -f dot -o "$T/r.graph" && has "-f with any extension" "digraph" "$T/r.graph"
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
