@@ -122,7 +122,13 @@ static const char USAGE_RUN[] =
     "      --nonfinite error|skip rows whose outputs are NaN or infinite: an error\n"
     "                             (the default), or left out and counted\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
-    "      --classes LIST         class names for a model without them\n";
+    "      --classes LIST         class names for a model without them\n"
+    "      --missing MODE         rows with missing values: skip (the default, counted),\n"
+    "                             error, or impute (the model's profile, else medians\n"
+    "                             and commonest values of the rows)\n"
+    "      --data-format FMT      csv or arff, whatever the name says (--data - reads\n"
+    "                             standard input: CSV, or ARFF when it starts so)\n"
+    "  -q, --quiet                no accuracy or notes on standard error\n";
 
 /* s as it may be shown on a terminal: control characters (ANSI escapes),
  * bidirectional overrides and bytes that are not UTF-8 escaped (\x1B,
@@ -225,6 +231,58 @@ static int check_finite_outputs(nr_dataset *d, const nn_model *m, int skip, int 
     return rc;
 }
 
+/* --missing: what to do with rows that have missing values. */
+enum { MISSING_SKIP, MISSING_ERROR, MISSING_IMPUTE };
+
+typedef struct missing_opts {
+    int mode;         /* MISSING_* */
+    int from_profile; /* impute from the model's data profile, when it has one */
+    int quiet;        /* no note of how many rows were skipped or filled */
+    float *fill;      /* what impute puts in, per feature: set by the first
+                         rows imputed (extract's training rows), then reused */
+} missing_opts;
+
+static int parse_missing(const char *s)
+{
+    return strcmp(s, "skip") == 0     ? MISSING_SKIP
+           : strcmp(s, "error") == 0  ? MISSING_ERROR
+           : strcmp(s, "impute") == 0 ? MISSING_IMPUTE
+                                      : -1;
+}
+
+/* Match d to the model, then skip, refuse or fill in its rows with missing
+ * values as mi says.  kept (may be NULL) receives, malloc'd or NULL when no
+ * row went, the file's 0-based row index of each row that remains. */
+static int match_rows(nr_dataset *d, const nn_model *m, missing_opts *mi, int **kept, nr_error *err)
+{
+    int rc, dropped = 0;
+    long n;
+    char nb[NAMEBUF];
+    if (kept)
+        *kept = NULL;
+    if (mi->mode == MISSING_ERROR)
+        return nr_dataset_match_model(d, m, err);
+    if ((rc = nr_dataset_match_model_missing(d, m, err)) < 0)
+        return rc;
+    if (mi->mode == MISSING_SKIP) {
+        if ((rc = nr_dataset_drop_missing(d, &dropped, kept, err)) == 0 && dropped > 0 && !mi->quiet)
+            fprintf(stderr, "%s: %s: skipped %d row%s with missing values (--missing impute fills them in)\n",
+                    progname, SHOWN(d->path, nb), dropped, dropped == 1 ? "" : "s");
+        if (rc == 0 && dropped == 0 && kept) {
+            free(*kept);
+            *kept = NULL;
+        }
+        return rc;
+    }
+    if (!mi->fill && (rc = nr_missing_fill(d, m, mi->from_profile, &mi->fill, err)) < 0)
+        return rc;
+    if ((n = nr_dataset_impute(d, mi->fill)) > 0 && !mi->quiet)
+        fprintf(stderr, "%s: %s: imputed %ld missing value%s (%s)\n", progname, SHOWN(d->path, nb), n,
+                n == 1 ? "" : "s",
+                mi->from_profile && m->profile ? "from the model's data profile" : "medians and commonest values");
+    return 0;
+}
+
 /* Whether out names the same existing file as in (so that writing it would
  * destroy an input). */
 static int same_file(const char *in, const char *out)
@@ -242,11 +300,16 @@ static const char *names_file(const char *arg)
     return arg && arg[0] == '@' ? arg + 1 : NULL;
 }
 
-/* Refuse (bad usage) to write any output over any input; NULL entries are
- * options not given. */
+/* Refuse (bad usage) to write any output over any input, or to read
+ * standard input for two of them; NULL entries are options not given. */
 static int check_outputs(const char *cmd, const char *const *ins, size_t nin,
                          const char *const *outs, size_t nout)
 {
+    int nstdin = 0;
+    for (size_t i = 0; i < nin; i++)
+        nstdin += ins[i] && strcmp(ins[i], "-") == 0;
+    if (nstdin > 1)
+        return usage_error(cmd, "%s", "only one input can be standard input ('-')");
     for (size_t o = 0; o < nout; o++)
         for (size_t i = 0; i < nin; i++)
             if (same_file(ins[i], outs[o])) {
@@ -531,7 +594,7 @@ static int cmd_info(int argc, char **argv)
     nr_error err;
     nn_model *m = NULL;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     const char *data_path = NULL;
     int c;
     nn_shape prev;
@@ -639,12 +702,14 @@ static int cmd_run(int argc, char **argv)
         {"labels", required_argument, NULL, 'L'}, {"output", required_argument, NULL, 'o'},
         {"batch", required_argument, NULL, 'b'},  {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {"nonfinite", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
+        {"nonfinite", required_argument, NULL, 'N'}, {"missing", required_argument, NULL, 'M'},
+        {"data-format", required_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
+    missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
     const char *data_path = NULL, *out_path = NULL;
-    int batch = 256, c, status = 0, skip = 0, *kept = NULL;
+    int batch = 256, c, status = 0, skip = 0, *kept = NULL, *kept0 = NULL;
     nn_model *m = NULL;
     nr_dataset *d = NULL;
     nn_workspace *ws = NULL;
@@ -659,7 +724,7 @@ static int cmd_run(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:l:o:b:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:l:o:b:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data_path = optarg; break;
         case 'l': ropts.label = optarg; break;
@@ -676,6 +741,16 @@ static int cmd_run(int argc, char **argv)
             if ((skip = parse_nonfinite(optarg)) < 0)
                 return usage_error("run", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
             break;
+        case 'M':
+            if ((mi.mode = parse_missing(optarg)) < 0)
+                return usage_error("run", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+            break;
+        case 'D':
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
+                return usage_error("run", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
+            ropts.format = optarg;
+            break;
+        case 'q': mi.quiet = 1; break;
         default: return bad_option("run", c, argv);
         }
     }
@@ -694,7 +769,7 @@ static int cmd_run(int argc, char **argv)
         return c;
 
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || read_data(data_path, &ropts, &d, &err) < 0 ||
-        nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0 ||
+        nr_model_names_from_data(m, d, &err) < 0 || match_rows(d, m, &mi, &kept0, &err) < 0 ||
         check_finite_outputs(d, m, skip, &kept, &err) < 0) {
         name_input(&err, data_path); /* the model names itself */
         status = fail(&err, err.code == NR_ENOMEM || err.code == NR_EMODEL ? EXIT_WORK : EXIT_INPUT);
@@ -738,7 +813,8 @@ static int cmd_run(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             const float *yi = y + (size_t)i * nout;
             int k = nn_argmax(yi, nout);
-            fprintf(out, "%d,", (kept ? kept[r0 + i] : r0 + i) + 1); /* the row's place in the file */
+            int row = kept ? kept[r0 + i] : r0 + i;
+            fprintf(out, "%d,", (kept0 ? kept0[row] : row) + 1); /* the row's place in the file */
             if (m->task == NN_TASK_REGRESS)
                 fprintf(out, "%.9g", (double)yi[0]);
             else if (m->class_names)
@@ -763,7 +839,7 @@ static int cmd_run(int argc, char **argv)
         status = fail(&err, EXIT_WORK);
         goto done;
     }
-    if (d->has_labels && m->task == NN_TASK_CLASSIFY)
+    if (d->has_labels && m->task == NN_TASK_CLASSIFY && !mi.quiet)
         fprintf(stderr, "accuracy: %.4f (%ld of %d rows against '%s')\n",
                 d->nrows ? (double)correct / d->nrows : 0.0, correct, d->nrows,
                 d->label_name ? SHOWN(d->label_name, nb) : "labels");
@@ -773,6 +849,8 @@ done:
     free(text);
     free(y);
     free(kept);
+    free(kept0);
+    free(mi.fill);
     nn_workspace_free(ws);
     nr_dataset_free(d);
     nn_model_free(m);
@@ -902,6 +980,10 @@ static const char USAGE_EXTRACT[] =
     "  -d, --data FILE            rows to label with the network and learn from\n"
     "      --nonfinite error|skip rows of --data or --test whose outputs are NaN or\n"
     "                             infinite: an error (the default), or left out\n"
+    "      --missing MODE         rows of --data or --test with missing values: skip\n"
+    "                             (the default), error, or impute (--data's medians and\n"
+    "                             commonest values)\n"
+    "      --data-format FMT      csv or arff, whatever the names say\n"
     "      --test FILE            held-out rows: report fidelity and accuracy on them\n"
     "  -l, --label NAME           the label column of --data and --test\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
@@ -951,16 +1033,17 @@ static const char *criterion_name(nr_criterion c)
 
 /* Read data and match it to the model; NULL path gives NULL.  A model
  * that lacks names (an ONNX file) takes them from the data; one that
- * declared no features also takes their ranges and types from it. */
+ * declared no features also takes their ranges and types from it.  Rows with
+ * missing values are skipped, refused or filled in as mi says. */
 static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m, int skip,
-                     nr_dataset **d, nr_error *err)
+                     missing_opts *mi, nr_dataset **d, nr_error *err)
 {
     int rc, had_features = m->features != NULL;
     *d = NULL;
     if (!path)
         return 0;
     if ((rc = read_data(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
-        (rc = nr_dataset_match_model(*d, m, err)) == 0 && (rc = check_finite_outputs(*d, m, skip, NULL, err)) == 0 &&
+        (rc = match_rows(*d, m, mi, NULL, err)) == 0 && (rc = check_finite_outputs(*d, m, skip, NULL, err)) == 0 &&
         !had_features && m->features)
         rc = nr_model_ranges_from_data(m, *d, err);
     if (rc < 0) {
@@ -1025,11 +1108,13 @@ static int cmd_extract(int argc, char **argv)
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'}, {"nonfinite", required_argument, NULL, 'N'},
+        {"missing", required_argument, NULL, 'M'}, {"data-format", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     nr_extract_opts eo;
+    missing_opts mi = {MISSING_SKIP, 0, 0, NULL};
     const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
                *prefix = NULL;
     int c, quiet = 0, status = 0, n, sized = 0, skip = 0;
@@ -1124,6 +1209,15 @@ static int cmd_extract(int argc, char **argv)
             if ((skip = parse_nonfinite(optarg)) < 0)
                 return usage_error("extract", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
             break;
+        case 'M':
+            if ((mi.mode = parse_missing(optarg)) < 0)
+                return usage_error("extract", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+            break;
+        case 'D':
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
+                return usage_error("extract", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
+            ropts.format = optarg;
+            break;
         default: return bad_option("extract", c, argv);
         }
     }
@@ -1143,6 +1237,10 @@ static int cmd_extract(int argc, char **argv)
     }
     if (!fmt && (n = check_extension("extract", "-o", out, RULES_EXTS)) != 0)
         return n;
+    mi.quiet = quiet;
+    /* training rows impute from themselves, and --test from them; --test
+     * alone from the model's profile */
+    mi.from_profile = !data;
     eo.model_path = argv[optind];
     eo.data_path = data;
     /* a size option, or a pruning one, decides the size; else it is chosen */
@@ -1173,8 +1271,8 @@ static int cmd_extract(int argc, char **argv)
     eo.options_text = options;
 
     if (load_model_meta(argv[optind], &mo, &m, &eo.model_crc, &err) < 0 ||
-        load_rows(data, &ropts, m, skip, &rows, &err) < 0 ||
-        load_rows(test, &ropts, m, skip, &trows, &err) < 0) {
+        load_rows(data, &ropts, m, skip, &mi, &rows, &err) < 0 ||
+        load_rows(test, &ropts, m, skip, &mi, &trows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
@@ -1223,6 +1321,7 @@ done:
     nr_rules_free(r);
     nr_dataset_free(rows);
     nr_dataset_free(trows);
+    free(mi.fill);
     nn_model_free(m);
     return status;
 }
@@ -1310,7 +1409,11 @@ static const char USAGE_EVAL[] =
     "  -p, --predictions FILE     also write each row's classes as CSV: row,network,rules\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n"
-    "      --like MODEL.bin       names, ranges and normalization from another model\n";
+    "      --like MODEL.bin       names, ranges and normalization from another model\n"
+    "      --missing MODE         rows with missing values: skip (the default), error,\n"
+    "                             or impute (the model's profile, else the rows')\n"
+    "      --data-format FMT      csv or arff, whatever the name says\n"
+    "  -q, --quiet                no notes on standard error\n";
 
 static void print_confusion(FILE *f, const nr_rules *r, int k, const long *lc, char *const *sc)
 {
@@ -1389,10 +1492,13 @@ static int cmd_eval(int argc, char **argv)
         {"exhaustive", no_argument, NULL, O_EXHAUSTIVE}, {"max-bits", required_argument, NULL, O_MAXBITS},
         {"predictions", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
+        {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'}, 
+        {"missing", required_argument, NULL, 'M'}, {"data-format", required_argument, NULL, 'D'},
+        {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+    missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     const char *model = NULL, *data = NULL, *pred = NULL;
     int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules, skip = 0;
     uint32_t crc = 0;
@@ -1405,7 +1511,7 @@ static int cmd_eval(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":m:d:l:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:d:l:p:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'p': pred = optarg; break;
@@ -1425,6 +1531,16 @@ static int cmd_eval(int argc, char **argv)
             if ((skip = parse_nonfinite(optarg)) < 0)
                 return usage_error("eval", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
             break;
+        case 'M':
+            if ((mi.mode = parse_missing(optarg)) < 0)
+                return usage_error("eval", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+            break;
+        case 'D':
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
+                return usage_error("eval", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
+            ropts.format = optarg;
+            break;
+        case 'q': mi.quiet = 1; break;
         default: return bad_option("eval", c, argv);
         }
     }
@@ -1446,7 +1562,7 @@ static int cmd_eval(int argc, char **argv)
     if ((c = check_extension("eval", "--predictions", pred, CSV_EXTS)) != 0)
         return c;
     if (read_rules("eval", argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, &crc, &err) < 0 ||
-        load_rows(data, &ropts, m, skip, &rows, &err) < 0) {
+        load_rows(data, &ropts, m, skip, &mi, &rows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
@@ -1521,6 +1637,7 @@ done:
     free(report);
     nr_rules_free(r);
     nr_dataset_free(rows);
+    free(mi.fill);
     nn_model_free(m);
     return status;
 }
@@ -1538,7 +1655,7 @@ static int cmd_convert(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     const char *data_path = NULL, *out_path = NULL, *ranges = NULL;
     nn_model *m = NULL;
     nn_error nerr;

@@ -101,8 +101,8 @@ fi
 expect 0 "run wdbc -o" -- "$NN" run examples/wdbc/model.bin --data examples/wdbc/test.csv -o "$T/pred.csv" --batch 7
 if [ -s "$T/pred.csv" ] && [ ! -s "$T/out" ]; then ok; else bad "run -o: CSV not in the file"; fi
 expect 0 "run vote" -- "$NN" run examples/vote/model.bin --data examples/vote/test.csv && has "run vote" "^accuracy: 0\.9" "$T/err"
-# Weka's original file has '?' for missing votes: the network cannot take them
-expect 3 "run vote arff" -- "$NN" run examples/vote/model.bin --data examples/vote/vote.arff && one_error "run vote arff" "vote.arff:[0-9]*: error: missing value"
+# Weka's original file has '?' for missing votes: with --missing error, an error
+expect 3 "run vote arff" -- "$NN" run examples/vote/model.bin --data examples/vote/vote.arff --missing error && one_error "run vote arff" "vote.arff:[0-9]*: error: missing value"
 expect 0 "run digits" -- "$NN" run examples/digits/model.bin --data examples/digits/test.csv && has "run digits" "^accuracy: 0\.9" "$T/err"
 # batch size changes the outputs in their last bits only (how far depends on
 # the OpenBLAS kernel, so not byte for byte): same rows and classes, outputs
@@ -284,7 +284,7 @@ sepal_length,sepal_width,petal_length,petal_width,class
 5.1,3.5,1.4,0.2,setosa
 4.9,,1.4,0.2,setosa
 CSV
-expect 3 "missing value" -- "$NN" run "$IRIS" --data "$T/missing-val.csv" && one_error "missing value" "missing-val.csv:3.*missing value"
+expect 3 "missing value" -- "$NN" run "$IRIS" --data "$T/missing-val.csv" --missing error && one_error "missing value" "missing-val.csv:3.*missing value"
 cat >"$T/badlabel.csv" <<'CSV'
 sepal_length,sepal_width,petal_length,petal_width,class
 5.1,3.5,1.4,0.2,rose
@@ -728,5 +728,71 @@ expect 2 "eval -p .cvs" -- "$NN" eval "$T/iris-rules.txt" --model "$IRIS" --data
 expect 2 "convert -o .bni" -- "$NN" convert "$IRIS" -o "$T/m.bni" && one_error "convert -o .bni" "unknown output extension '.bni' (known: .bin"
 if [ ! -e "$T/r.txtt" ] && [ ! -e "$T/p.jsno" ] && [ ! -e "$T/m.bni" ]; then ok; else bad "a refused output was written"; fi
 expect 0 "-f with any extension" -- "$NN" compile "$T/iris-rules.txt" -f dot -o "$T/r.graph" && has "-f with any extension" "digraph" "$T/r.graph"
+
+# rows with missing values: skipped and counted (the default), an error
+# naming file:line, or imputed (the model's profile, else the rows' own
+# medians and commonest values); the bundled vote.arff has '?' votes
+VOTE=examples/vote/model.bin
+expect 0 "missing: run skips" -- "$NN" run "$VOTE" --data examples/vote/vote.arff &&
+    has "missing: run skips" "vote.arff: skipped 203 rows with missing values" "$T/err" &&
+    if [ "$(sed -n 2p "$T/out" | cut -d, -f1)" = 6 ] && [ "$(wc -l <"$T/out")" -eq 233 ]; then ok; else bad "missing: run skips: rows not numbered as in the file"; fi
+expect 0 "missing: run -q" -- "$NN" run "$VOTE" --data examples/vote/vote.arff -q &&
+    if [ ! -s "$T/err" ]; then ok; else bad "run -q printed: $(cat "$T/err")"; fi
+expect 0 "missing: run impute" -- "$NN" run "$VOTE" --data examples/vote/vote.arff --missing impute &&
+    has "missing: run impute" "imputed 392 missing values (from the model's data profile)" "$T/err" &&
+    if [ "$(wc -l <"$T/out")" -eq 436 ]; then ok; else bad "missing: run impute: not every row"; fi
+expect 3 "missing: run error" -- "$NN" run "$VOTE" --data examples/vote/vote.arff --missing error &&
+    one_error "missing: run error" "vote.arff:214: error: missing value in field 11"
+expect 0 "missing: extract skips" -- "$NN" "$VOTE" --data examples/vote/vote.arff -o "$T/vote.txt" &&
+    has "missing: extract skips" "skipped 203 rows with missing values" "$T/err"
+expect 0 "missing: extract impute" -- "$NN" "$VOTE" --data examples/vote/vote.arff --missing impute -o "$T/vote.txt" &&
+    has "missing: extract impute" "imputed 392 missing values (medians and commonest values)" "$T/err"
+expect 3 "missing: extract error" -- "$NN" "$VOTE" --data examples/vote/vote.arff --missing error -o "$T/vote2.txt" &&
+    one_error "missing: extract error" "vote.arff:214: error: missing value"
+expect 0 "missing: eval skips" -- "$NN" eval "$T/vote.txt" --model "$VOTE" --data examples/vote/vote.arff &&
+    has "missing: eval skips" "^rows: *232 " && has "missing: eval skips: said" "skipped 203 rows" "$T/err"
+expect 0 "missing: eval impute" -- "$NN" eval "$T/vote.txt" --model "$VOTE" --data examples/vote/vote.arff --missing impute &&
+    has "missing: eval impute" "^rows: *435 "
+expect 3 "missing: eval error" -- "$NN" eval "$T/vote.txt" --model "$VOTE" --data examples/vote/vote.arff --missing error &&
+    one_error "missing: eval error" "vote.arff:214: error: missing value"
+expect 2 "missing: bad mode" -- "$NN" run "$VOTE" --data examples/vote/vote.arff --missing guess &&
+    one_error "missing: bad mode" "--missing wants 'skip', 'error' or 'impute', not 'guess'"
+# without a profile, impute from the rows: the median of a continuous
+# feature (sepal_width 3.0 below), the commonest value of a Boolean one
+"$NN" convert "$IRIS" --no-profile -o "$T/iris-np.bin"
+cat >"$T/miss3.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,petal_width
+5.1,3.5,1.4,0.2
+4.9,,1.4,0.2
+6.0,3.0,4.5,1.5
+5.0,2.0,1.4,0.2
+CSV
+sed 's/^4.9,,/4.9,3,/' "$T/miss3.csv" >"$T/fill3.csv"
+expect 0 "missing: impute median" -- "$NN" run "$T/iris-np.bin" --data "$T/miss3.csv" --missing impute &&
+    has "missing: impute median: said" "imputed 1 missing value (medians and commonest values)" "$T/err" &&
+    "$NN" run "$T/iris-np.bin" --data "$T/fill3.csv" >"$T/fill3.out" 2>/dev/null &&
+    if cmp -s "$T/out" "$T/fill3.out"; then ok; else bad "missing: impute median: not the median"; fi
+"$NN" convert "$VOTE" --no-profile -o "$T/vote-np.bin"
+expect 0 "missing: impute mode" -- "$NN" run "$T/vote-np.bin" --data examples/vote/vote.arff --missing impute -q &&
+    if [ "$(wc -l <"$T/out")" -eq 436 ]; then ok; else bad "missing: impute mode: not every row"; fi
+
+# '-' reads standard input: data (CSV, or ARFF by its @relation or
+# --data-format) and rules
+"$NN" run "$IRIS" --data examples/iris/test.csv >"$T/file.out" 2>/dev/null
+expect 0 "stdin: run CSV" -- sh -c "\"$NN\" run $IRIS --data - <examples/iris/test.csv" &&
+    if cmp -s "$T/out" "$T/file.out"; then ok; else bad "stdin: run CSV differs from the file"; fi
+expect 0 "stdin: ARFF by @relation" -- sh -c "\"$NN\" run $VOTE --data - -q <examples/vote/vote.arff" &&
+    if [ "$(wc -l <"$T/out")" -eq 233 ]; then ok; else bad "stdin: ARFF by @relation: wrong rows"; fi
+expect 0 "stdin: --data-format arff" -- sh -c "grep -v '^%' examples/vote/vote.arff | \"$NN\" run $VOTE --data - --data-format arff -q" &&
+    if [ "$(wc -l <"$T/out")" -eq 233 ]; then ok; else bad "stdin: --data-format arff: wrong rows"; fi
+expect 3 "stdin: named <stdin>" -- sh -c "printf 'a,b\n1,x\n' | \"$NN\" run $IRIS --data -" && one_error "stdin: named <stdin>" "^nn2rules: <stdin>"
+expect 2 "--data-format" -- "$NN" run "$IRIS" --data - --data-format xml && one_error "--data-format" "--data-format wants 'csv' or 'arff'"
+expect 0 "stdin: extract --data -" -- sh -c "\"$NN\" $IRIS --data - -o \"$T/stdin-r.txt\" <examples/iris/train.csv" &&
+    has "stdin: extract --data -" "^training: fidelity .* on -" "$T/err"
+expect 0 "stdin: eval rules" -- sh -c "\"$NN\" eval - --model $IRIS --data examples/iris/test.csv <\"$T/iris-rules.txt\"" &&
+    has "stdin: eval rules" "^fidelity:"
+expect 0 "stdin: compile rules" -- sh -c "\"$NN\" compile - -o \"$T/stdin.c\" <\"$T/iris-rules.txt\"" &&
+    if [ -s "$T/stdin.c" ] && [ -s "$T/stdin.h" ]; then ok; else bad "stdin: compile -: no C"; fi
+expect 2 "stdin twice" -- "$NN" eval - --model "$IRIS" --data - && one_error "stdin twice" "only one input can be standard input"
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
