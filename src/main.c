@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "data.h"
@@ -30,6 +31,7 @@
 #include "model_load.h"
 #include "model_meta.h"
 #include "profile.h"
+#include "progress.h"
 #include "sniff.h"
 #include "nn.h"
 #include "version.h"
@@ -78,7 +80,8 @@ static const char USAGE_INFO[] =
     "      --classes LIST         class names: a,b,c or @FILE\n"
     "  -d, --data FILE            names the model lacks from the header and labels,\n"
     "                             feature ranges from the values\n"
-    "  -l, --label NAME           the label column of --data\n";
+    "  -l, --label NAME           the label column of --data\n"
+    "  -q, --quiet                accepted for every command; info has nothing to silence\n";
 
 static const char USAGE_CONVERT[] =
     "usage: nn2rules convert MODEL -o OUT.bin [OPTIONS]\n"
@@ -103,7 +106,8 @@ static const char USAGE_CONVERT[] =
     "                             NAME=LO:HI for one (comma-separated; wins over --data)\n"
     "      --profile-rows N       with --data: rows of it to keep in the model's data\n"
     "                             profile (default 1000; 0 keeps the distributions only)\n"
-    "      --no-profile           no data profile (drops one the model has)\n";
+    "      --no-profile           no data profile (drops one the model has)\n"
+    "  -q, --quiet                accepted for every command; convert has nothing to silence\n";
 
 static const char USAGE_RUN[] =
     "usage: nn2rules run MODEL --data FILE [OPTIONS]\n"
@@ -515,6 +519,71 @@ static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro,
     return rc;
 }
 
+/* ---- progress on a terminal ---------------------------------------------- */
+
+/* The command line's side of nr_progress: one line on standard error,
+ * redrawn in place, only when standard error is a terminal and only once
+ * the work has taken longer than NN2RULES_PROGRESS_DELAY seconds (default
+ * 1: short work shows nothing). */
+typedef struct cli_progress {
+    double delay, t0, last;
+    int shown;
+} cli_progress;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void show_progress(void *ctx, nr_progress_event ev, const char *what, double done, double total)
+{
+    cli_progress *cp = ctx;
+    double t = now_seconds();
+    switch (ev) {
+    case NR_PROGRESS_START:
+        cp->t0 = t;
+        cp->last = 0;
+        cp->shown = 0;
+        break;
+    case NR_PROGRESS_UPDATE:
+        /* at most ten redraws a second */
+        if (t - cp->t0 < cp->delay || (cp->shown && t - cp->last < 0.1))
+            break;
+        fprintf(stderr, "\r%s: %s: %.0f%% (%.0f of %.0f)\033[K", progname, what ? what : "working",
+                total > 0 ? 100 * done / total : 100.0, done, total);
+        cp->shown = 1;
+        cp->last = t;
+        break;
+    case NR_PROGRESS_END:
+        if (cp->shown)
+            fputs("\r\033[K", stderr); /* the line goes: what follows is the result */
+        cp->shown = 0;
+        break;
+    }
+}
+
+/* Progress reports for a command: none with -q or when standard error is
+ * not a terminal. */
+static void progress_init(nr_progress *p, cli_progress *cp, int quiet)
+{
+    const char *env = getenv("NN2RULES_PROGRESS_DELAY");
+    char *end;
+    memset(p, 0, sizeof *p);
+    memset(cp, 0, sizeof *cp);
+    cp->delay = 1;
+    if (env && *env) {
+        double v = strtod(env, &end);
+        if (!*end && v >= 0)
+            cp->delay = v;
+    }
+    if (!quiet && isatty(STDERR_FILENO)) {
+        p->fn = show_progress;
+        p->ctx = cp;
+    }
+}
+
 /* ---- info ------------------------------------------------------------ */
 
 static const char *feature_type_name(nn_feature_type t)
@@ -590,7 +659,8 @@ static int cmd_info(int argc, char **argv)
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},          {"features", required_argument, NULL, 'F'},
         {"classes", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'd'},
-        {"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
+        {"label", required_argument, NULL, 'l'},   {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
     nr_error err;
     nn_model *m = NULL;
     meta_opts mo = {NULL, NULL, NULL, NULL};
@@ -602,9 +672,10 @@ static int cmd_info(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":hd:l:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hd:l:q", opts, NULL)) != -1) {
         switch (c) {
         case 'h': fputs(USAGE_INFO, stdout); return 0;
+        case 'q': break; /* info prints nothing else on standard error */
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'd': data_path = optarg; break;
@@ -710,6 +781,8 @@ static int cmd_run(int argc, char **argv)
     missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
     const char *data_path = NULL, *out_path = NULL;
     int batch = 256, c, status = 0, skip = 0, *kept = NULL, *kept0 = NULL;
+    nr_progress prog;
+    cli_progress cprog;
     nn_model *m = NULL;
     nr_dataset *d = NULL;
     nn_workspace *ws = NULL;
@@ -801,9 +874,12 @@ static int cmd_run(int argc, char **argv)
         }
     }
     fputc('\n', out);
+    progress_init(&prog, &cprog, mi.quiet);
+    nr_progress_start(&prog, "running the network", d->nrows);
     for (int r0 = 0; r0 < d->nrows; r0 += batch) {
         int n = d->nrows - r0 < batch ? d->nrows - r0 : batch;
         memset(&nerr, 0, sizeof nerr);
+        nr_progress_update(&prog, r0);
         if (nn_forward(m, ws, d->x + (size_t)r0 * nin, n, y, &nerr) < 0) {
             nr_error_set(&err, NR_EMODEL, "running the network on rows %d to %d: %s", r0 + 1,
                          r0 + n, nerr.msg);
@@ -828,6 +904,8 @@ static int cmd_run(int argc, char **argv)
                 correct++;
         }
     }
+    nr_progress_update(&prog, d->nrows);
+    nr_progress_end(&prog);
     if (fclose(out) != 0) {
         out = NULL;
         nr_error_set(&err, NR_ENOMEM, "out of memory");
@@ -1337,7 +1415,8 @@ static const char USAGE_COMPILE[] =
     "Options:\n"
     "  -o, --output FILE          where to write\n"
     "  -f, --format FMT           txt, dot, svg, png, c or json\n"
-    "      --prefix NAME          prefix of every symbol in C output (default rules)\n";
+    "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
+    "  -q, --quiet                accepted for every command; compile has nothing to silence\n";
 
 static int cmd_compile(int argc, char **argv)
 {
@@ -1345,6 +1424,7 @@ static int cmd_compile(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"prefix", required_argument, NULL, O_PREFIX}, {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0}};
     nr_error err;
     const char *out = NULL, *fmt = NULL, *prefix = NULL;
@@ -1354,11 +1434,12 @@ static int cmd_compile(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:f:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'f': fmt = optarg; break;
         case O_PREFIX: prefix = optarg; break;
+        case 'q': break; /* compile prints nothing else on standard error */
         case 'h': fputs(USAGE_COMPILE, stdout); return 0;
         default: return bad_option("compile", c, argv);
         }
@@ -1492,10 +1573,12 @@ static int cmd_eval(int argc, char **argv)
         {"exhaustive", no_argument, NULL, O_EXHAUSTIVE}, {"max-bits", required_argument, NULL, O_MAXBITS},
         {"predictions", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'}, 
+        {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'},
         {"missing", required_argument, NULL, 'M'}, {"data-format", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
+    nr_progress prog;
+    cli_progress cprog;
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL, NULL};
@@ -1552,6 +1635,7 @@ static int cmd_eval(int argc, char **argv)
         return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
+    progress_init(&prog, &cprog, mi.quiet);
     {
         const char *ins[] = {argv[optind], model, data, ropts.labels_path, mo.like,
                              names_file(mo.features), names_file(mo.classes)};
@@ -1586,7 +1670,7 @@ static int cmd_eval(int argc, char **argv)
             r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
     if (rows) {
         nr_eval_result e;
-        if (nr_evaluate(r, m, rows, &e, &err) < 0) {
+        if (nr_evaluate_progress(r, m, rows, &e, &prog, &err) < 0) {
             name_input(&err, model);
             status = fail(&err, EXIT_WORK);
             goto done;
@@ -1611,7 +1695,7 @@ static int cmd_eval(int argc, char **argv)
     }
     if (exhaustive) {
         nr_exhaustive_result x;
-        if (nr_evaluate_exhaustive(r, m, max_bits, &x, &err) < 0) {
+        if (nr_evaluate_exhaustive_progress(r, m, max_bits, &x, &prog, &err) < 0) {
             name_input(&err, model);
             status = fail(&err, err.code == NR_EMODEL || err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
             goto done;
@@ -1652,7 +1736,8 @@ static int cmd_convert(int argc, char **argv)
         {"label", required_argument, NULL, 'l'},   {"labels", required_argument, NULL, 'L'},
         {"like", required_argument, NULL, 'K'},    {"ranges", required_argument, NULL, 'R'},
         {"profile-rows", required_argument, NULL, 'P'}, {"no-profile", no_argument, NULL, 'Q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},          {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL, NULL};
@@ -1663,9 +1748,10 @@ static int cmd_convert(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:d:l:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:d:l:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out_path = optarg; break;
+        case 'q': break; /* convert prints nothing else on standard error */
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'd': data_path = optarg; break;

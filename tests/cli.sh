@@ -64,7 +64,7 @@ expect 2 "run without data" -- "$NN" run "$IRIS" && one_error "run without data"
 expect 2 "bad batch" -- "$NN" run "$IRIS" --data examples/iris/test.csv --batch 0 && one_error "bad batch" "--batch"
 expect 2 "unknown option" -- "$NN" run "$IRIS" --frob && one_error "unknown option" "unknown option '--frob'"
 expect 2 "missing argument" -- "$NN" run "$IRIS" --data && one_error "missing argument" "option '--data' needs an argument"
-expect 2 "unknown short option" -- "$NN" info -q "$IRIS" && one_error "unknown short option" "unknown option '-q'"
+expect 2 "unknown short option" -- "$NN" info -Z "$IRIS" && one_error "unknown short option" "unknown option '-Z'"
 expect 0 "help run" -- "$NN" help run && has "help run" "--data"
 expect 0 "run --help" -- "$NN" run --help && has "run --help" "--batch"
 
@@ -794,5 +794,28 @@ expect 0 "stdin: eval rules" -- sh -c "\"$NN\" eval - --model $IRIS --data examp
 expect 0 "stdin: compile rules" -- sh -c "\"$NN\" compile - -o \"$T/stdin.c\" <\"$T/iris-rules.txt\"" &&
     if [ -s "$T/stdin.c" ] && [ -s "$T/stdin.h" ]; then ok; else bad "stdin: compile -: no C"; fi
 expect 2 "stdin twice" -- "$NN" eval - --model "$IRIS" --data - && one_error "stdin twice" "only one input can be standard input"
+
+# -q on every command, and progress on standard error only when it is a
+# terminal (NN2RULES_PROGRESS_DELAY=0: no waiting for a second to pass)
+for cmd in "info $IRIS" "compile $T/iris-rules.txt -o $T/q.dot" "convert $IRIS -o $T/q.bin" \
+    "run $IRIS --data examples/iris/test.csv" "eval $T/iris-rules.txt --model $IRIS --data examples/iris/test.csv" \
+    "extract $IRIS -o $T/q.txt"; do
+    expect 0 "-q: $cmd" -- $NN $cmd -q && if [ ! -s "$T/err" ]; then ok; else bad "-q: $cmd: printed $(cat "$T/err")"; fi
+done
+expect 0 "progress: not to a file" -- env NN2RULES_PROGRESS_DELAY=0 "$NN" eval "$T/vote.txt" --model "$VOTE" --exhaustive &&
+    if [ ! -s "$T/err" ]; then ok; else bad "progress written to a file: $(cat "$T/err")"; fi
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+    NN2RULES_PROGRESS_DELAY=0 script -qec "$NN eval $T/vote.txt --model $VOTE --exhaustive" /dev/null >"$T/tty.txt" 2>&1
+    if grep -q "evaluating the input cube: [0-9]*%" "$T/tty.txt"; then ok; else bad "progress: no progress line on a terminal"; fi
+    NN2RULES_PROGRESS_DELAY=0 script -qec "$NN run $VOTE --data examples/vote/test.csv -o $T/p.csv" /dev/null >"$T/tty.txt" 2>&1
+    if grep -q "running the network: [0-9]*%" "$T/tty.txt"; then ok; else bad "progress: run showed no progress on a terminal"; fi
+    NN2RULES_PROGRESS_DELAY=0 script -qec "$NN eval $T/vote.txt --model $VOTE --exhaustive -q" /dev/null >"$T/tty.txt" 2>&1
+    if ! grep -q "evaluating" "$T/tty.txt"; then ok; else bad "progress: shown with -q"; fi
+    # work shorter than the delay shows nothing
+    NN2RULES_PROGRESS_DELAY=3600 script -qec "$NN run $IRIS --data examples/iris/test.csv -o $T/p.csv" /dev/null >"$T/tty.txt" 2>&1
+    if ! grep -q "running the network" "$T/tty.txt"; then ok; else bad "progress: shown for short work"; fi
+else
+    echo "note: progress-on-a-terminal checks skipped (needs script(1))"
+fi
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
