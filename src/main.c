@@ -410,7 +410,7 @@ static const char *extension(const char *path)
     return dot && dot > base ? dot + 1 : NULL;
 }
 
-/* What run and eval --predictions write (CSV), and what convert writes. */
+/* What run writes (CSV), what convert writes, and the rule formats. */
 static const char *const CSV_EXTS[] = {"csv", "txt", NULL};
 static const char *const MODEL_EXTS[] = {"bin", NULL};
 static const char *const RULES_EXTS[] = {"txt", "text", "rules", "dot", "gv", "svg", "png", "c", "json", NULL};
@@ -1643,8 +1643,6 @@ static int cmd_eval(int argc, char **argv)
         if ((c = check_outputs("eval", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
-    if ((c = check_extension("eval", "--predictions", pred, CSV_EXTS)) != 0)
-        return c;
     if (read_rules("eval", argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, &crc, &err) < 0 ||
         load_rows(data, &ropts, m, skip, &mi, &rows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);

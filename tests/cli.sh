@@ -723,8 +723,6 @@ expect 2 "extract -o .txtt" -- "$NN" "$IRIS" -o "$T/r.txtt" &&
 expect 2 "compile -o .h" -- "$NN" compile "$T/iris-rules.txt" -o "$T/r.h" && one_error "compile -o .h" "unknown output extension '.h'"
 expect 2 "run -o .jsno" -- "$NN" run "$IRIS" --data examples/iris/test.csv -o "$T/p.jsno" &&
     one_error "run -o .jsno" "unknown output extension '.jsno' (known: .csv, .txt)"
-expect 2 "eval -p .cvs" -- "$NN" eval "$T/iris-rules.txt" --model "$IRIS" --data examples/iris/test.csv -p "$T/p.cvs" &&
-    one_error "eval -p .cvs" "unknown output extension '.cvs'"
 expect 2 "convert -o .bni" -- "$NN" convert "$IRIS" -o "$T/m.bni" && one_error "convert -o .bni" "unknown output extension '.bni' (known: .bin"
 if [ ! -e "$T/r.txtt" ] && [ ! -e "$T/p.jsno" ] && [ ! -e "$T/m.bni" ]; then ok; else bad "a refused output was written"; fi
 expect 0 "-f with any extension" -- "$NN" compile "$T/iris-rules.txt" -f dot -o "$T/r.graph" && has "-f with any extension" "digraph" "$T/r.graph"
