@@ -16,7 +16,7 @@ CC ?= cc
 # Debian packages the build, tests and benchmarks need, and what each is for
 # (see README.md).
 DEB_PACKAGES = gcc make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bison \
-               libgraphviz-dev graphviz libcunit1-dev dataset-fashion-mnist
+               libgraphviz-dev graphviz libcunit1-dev mandoc dataset-fashion-mnist
 
 WARN = -Wall -Wextra -Werror
 OPT ?= -O2
@@ -154,6 +154,7 @@ unit: $(TESTS)
 e2e: $(NN2RULES) $(BUILD)/tests/tools/mkbad $(BUILD)/tests/tools/mknet
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 ./tests/cli.sh $(BUILD)
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 ./tests/golden.sh $(BUILD)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 ./tests/docs.sh $(BUILD)
 
 # Regenerate the golden files after an intended change; review the diff.
 golden: $(NN2RULES)

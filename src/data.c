@@ -31,6 +31,37 @@ static int ends_with_ci(const char *s, size_t n, const char *suffix)
     return n >= k && strncasecmp(s + n - k, suffix, k) == 0;
 }
 
+/* Data on standard input: CSV unless opts->format says otherwise or the
+ * text begins (after '%' comments) with ARFF's @relation. */
+static int read_stdin(const nr_read_opts *opts, nr_dataset **out, nr_error *err)
+{
+    const char *fmt = opts ? opts->format : NULL;
+    char *buf = NULL, *p;
+    size_t len = 0;
+    int rc;
+    if (fmt && strcmp(fmt, "csv") != 0 && strcmp(fmt, "arff") != 0)
+        return nr_error_set(err, NR_EINVAL, "unknown data format '%s' (csv or arff)", fmt);
+    if ((rc = nrd_slurp("-", &buf, &len, err)) < 0)
+        return rc;
+    if (!fmt) {
+        p = buf;
+        if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+            p += 3;
+        for (;;) {
+            while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                p++;
+            if (*p != '%')
+                break;
+            while (*p && *p != '\n')
+                p++;
+        }
+        fmt = strncasecmp(p, "@relation", 9) == 0 ? "arff" : "csv";
+    }
+    if (strcmp(fmt, "arff") == 0)
+        return nrd_read_arff_buf("<stdin>", buf, len, opts, out, err);
+    return nrd_read_csv_buf("<stdin>", buf, len, opts, out, err);
+}
+
 int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
                  nr_error *err)
 {
@@ -42,7 +73,13 @@ int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
     int rc;
     if (ends_with_ci(path, n, ".gz"))
         n -= 3;
-    if (ends_with_ci(path, n, ".csv"))
+    if (strcmp(path, "-") == 0)
+        rc = read_stdin(opts, out, err);
+    else if (opts && opts->format && strcmp(opts->format, "arff") == 0)
+        rc = nr_data_read_arff(path, opts, out, err);
+    else if (opts && opts->format && strcmp(opts->format, "csv") == 0)
+        rc = nr_data_read_csv(path, opts, out, err);
+    else if (ends_with_ci(path, n, ".csv"))
         rc = nr_data_read_csv(path, opts, out, err);
     else if (ends_with_ci(path, n, ".arff"))
         rc = nr_data_read_arff(path, opts, out, err);
@@ -57,7 +94,7 @@ int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
     if (rc == 0 && (*out)->nrows == 0) {
         nr_dataset_free(*out);
         *out = NULL;
-        return nr_error_at(err, NR_EFORMAT, path, 0, 0, "no data rows");
+        return nr_error_at(err, NR_EFORMAT, strcmp(path, "-") == 0 ? "<stdin>" : path, 0, 0, "no data rows");
     }
     return rc;
 }
@@ -292,7 +329,8 @@ int nrd_slurp(const char *path, char **bufp, size_t *lenp, nr_error *err)
 
     *bufp = NULL;
     *lenp = 0;
-    fd = open(path, O_RDONLY);
+    /* "-" is standard input (a duplicate, which gzclose may close) */
+    fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY);
     if (fd < 0)
         return nr_error_at(err, NR_EIO, path, 0, 0, "cannot open: %s",
                            strerror(errno));
@@ -673,7 +711,7 @@ done:
     return rc;
 }
 
-int nr_dataset_match_model(nr_dataset *d, const nn_model *m, nr_error *err)
+static int match_model(nr_dataset *d, const nn_model *m, int keep_missing, nr_error *err)
 {
     int rc = 0, nf;
     int *sel = NULL, *labels = NULL;
@@ -753,6 +791,8 @@ int nr_dataset_match_model(nr_dataset *d, const nn_model *m, nr_error *err)
         float *dst = x + (size_t)r * (size_t)nf;
         for (int j = 0; j < nf; j++) {
             dst[j] = src[sel[j]];
+            if (isnan(dst[j]) && keep_missing)
+                continue;
             if (isnan(dst[j])) {
                 rc = missing_value_error(d, r, &d->cols[sel[j]], err);
                 goto done;
@@ -807,4 +847,170 @@ done:
     free(labels);
     free_strings(lnames, nlnames);
     return rc;
+}
+
+int nr_dataset_match_model(nr_dataset *d, const nn_model *m, nr_error *err)
+{
+    return match_model(d, m, 0, err);
+}
+
+int nr_dataset_match_model_missing(nr_dataset *d, const nn_model *m, nr_error *err)
+{
+    return match_model(d, m, 1, err);
+}
+
+/* --- missing values ------------------------------------------------------ */
+
+static int row_has_missing(const nr_dataset *d, int r)
+{
+    const float *x = d->x + (size_t)r * (size_t)d->ncols;
+    for (int j = 0; j < d->ncols; j++)
+        if (isnan(x[j]))
+            return 1;
+    return 0;
+}
+
+int nr_dataset_missing_error(const nr_dataset *d, nr_error *err)
+{
+    for (int r = 0; r < d->nrows; r++)
+        for (int j = 0; j < d->ncols; j++)
+            if (isnan(d->x[(size_t)r * (size_t)d->ncols + (size_t)j]))
+                return missing_value_error(d, r, &d->cols[j], err);
+    return 0;
+}
+
+int nr_dataset_drop_missing(nr_dataset *d, int *dropped, int **kept, nr_error *err)
+{
+    int *keep = malloc(sizeof *keep * (size_t)(d->nrows > 0 ? d->nrows : 1)), nkeep = 0;
+    size_t nc = (size_t)d->ncols;
+    *dropped = 0;
+    if (kept)
+        *kept = NULL;
+    if (!keep)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    for (int r = 0; r < d->nrows; r++)
+        if (!row_has_missing(d, r))
+            keep[nkeep++] = r;
+    if (nkeep == 0 && d->nrows > 0) {
+        free(keep);
+        return nr_error_at(err, NR_EINVAL, d->path, 0, 0,
+                           "no rows left: all %d have missing values (--missing impute fills them in)",
+                           d->nrows);
+    }
+    /* compact in place: keep[] increases, so nothing is overwritten before
+     * it is moved */
+    for (int i = 0; i < nkeep; i++) {
+        int src = keep[i];
+        if (src == i)
+            continue;
+        memmove(d->x + (size_t)i * nc, d->x + (size_t)src * nc, sizeof *d->x * nc);
+        if (d->row_line)
+            d->row_line[i] = d->row_line[src];
+        if (d->has_labels && d->labels)
+            d->labels[i] = d->labels[src];
+    }
+    *dropped = d->nrows - nkeep;
+    d->nrows = nkeep;
+    if (kept)
+        *kept = keep;
+    else
+        free(keep);
+    return 0;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Whether feature j is imputed with its mode (a Boolean, one-hot or nominal
+ * value: a median of 0s and 1s could be 0.5, which no row has). */
+static int takes_mode(const nr_dataset *d, const nn_model *m, int j)
+{
+    if (m->features && j < m->nfeatures &&
+        (m->features[j].type == NN_FEAT_BOOLEAN || m->features[j].type == NN_FEAT_ONEHOT))
+        return 1;
+    return d->cols[j].kind == NR_COL_NOMINAL;
+}
+
+int nr_missing_fill(const nr_dataset *d, const nn_model *m, int from_profile, float **fill,
+                    nr_error *err)
+{
+    const nn_profile *p = m->profile;
+    float *f = malloc(sizeof *f * (size_t)(d->ncols > 0 ? d->ncols : 1));
+    float *v = malloc(sizeof *v * (size_t)(d->nrows > 0 ? d->nrows : 1));
+    int rc = 0;
+    *fill = NULL;
+    if (!f || !v) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!(from_profile && p && p->nfeatures == d->ncols))
+        p = NULL;
+    for (int j = 0; j < d->ncols; j++) {
+        int n = 0;
+        if (p) {
+            const nn_feature_profile *fp = &p->features[j];
+            if (takes_mode(d, m, j) && fp->nvalues > 0) {
+                int best = 0;
+                for (int k = 1; k < fp->nvalues; k++)
+                    if (fp->freq[k] > fp->freq[best])
+                        best = k;
+                f[j] = fp->values[best];
+            } else {
+                f[j] = fp->q[(p->nq - 1) / 2]; /* the middle quantile */
+            }
+            continue;
+        }
+        for (int r = 0; r < d->nrows; r++) {
+            float x = d->x[(size_t)r * (size_t)d->ncols + (size_t)j];
+            if (!isnan(x))
+                v[n++] = x;
+        }
+        if (n == 0) {
+            rc = nr_error_at(err, NR_EINVAL, d->path, 0, 0,
+                             "column '%s' has no values to impute its missing ones from",
+                             d->cols[j].name);
+            goto done;
+        }
+        qsort(v, (size_t)n, sizeof *v, cmp_float);
+        if (takes_mode(d, m, j)) {
+            /* the commonest value; the smallest of equally common ones */
+            int best = 0, bestn = 0;
+            for (int i = 0; i < n;) {
+                int k = i;
+                while (k < n && v[k] == v[i])
+                    k++;
+                if (k - i > bestn) {
+                    bestn = k - i;
+                    best = i;
+                }
+                i = k;
+            }
+            f[j] = v[best];
+        } else {
+            f[j] = v[(n - 1) / 2]; /* the lower median: a value some row has */
+        }
+    }
+    *fill = f;
+    f = NULL;
+done:
+    free(f);
+    free(v);
+    return rc;
+}
+
+long nr_dataset_impute(nr_dataset *d, const float *fill)
+{
+    long n = 0;
+    for (int r = 0; r < d->nrows; r++)
+        for (int j = 0; j < d->ncols; j++) {
+            float *x = &d->x[(size_t)r * (size_t)d->ncols + (size_t)j];
+            if (isnan(*x)) {
+                *x = fill[j];
+                n++;
+            }
+        }
+    return n;
 }

@@ -51,6 +51,9 @@ typedef struct nr_read_opts {
                             present (case-insensitive), else none for CSV,
                             the last nominal attribute named class for ARFF */
     const char *labels_path; /* IDX: labels file (idx1), NULL for none */
+    const char *format;  /* "csv" or "arff" whatever the name says; NULL: by
+                            the extension ("-", standard input: ARFF when it
+                            begins with @relation, else CSV) */
 } nr_read_opts;
 
 /* Sizes beyond these are refused with NR_ELIMIT. */
@@ -59,7 +62,8 @@ typedef struct nr_read_opts {
 #define NR_DATA_MAX_VALUES (1 << 24) /* distinct values of one nominal column
                                         or of the label: exact in a float */
 
-/* Read by extension: .csv, .arff, .idx / -idx3-ubyte (optionally .gz).  A
+/* Read by extension (or opts->format): .csv, .arff, .idx / -idx3-ubyte
+ * (optionally .gz); "-" reads standard input, named "<stdin>".  A
  * file with no rows is an error.  Text must be UTF-8; a lone CR ends a line
  * as LF and CR LF do. */
 int nr_data_read(const char *path, const nr_read_opts *opts, nr_dataset **out,
@@ -82,5 +86,25 @@ void nr_dataset_free(nr_dataset *d);
  * model has them (a label that is no class name, and no class index, is an
  * error naming file and line).  On failure d is unchanged. */
 int nr_dataset_match_model(nr_dataset *d, const nn_model *m, nr_error *err);
+
+/* Missing values (? in ARFF, an empty cell in CSV).  As nr_dataset_match_model,
+ * but missing values are left in the rows (NaN), for one of the three below. */
+int nr_dataset_match_model_missing(nr_dataset *d, const nn_model *m, nr_error *err);
+/* The first missing value, as an error naming file, line and column; 0 when
+ * there is none. */
+int nr_dataset_missing_error(const nr_dataset *d, nr_error *err);
+/* Remove the rows with a missing value, counted in *dropped; kept (may be
+ * NULL) receives, malloc'd, the 0-based index each row left had before.  No
+ * row left is an error. */
+int nr_dataset_drop_missing(nr_dataset *d, int *dropped, int **kept, nr_error *err);
+/* What to put for a missing value of each column of d (matched to m):
+ * the median of a continuous or integer feature, the commonest value of a
+ * Boolean, one-hot or nominal one.  From the model's data profile when
+ * from_profile and it has one, else from the values d has.  *fill is
+ * malloc'd, d->ncols floats. */
+int nr_missing_fill(const nr_dataset *d, const nn_model *m, int from_profile, float **fill,
+                    nr_error *err);
+/* Put fill[j] for every missing value of column j; returns how many. */
+long nr_dataset_impute(nr_dataset *d, const float *fill);
 
 #endif

@@ -502,16 +502,25 @@ static int store_row(arff_reader *r, nr_dataset *d, int label,
 int nr_data_read_arff(const char *path, const nr_read_opts *opts,
                       nr_dataset **out, nr_error *err)
 {
-    int rc = 0, label = -1, c = 0;
     char *buf = NULL;
-    size_t len, cap = 0;
+    size_t len = 0;
+    int rc;
+    *out = NULL;
+    if ((rc = nrd_slurp(path, &buf, &len, err)) < 0)
+        return rc;
+    return nrd_read_arff_buf(path, buf, len, opts, out, err);
+}
+
+int nrd_read_arff_buf(const char *path, char *buf, size_t len, const nr_read_opts *opts,
+                      nr_dataset **out, nr_error *err)
+{
+    int rc = 0, label = -1, c = 0;
+    size_t cap = 0;
     arff_reader r = {0};
     nrd_strtab numlabels = {0}, *labtab = &numlabels;
     nr_dataset *d = NULL;
 
     *out = NULL;
-    if ((rc = nrd_slurp(path, &buf, &len, err)) < 0)
-        goto done;
     if ((rc = nrd_check_text(path, buf, len, err)) < 0)
         goto done;
     r.path = path;

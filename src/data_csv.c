@@ -420,9 +420,20 @@ static int store_record(csv_reader *r, nr_dataset *d, int label,
 int nr_data_read_csv(const char *path, const nr_read_opts *opts,
                      nr_dataset **out, nr_error *err)
 {
-    int rc = 0, label = -1;
     char *buf = NULL;
-    size_t len, cap = 0;
+    size_t len = 0;
+    int rc;
+    *out = NULL;
+    if ((rc = nrd_slurp(path, &buf, &len, err)) < 0)
+        return rc;
+    return nrd_read_csv_buf(path, buf, len, opts, out, err);
+}
+
+int nrd_read_csv_buf(const char *path, char *buf, size_t len, const nr_read_opts *opts,
+                     nr_dataset **out, nr_error *err)
+{
+    int rc = 0, label = -1;
+    size_t cap = 0;
     csv_reader r = {0};
     csv_colstate *cs = NULL;
     nrd_strtab labels = {0};
@@ -431,8 +442,6 @@ int nr_data_read_csv(const char *path, const nr_read_opts *opts,
     long width;
 
     *out = NULL;
-    if ((rc = nrd_slurp(path, &buf, &len, err)) < 0)
-        goto done;
     r.path = path;
     r.begin = buf;
     r.end = buf + len;

@@ -36,6 +36,12 @@ char **nrd_strtab_take(nrd_strtab *t, int *n);
  * NR_EIO with strerror text when it cannot be opened or read, NR_EFORMAT
  * when gzip data is corrupt. */
 int nrd_slurp(const char *path, char **buf, size_t *len, nr_error *err);
+/* The readers on a buffer nrd_slurp filled (they take it over and free it);
+ * path names it in messages. */
+int nrd_read_csv_buf(const char *path, char *buf, size_t len, const nr_read_opts *opts,
+                     nr_dataset **out, nr_error *err);
+int nrd_read_arff_buf(const char *path, char *buf, size_t len, const nr_read_opts *opts,
+                      nr_dataset **out, nr_error *err);
 /* After gzread (gz, a gzFile) returned got: < 0 an error, 0 the end of
  * the data, when a gzip stream cut short (no CRC and length trailer) is an
  * error too.  NR_EIO or NR_EFORMAT naming path (zlib's own messages name

@@ -165,6 +165,12 @@ static const nr_hidden *batch_hidden(batch_run *b, int i)
 int nr_evaluate(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
                 nr_eval_result *res, nr_error *err)
 {
+    return nr_evaluate_progress(r, m, rows, res, NULL, err);
+}
+
+int nr_evaluate_progress(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
+                         nr_eval_result *res, nr_progress *prog, nr_error *err)
+{
     size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
     batch_run b;
     int rc, k = r->nclasses > 0 ? r->nclasses : 1;
@@ -182,10 +188,12 @@ int nr_evaluate(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
         nr_eval_result_free(res);
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     }
+    nr_progress_start(prog, "evaluating rows", rows->nrows);
     if ((rc = batch_open(&b, m, nr_rules_uses_hidden(r), err)) < 0)
         goto done;
     for (int r0 = 0; r0 < rows->nrows; r0 += b.batch) {
         int n = rows->nrows - r0 < b.batch ? rows->nrows - r0 : b.batch;
+        nr_progress_update(prog, r0);
         if ((rc = batch_forward(&b, rows->x + (size_t)r0 * nin, n, err)) < 0)
             goto done;
         for (int i = 0; i < n; i++) {
@@ -205,7 +213,9 @@ int nr_evaluate(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
                 res->confusion[(size_t)net * (size_t)k + (size_t)got]++;
         }
     }
+    nr_progress_update(prog, rows->nrows);
 done:
+    nr_progress_end(prog);
     batch_close(&b);
     if (rc < 0)
         nr_eval_result_free(res);
@@ -237,6 +247,12 @@ typedef struct digit {
 
 int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
                            nr_exhaustive_result *res, nr_error *err)
+{
+    return nr_evaluate_exhaustive_progress(r, m, max_bits, res, NULL, err);
+}
+
+int nr_evaluate_exhaustive_progress(const nr_rules *r, const nn_model *m, int max_bits,
+                                    nr_exhaustive_result *res, nr_progress *prog, nr_error *err)
 {
     size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
     digit *d = NULL;
@@ -318,9 +334,11 @@ int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
     for (int i = 0; i < k * k; i++)
         mpz_init(conf[i]);
     opened = 1; /* batch_close frees whatever batch_open got */
+    nr_progress_start(prog, "evaluating the input cube", (double)npoints);
     if ((rc = batch_open(&b, m, nr_rules_uses_hidden(r), err)) < 0)
         goto done;
     for (unsigned long long p0 = 0; p0 < npoints; p0 += (unsigned long long)b.batch) {
+        nr_progress_update(prog, (double)p0);
         int n = npoints - p0 < (unsigned long long)b.batch ? (int)(npoints - p0) : b.batch;
         for (int i = 0; i < n; i++) {
             unsigned long long v = p0 + (unsigned long long)i;
@@ -352,6 +370,8 @@ int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
         for (int i = 0; i < k * k; i++)
             mpz_add_ui(conf[i], conf[i], (unsigned long)cnt[2 + i]);
     }
+    nr_progress_update(prog, (double)npoints);
+    nr_progress_end(prog);
     res->agree = mpz_get_str(NULL, 10, agree);
     res->covered = mpz_get_str(NULL, 10, covered);
     {

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "ir.h"
 #include "nn.h"
+#include "progress.h"
 #include "tree.h"
 
 /* ---- random numbers: xoshiro256**, seeded by splitmix64 ---------------- */
@@ -141,6 +142,9 @@ int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err);
  * nr_eval_result_free(). */
 int nr_evaluate(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
                 nr_eval_result *res, nr_error *err);
+/* The same, reporting progress through prog (may be NULL). */
+int nr_evaluate_progress(const nr_rules *r, const nn_model *m, const nr_dataset *rows,
+                         nr_eval_result *res, nr_progress *prog, nr_error *err);
 void nr_eval_result_free(nr_eval_result *res);
 
 /* Exhaustive evaluation over the whole input cube of a model whose inputs
@@ -158,6 +162,8 @@ typedef struct nr_exhaustive_result {
 
 int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
                            nr_exhaustive_result *res, nr_error *err);
+int nr_evaluate_exhaustive_progress(const nr_rules *r, const nn_model *m, int max_bits,
+                                    nr_exhaustive_result *res, nr_progress *prog, nr_error *err);
 void nr_exhaustive_result_free(nr_exhaustive_result *res);
 
 #endif

@@ -31,7 +31,8 @@ int nr_read_file_checked(const char *path, size_t max, nr_head_check check,
 
     *buf = NULL;
     *len = 0;
-    f = fopen(path, "rb");
+    /* "-" is standard input, read to its end and left open */
+    f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
         return nr_error_at(err, NR_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     /* Grow as bytes arrive rather than trusting a size reported up front:
@@ -84,7 +85,7 @@ int nr_read_file_checked(const char *path, size_t max, nr_head_check check,
     data = NULL;
 done:
     free(data);
-    if (f)
+    if (f && f != stdin)
         fclose(f);
     return rc;
 }

@@ -11,7 +11,7 @@
 
 #include "error.h"
 
-/* Read a whole file, refusing files above max bytes.  *buf is malloc'd (one
+/* Read a whole file, refusing files above max bytes.  "-" reads standard input.  *buf is malloc'd (one
  * spare NUL byte after the data); the caller frees it. */
 int nr_read_file(const char *path, size_t max, unsigned char **buf,
                  size_t *len, nr_error *err);

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "data.h"
@@ -29,6 +31,8 @@
 #include "model_load.h"
 #include "model_meta.h"
 #include "profile.h"
+#include "progress.h"
+#include "sniff.h"
 #include "nn.h"
 #include "version.h"
 
@@ -76,7 +80,8 @@ static const char USAGE_INFO[] =
     "      --classes LIST         class names: a,b,c or @FILE\n"
     "  -d, --data FILE            names the model lacks from the header and labels,\n"
     "                             feature ranges from the values\n"
-    "  -l, --label NAME           the label column of --data\n";
+    "  -l, --label NAME           the label column of --data\n"
+    "  -q, --quiet                accepted for every command; info has nothing to silence\n";
 
 static const char USAGE_CONVERT[] =
     "usage: nn2rules convert MODEL -o OUT.bin [OPTIONS]\n"
@@ -101,7 +106,8 @@ static const char USAGE_CONVERT[] =
     "                             NAME=LO:HI for one (comma-separated; wins over --data)\n"
     "      --profile-rows N       with --data: rows of it to keep in the model's data\n"
     "                             profile (default 1000; 0 keeps the distributions only)\n"
-    "      --no-profile           no data profile (drops one the model has)\n";
+    "      --no-profile           no data profile (drops one the model has)\n"
+    "  -q, --quiet                accepted for every command; convert has nothing to silence\n";
 
 static const char USAGE_RUN[] =
     "usage: nn2rules run MODEL --data FILE [OPTIONS]\n"
@@ -120,7 +126,13 @@ static const char USAGE_RUN[] =
     "      --nonfinite error|skip rows whose outputs are NaN or infinite: an error\n"
     "                             (the default), or left out and counted\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
-    "      --classes LIST         class names for a model without them\n";
+    "      --classes LIST         class names for a model without them\n"
+    "      --missing MODE         rows with missing values: skip (the default, counted),\n"
+    "                             error, or impute (the model's profile, else medians\n"
+    "                             and commonest values of the rows)\n"
+    "      --data-format FMT      csv or arff, whatever the name says (--data - reads\n"
+    "                             standard input: CSV, or ARFF when it starts so)\n"
+    "  -q, --quiet                no accuracy or notes on standard error\n";
 
 /* s as it may be shown on a terminal: control characters (ANSI escapes),
  * bidirectional overrides and bytes that are not UTF-8 escaped (\x1B,
@@ -223,6 +235,58 @@ static int check_finite_outputs(nr_dataset *d, const nn_model *m, int skip, int 
     return rc;
 }
 
+/* --missing: what to do with rows that have missing values. */
+enum { MISSING_SKIP, MISSING_ERROR, MISSING_IMPUTE };
+
+typedef struct missing_opts {
+    int mode;         /* MISSING_* */
+    int from_profile; /* impute from the model's data profile, when it has one */
+    int quiet;        /* no note of how many rows were skipped or filled */
+    float *fill;      /* what impute puts in, per feature: set by the first
+                         rows imputed (extract's training rows), then reused */
+} missing_opts;
+
+static int parse_missing(const char *s)
+{
+    return strcmp(s, "skip") == 0     ? MISSING_SKIP
+           : strcmp(s, "error") == 0  ? MISSING_ERROR
+           : strcmp(s, "impute") == 0 ? MISSING_IMPUTE
+                                      : -1;
+}
+
+/* Match d to the model, then skip, refuse or fill in its rows with missing
+ * values as mi says.  kept (may be NULL) receives, malloc'd or NULL when no
+ * row went, the file's 0-based row index of each row that remains. */
+static int match_rows(nr_dataset *d, const nn_model *m, missing_opts *mi, int **kept, nr_error *err)
+{
+    int rc, dropped = 0;
+    long n;
+    char nb[NAMEBUF];
+    if (kept)
+        *kept = NULL;
+    if (mi->mode == MISSING_ERROR)
+        return nr_dataset_match_model(d, m, err);
+    if ((rc = nr_dataset_match_model_missing(d, m, err)) < 0)
+        return rc;
+    if (mi->mode == MISSING_SKIP) {
+        if ((rc = nr_dataset_drop_missing(d, &dropped, kept, err)) == 0 && dropped > 0 && !mi->quiet)
+            fprintf(stderr, "%s: %s: skipped %d row%s with missing values (--missing impute fills them in)\n",
+                    progname, SHOWN(d->path, nb), dropped, dropped == 1 ? "" : "s");
+        if (rc == 0 && dropped == 0 && kept) {
+            free(*kept);
+            *kept = NULL;
+        }
+        return rc;
+    }
+    if (!mi->fill && (rc = nr_missing_fill(d, m, mi->from_profile, &mi->fill, err)) < 0)
+        return rc;
+    if ((n = nr_dataset_impute(d, mi->fill)) > 0 && !mi->quiet)
+        fprintf(stderr, "%s: %s: imputed %ld missing value%s (%s)\n", progname, SHOWN(d->path, nb), n,
+                n == 1 ? "" : "s",
+                mi->from_profile && m->profile ? "from the model's data profile" : "medians and commonest values");
+    return 0;
+}
+
 /* Whether out names the same existing file as in (so that writing it would
  * destroy an input). */
 static int same_file(const char *in, const char *out)
@@ -240,11 +304,16 @@ static const char *names_file(const char *arg)
     return arg && arg[0] == '@' ? arg + 1 : NULL;
 }
 
-/* Refuse (bad usage) to write any output over any input; NULL entries are
- * options not given. */
+/* Refuse (bad usage) to write any output over any input, or to read
+ * standard input for two of them; NULL entries are options not given. */
 static int check_outputs(const char *cmd, const char *const *ins, size_t nin,
                          const char *const *outs, size_t nout)
 {
+    int nstdin = 0;
+    for (size_t i = 0; i < nin; i++)
+        nstdin += ins[i] && strcmp(ins[i], "-") == 0;
+    if (nstdin > 1)
+        return usage_error(cmd, "%s", "only one input can be standard input ('-')");
     for (size_t o = 0; o < nout; o++)
         for (size_t i = 0; i < nin; i++)
             if (same_file(ins[i], outs[o])) {
@@ -265,10 +334,109 @@ static void name_input(nr_error *err, const char *path)
         snprintf(err->file, sizeof err->file, "%s", path);
 }
 
+/* What a load wanted, for explain_kind. */
+enum { WANT_MODEL, WANT_RULES, WANT_DATA };
+
+/* A file that failed to load because it is another kind of file (swapped
+ * arguments: the rules where the model goes, a model as --data) is named as
+ * such, with what was probably meant, instead of the reader's complaint
+ * about its bytes. */
+static void explain_kind(nr_error *err, const char *path, int want, const char *cmd)
+{
+    nr_file_kind k;
+    const char *what = want == WANT_MODEL ? "a model" : want == WANT_RULES ? "a rules file" : "a data file";
+    char hint[PATH_MAX + 128] = "";
+    if (!path || err->code == NR_ENOMEM || err->code == NR_EIO)
+        return;
+    k = nr_sniff_file(path);
+    if (k == NR_KIND_UNKNOWN || (want == WANT_MODEL && (k == NR_KIND_MODEL_BIN || k == NR_KIND_ONNX)) ||
+        (want == WANT_RULES && k == NR_KIND_RULES) ||
+        (want == WANT_DATA && (k == NR_KIND_CSV || k == NR_KIND_ARFF)))
+        return;
+    if (k == NR_KIND_RULES && want == WANT_MODEL)
+        snprintf(hint, sizeof hint, " (did you mean 'nn2rules eval %s --model MODEL'?)", path);
+    else if ((k == NR_KIND_MODEL_BIN || k == NR_KIND_ONNX) && want == WANT_RULES)
+        snprintf(hint, sizeof hint, strcmp(cmd, "eval") == 0 ? " (did you mean 'nn2rules eval RULES --model %s'?)"
+                                                            : " (did you mean 'nn2rules extract %s'?)", path);
+    else if ((k == NR_KIND_CSV || k == NR_KIND_ARFF) && want != WANT_DATA)
+        snprintf(hint, sizeof hint, " (did you mean '--data %s'?)", path);
+    nr_error_at(err, NR_EINVAL, path, 0, 0, "this is %s, not %s%s", nr_kind_name(k), what, hint);
+}
+
+/* nr_data_read, saying so when the file is a model or rules. */
+static int read_data(const char *path, const nr_read_opts *ro, nr_dataset **d, nr_error *err)
+{
+    int rc = nr_data_read(path, ro, d, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_DATA, "");
+    return rc;
+}
+
+/* nr_read_rules, saying so when the file is a model or data. */
+static int read_rules(const char *cmd, const char *path, nr_rules **r, nr_error *err)
+{
+    int rc = nr_read_rules(path, r, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_RULES, cmd);
+    return rc;
+}
+
 /* Model files are recognised by content, not extension. */
 static int load_model(const char *path, nn_model **m, nr_error *err)
 {
-    return nr_model_load(path, m, NULL, NULL, err);
+    int rc = nr_model_load(path, m, NULL, NULL, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_MODEL, "");
+    return rc;
+}
+
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    if (len + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
+/* The extension of path's last component (after its last dot), or NULL. */
+static const char *extension(const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    /* a leading dot (".hidden") is part of the name, not an extension */
+    return dot && dot > base ? dot + 1 : NULL;
+}
+
+/* What run writes (CSV), what convert writes, and the rule formats. */
+static const char *const CSV_EXTS[] = {"csv", "txt", NULL};
+static const char *const MODEL_EXTS[] = {"bin", NULL};
+static const char *const RULES_EXTS[] = {"txt", "text", "rules", "dot", "gv", "svg", "png", "c", "json", NULL};
+
+/* An output path whose extension is not one of exts (NULL-terminated) is
+ * refused, with the list: a typo such as r.txtt or r.jsno would otherwise
+ * silently give another format.  No extension at all is left alone. */
+static int check_extension(const char *cmd, const char *opt, const char *path, const char *const *exts)
+{
+    const char *ext = path ? extension(path) : NULL;
+    char list[256] = "";
+    struct stat st;
+    /* a directory, device or FIFO is no file of a format */
+    if (!ext || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+        return 0;
+    for (const char *const *e = exts; *e; e++)
+        if (strcmp(ext, *e) == 0)
+            return 0;
+    for (const char *const *e = exts; *e; e++)
+        appendf(list, sizeof list, "%s.%s", e == exts ? "" : ", ", *e);
+    {
+        char msg[PATH_MAX + 384];
+        snprintf(msg, sizeof msg, "%s '%s': unknown output extension '.%s' (known: %s)", opt, path, ext,
+                 list);
+        return usage_error(cmd, "%s", msg);
+    }
 }
 
 /* ---- model metadata from the command line ------------------------------ */
@@ -301,6 +469,8 @@ static int load_model_meta(const char *path, const meta_opts *mo, nn_model **m, 
 {
     nn_model *like = NULL;
     int rc = nr_model_load(path, m, NULL, crc, err);
+    if (rc < 0)
+        explain_kind(err, path, WANT_MODEL, "");
     if (rc == 0 && mo->like && (rc = load_model(mo->like, &like, err)) == 0) {
         char msg[sizeof err->msg];
         if ((rc = nr_model_copy_meta(*m, like, err)) < 0 && rc != NR_ENOMEM) {
@@ -332,7 +502,7 @@ static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro,
     int rc, had_features = m->features != NULL;
     /* ranges and types only for a model that has no features of its own
      * (an ONNX file): a model.bin's were chosen, and --ranges changes them */
-    if ((rc = nr_data_read(path, ro, &d, err)) == 0 && (rc = nr_model_names_from_data(m, d, err)) == 0 &&
+    if ((rc = read_data(path, ro, &d, err)) == 0 && (rc = nr_model_names_from_data(m, d, err)) == 0 &&
         (rc = nr_dataset_match_model(d, m, err)) == 0 && m->features && !had_features)
         rc = nr_model_ranges_from_data(m, d, err);
     /* and, when asked, a profile of the rows: a new one replaces the old */
@@ -347,6 +517,71 @@ static int meta_from_data(nn_model *m, const char *path, const nr_read_opts *ro,
         name_input(err, path);
     nr_dataset_free(d);
     return rc;
+}
+
+/* ---- progress on a terminal ---------------------------------------------- */
+
+/* The command line's side of nr_progress: one line on standard error,
+ * redrawn in place, only when standard error is a terminal and only once
+ * the work has taken longer than NN2RULES_PROGRESS_DELAY seconds (default
+ * 1: short work shows nothing). */
+typedef struct cli_progress {
+    double delay, t0, last;
+    int shown;
+} cli_progress;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void show_progress(void *ctx, nr_progress_event ev, const char *what, double done, double total)
+{
+    cli_progress *cp = ctx;
+    double t = now_seconds();
+    switch (ev) {
+    case NR_PROGRESS_START:
+        cp->t0 = t;
+        cp->last = 0;
+        cp->shown = 0;
+        break;
+    case NR_PROGRESS_UPDATE:
+        /* at most ten redraws a second */
+        if (t - cp->t0 < cp->delay || (cp->shown && t - cp->last < 0.1))
+            break;
+        fprintf(stderr, "\r%s: %s: %.0f%% (%.0f of %.0f)\033[K", progname, what ? what : "working",
+                total > 0 ? 100 * done / total : 100.0, done, total);
+        cp->shown = 1;
+        cp->last = t;
+        break;
+    case NR_PROGRESS_END:
+        if (cp->shown)
+            fputs("\r\033[K", stderr); /* the line goes: what follows is the result */
+        cp->shown = 0;
+        break;
+    }
+}
+
+/* Progress reports for a command: none with -q or when standard error is
+ * not a terminal. */
+static void progress_init(nr_progress *p, cli_progress *cp, int quiet)
+{
+    const char *env = getenv("NN2RULES_PROGRESS_DELAY");
+    char *end;
+    memset(p, 0, sizeof *p);
+    memset(cp, 0, sizeof *cp);
+    cp->delay = 1;
+    if (env && *env) {
+        double v = strtod(env, &end);
+        if (!*end && v >= 0)
+            cp->delay = v;
+    }
+    if (!quiet && isatty(STDERR_FILENO)) {
+        p->fn = show_progress;
+        p->ctx = cp;
+    }
 }
 
 /* ---- info ------------------------------------------------------------ */
@@ -424,11 +659,12 @@ static int cmd_info(int argc, char **argv)
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},          {"features", required_argument, NULL, 'F'},
         {"classes", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'd'},
-        {"label", required_argument, NULL, 'l'},   {NULL, 0, NULL, 0}};
+        {"label", required_argument, NULL, 'l'},   {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
     nr_error err;
     nn_model *m = NULL;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     const char *data_path = NULL;
     int c;
     nn_shape prev;
@@ -436,9 +672,10 @@ static int cmd_info(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":hd:l:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hd:l:q", opts, NULL)) != -1) {
         switch (c) {
         case 'h': fputs(USAGE_INFO, stdout); return 0;
+        case 'q': break; /* info prints nothing else on standard error */
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'd': data_path = optarg; break;
@@ -536,12 +773,16 @@ static int cmd_run(int argc, char **argv)
         {"labels", required_argument, NULL, 'L'}, {"output", required_argument, NULL, 'o'},
         {"batch", required_argument, NULL, 'b'},  {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {"nonfinite", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
+        {"nonfinite", required_argument, NULL, 'N'}, {"missing", required_argument, NULL, 'M'},
+        {"data-format", required_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
+    missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
     const char *data_path = NULL, *out_path = NULL;
-    int batch = 256, c, status = 0, skip = 0, *kept = NULL;
+    int batch = 256, c, status = 0, skip = 0, *kept = NULL, *kept0 = NULL;
+    nr_progress prog;
+    cli_progress cprog;
     nn_model *m = NULL;
     nr_dataset *d = NULL;
     nn_workspace *ws = NULL;
@@ -556,7 +797,7 @@ static int cmd_run(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:l:o:b:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:l:o:b:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'd': data_path = optarg; break;
         case 'l': ropts.label = optarg; break;
@@ -573,6 +814,16 @@ static int cmd_run(int argc, char **argv)
             if ((skip = parse_nonfinite(optarg)) < 0)
                 return usage_error("run", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
             break;
+        case 'M':
+            if ((mi.mode = parse_missing(optarg)) < 0)
+                return usage_error("run", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+            break;
+        case 'D':
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
+                return usage_error("run", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
+            ropts.format = optarg;
+            break;
+        case 'q': mi.quiet = 1; break;
         default: return bad_option("run", c, argv);
         }
     }
@@ -587,9 +838,11 @@ static int cmd_run(int argc, char **argv)
         if ((c = check_outputs("run", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
+    if ((c = check_extension("run", "-o", out_path, CSV_EXTS)) != 0)
+        return c;
 
-    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || nr_data_read(data_path, &ropts, &d, &err) < 0 ||
-        nr_model_names_from_data(m, d, &err) < 0 || nr_dataset_match_model(d, m, &err) < 0 ||
+    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || read_data(data_path, &ropts, &d, &err) < 0 ||
+        nr_model_names_from_data(m, d, &err) < 0 || match_rows(d, m, &mi, &kept0, &err) < 0 ||
         check_finite_outputs(d, m, skip, &kept, &err) < 0) {
         name_input(&err, data_path); /* the model names itself */
         status = fail(&err, err.code == NR_ENOMEM || err.code == NR_EMODEL ? EXIT_WORK : EXIT_INPUT);
@@ -621,9 +874,12 @@ static int cmd_run(int argc, char **argv)
         }
     }
     fputc('\n', out);
+    progress_init(&prog, &cprog, mi.quiet);
+    nr_progress_start(&prog, "running the network", d->nrows);
     for (int r0 = 0; r0 < d->nrows; r0 += batch) {
         int n = d->nrows - r0 < batch ? d->nrows - r0 : batch;
         memset(&nerr, 0, sizeof nerr);
+        nr_progress_update(&prog, r0);
         if (nn_forward(m, ws, d->x + (size_t)r0 * nin, n, y, &nerr) < 0) {
             nr_error_set(&err, NR_EMODEL, "running the network on rows %d to %d: %s", r0 + 1,
                          r0 + n, nerr.msg);
@@ -633,7 +889,8 @@ static int cmd_run(int argc, char **argv)
         for (int i = 0; i < n; i++) {
             const float *yi = y + (size_t)i * nout;
             int k = nn_argmax(yi, nout);
-            fprintf(out, "%d,", (kept ? kept[r0 + i] : r0 + i) + 1); /* the row's place in the file */
+            int row = kept ? kept[r0 + i] : r0 + i;
+            fprintf(out, "%d,", (kept0 ? kept0[row] : row) + 1); /* the row's place in the file */
             if (m->task == NN_TASK_REGRESS)
                 fprintf(out, "%.9g", (double)yi[0]);
             else if (m->class_names)
@@ -647,6 +904,8 @@ static int cmd_run(int argc, char **argv)
                 correct++;
         }
     }
+    nr_progress_update(&prog, d->nrows);
+    nr_progress_end(&prog);
     if (fclose(out) != 0) {
         out = NULL;
         nr_error_set(&err, NR_ENOMEM, "out of memory");
@@ -658,7 +917,7 @@ static int cmd_run(int argc, char **argv)
         status = fail(&err, EXIT_WORK);
         goto done;
     }
-    if (d->has_labels && m->task == NN_TASK_CLASSIFY)
+    if (d->has_labels && m->task == NN_TASK_CLASSIFY && !mi.quiet)
         fprintf(stderr, "accuracy: %.4f (%ld of %d rows against '%s')\n",
                 d->nrows ? (double)correct / d->nrows : 0.0, correct, d->nrows,
                 d->label_name ? SHOWN(d->label_name, nb) : "labels");
@@ -668,6 +927,8 @@ done:
     free(text);
     free(y);
     free(kept);
+    free(kept0);
+    free(mi.fill);
     nn_workspace_free(ws);
     nr_dataset_free(d);
     nn_model_free(m);
@@ -692,17 +953,16 @@ static out_format format_by_name(const char *s)
 /* The format -f names, else the one -o's extension names, else text. */
 static int pick_format(const char *cmd, const char *fmt, const char *out, out_format *f)
 {
+    const char *ext;
     if (fmt) {
         if ((*f = format_by_name(fmt)) == FMT_NONE)
             return usage_error(cmd, "unknown format '%s' (txt, dot, svg, png, c, json)", fmt);
         return 0;
     }
     *f = FMT_TEXT;
-    if (out) {
-        const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
-        if (dot && (!slash || dot > slash) && format_by_name(dot + 1) != FMT_NONE)
-            *f = format_by_name(dot + 1);
-    }
+    /* an unknown extension is refused after the checks of the outputs */
+    if (out && (ext = extension(out)) && format_by_name(ext) != FMT_NONE)
+        *f = format_by_name(ext);
     return 0;
 }
 
@@ -798,6 +1058,10 @@ static const char USAGE_EXTRACT[] =
     "  -d, --data FILE            rows to label with the network and learn from\n"
     "      --nonfinite error|skip rows of --data or --test whose outputs are NaN or\n"
     "                             infinite: an error (the default), or left out\n"
+    "      --missing MODE         rows of --data or --test with missing values: skip\n"
+    "                             (the default), error, or impute (--data's medians and\n"
+    "                             commonest values)\n"
+    "      --data-format FMT      csv or arff, whatever the names say\n"
     "      --test FILE            held-out rows: report fidelity and accuracy on them\n"
     "  -l, --label NAME           the label column of --data and --test\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
@@ -835,17 +1099,6 @@ static int parse_real(const char *s, double lo, double hi, double *out)
     return 0;
 }
 
-static void appendf(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    va_list ap;
-    if (len + 1 >= size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
-}
-
 static const char *criterion_name(nr_criterion c)
 {
     switch (c) {
@@ -859,16 +1112,17 @@ static const char *criterion_name(nr_criterion c)
 
 /* Read data and match it to the model; NULL path gives NULL.  A model
  * that lacks names (an ONNX file) takes them from the data; one that
- * declared no features also takes their ranges and types from it. */
+ * declared no features also takes their ranges and types from it.  Rows with
+ * missing values are skipped, refused or filled in as mi says. */
 static int load_rows(const char *path, const nr_read_opts *ropts, nn_model *m, int skip,
-                     nr_dataset **d, nr_error *err)
+                     missing_opts *mi, nr_dataset **d, nr_error *err)
 {
     int rc, had_features = m->features != NULL;
     *d = NULL;
     if (!path)
         return 0;
-    if ((rc = nr_data_read(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
-        (rc = nr_dataset_match_model(*d, m, err)) == 0 && (rc = check_finite_outputs(*d, m, skip, NULL, err)) == 0 &&
+    if ((rc = read_data(path, ropts, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0 &&
+        (rc = match_rows(*d, m, mi, NULL, err)) == 0 && (rc = check_finite_outputs(*d, m, skip, NULL, err)) == 0 &&
         !had_features && m->features)
         rc = nr_model_ranges_from_data(m, *d, err);
     if (rc < 0) {
@@ -933,11 +1187,13 @@ static int cmd_extract(int argc, char **argv)
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'}, {"nonfinite", required_argument, NULL, 'N'},
+        {"missing", required_argument, NULL, 'M'}, {"data-format", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     nr_extract_opts eo;
+    missing_opts mi = {MISSING_SKIP, 0, 0, NULL};
     const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
                *prefix = NULL;
     int c, quiet = 0, status = 0, n, sized = 0, skip = 0;
@@ -1040,6 +1296,15 @@ static int cmd_extract(int argc, char **argv)
             if ((skip = parse_nonfinite(optarg)) < 0)
                 return usage_error("extract", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
             break;
+        case 'M':
+            if ((mi.mode = parse_missing(optarg)) < 0)
+                return usage_error("extract", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+            break;
+        case 'D':
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
+                return usage_error("extract", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
+            ropts.format = optarg;
+            break;
         default: return bad_option("extract", c, argv);
         }
     }
@@ -1057,6 +1322,12 @@ static int cmd_extract(int argc, char **argv)
         if ((n = check_rules_outputs("extract", f, out, ins, NELEM(ins))) != 0)
             return n;
     }
+    if (!fmt && (n = check_extension("extract", "-o", out, RULES_EXTS)) != 0)
+        return n;
+    mi.quiet = quiet;
+    /* training rows impute from themselves, and --test from them; --test
+     * alone from the model's profile */
+    mi.from_profile = !data;
     eo.model_path = argv[optind];
     eo.data_path = data;
     /* a size option, or a pruning one, decides the size; else it is chosen */
@@ -1089,8 +1360,8 @@ static int cmd_extract(int argc, char **argv)
     eo.options_text = options;
 
     if (load_model_meta(argv[optind], &mo, &m, &eo.model_crc, &err) < 0 ||
-        load_rows(data, &ropts, m, skip, &rows, &err) < 0 ||
-        load_rows(test, &ropts, m, skip, &trows, &err) < 0) {
+        load_rows(data, &ropts, m, skip, &mi, &rows, &err) < 0 ||
+        load_rows(test, &ropts, m, skip, &mi, &trows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
@@ -1142,6 +1413,7 @@ done:
     nr_rules_free(r);
     nr_dataset_free(rows);
     nr_dataset_free(trows);
+    free(mi.fill);
     nn_model_free(m);
     return status;
 }
@@ -1157,7 +1429,8 @@ static const char USAGE_COMPILE[] =
     "Options:\n"
     "  -o, --output FILE          where to write\n"
     "  -f, --format FMT           txt, dot, svg, png, c or json\n"
-    "      --prefix NAME          prefix of every symbol in C output (default rules)\n";
+    "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
+    "  -q, --quiet                accepted for every command; compile has nothing to silence\n";
 
 static int cmd_compile(int argc, char **argv)
 {
@@ -1165,6 +1438,7 @@ static int cmd_compile(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"prefix", required_argument, NULL, O_PREFIX}, {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},
         {NULL, 0, NULL, 0}};
     nr_error err;
     const char *out = NULL, *fmt = NULL, *prefix = NULL;
@@ -1174,11 +1448,12 @@ static int cmd_compile(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:f:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:f:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'f': fmt = optarg; break;
         case O_PREFIX: prefix = optarg; break;
+        case 'q': break; /* compile prints nothing else on standard error */
         case 'h': fputs(USAGE_COMPILE, stdout); return 0;
         default: return bad_option("compile", c, argv);
         }
@@ -1194,7 +1469,9 @@ static int cmd_compile(int argc, char **argv)
         if ((c = check_rules_outputs("compile", f, out, ins, NELEM(ins))) != 0)
             return c;
     }
-    if (nr_read_rules(argv[optind], &r, &err) < 0)
+    if (!fmt && (c = check_extension("compile", "-o", out, RULES_EXTS)) != 0)
+        return c;
+    if (read_rules("compile", argv[optind], &r, &err) < 0)
         return fail(&err, EXIT_INPUT);
     if (write_rules(r, f, out, prefix, &err) < 0) {
         name_input(&err, argv[optind]);
@@ -1227,7 +1504,11 @@ static const char USAGE_EVAL[] =
     "  -p, --predictions FILE     also write each row's classes as CSV: row,network,rules\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n"
-    "      --like MODEL.bin       names, ranges and normalization from another model\n";
+    "      --like MODEL.bin       names, ranges and normalization from another model\n"
+    "      --missing MODE         rows with missing values: skip (the default), error,\n"
+    "                             or impute (the model's profile, else the rows')\n"
+    "      --data-format FMT      csv or arff, whatever the name says\n"
+    "  -q, --quiet                no notes on standard error\n";
 
 static void print_confusion(FILE *f, const nr_rules *r, int k, const long *lc, char *const *sc)
 {
@@ -1279,6 +1560,24 @@ static int write_predictions(const nr_rules *r, const nr_eval_result *e, const c
     return rc;
 }
 
+/* Rules checked against a model other than the one they were extracted
+ * from (their recorded CRC differs) may still fit its inputs and classes,
+ * so eval would measure them without complaint: say which model they came
+ * from.  A warning, not an error: a retrained model is a fair thing to try
+ * old rules on. */
+static void warn_other_model(const char *rules, const nr_rules *r, const char *model, uint32_t crc)
+{
+    char have[16], nb[NAMEBUF], nb2[NAMEBUF], nb3[NAMEBUF], nb4[NAMEBUF];
+    if (!r->prov.model_crc)
+        return;
+    snprintf(have, sizeof have, "%08x", (unsigned)crc);
+    if (strcasecmp(have, r->prov.model_crc) == 0)
+        return;
+    fprintf(stderr, "%s: warning: %s was extracted from %s (CRC %s), not from %s (CRC %s)\n", progname,
+            SHOWN(rules, nb), r->prov.model ? SHOWN(r->prov.model, nb2) : "another model",
+            SHOWN(r->prov.model_crc, nb3), SHOWN(model, nb4), have);
+}
+
 static int cmd_eval(int argc, char **argv)
 {
     enum { O_LABELS = 256, O_EXHAUSTIVE, O_MAXBITS };
@@ -1288,12 +1587,18 @@ static int cmd_eval(int argc, char **argv)
         {"exhaustive", no_argument, NULL, O_EXHAUSTIVE}, {"max-bits", required_argument, NULL, O_MAXBITS},
         {"predictions", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
-        {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'}, {NULL, 0, NULL, 0}};
+        {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'},
+        {"missing", required_argument, NULL, 'M'}, {"data-format", required_argument, NULL, 'D'},
+        {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+    missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
+    nr_progress prog;
+    cli_progress cprog;
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     const char *model = NULL, *data = NULL, *pred = NULL;
     int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules, skip = 0;
+    uint32_t crc = 0;
     nn_model *m = NULL;
     nr_dataset *rows = NULL;
     nr_rules *r = NULL;
@@ -1303,7 +1608,7 @@ static int cmd_eval(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":m:d:l:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:d:l:p:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'p': pred = optarg; break;
@@ -1323,6 +1628,16 @@ static int cmd_eval(int argc, char **argv)
             if ((skip = parse_nonfinite(optarg)) < 0)
                 return usage_error("eval", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
             break;
+        case 'M':
+            if ((mi.mode = parse_missing(optarg)) < 0)
+                return usage_error("eval", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+            break;
+        case 'D':
+            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
+                return usage_error("eval", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
+            ropts.format = optarg;
+            break;
+        case 'q': mi.quiet = 1; break;
         default: return bad_option("eval", c, argv);
         }
     }
@@ -1334,6 +1649,7 @@ static int cmd_eval(int argc, char **argv)
         return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
+    progress_init(&prog, &cprog, mi.quiet);
     {
         const char *ins[] = {argv[optind], model, data, ropts.labels_path, mo.like,
                              names_file(mo.features), names_file(mo.classes)};
@@ -1341,8 +1657,8 @@ static int cmd_eval(int argc, char **argv)
         if ((c = check_outputs("eval", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
-    if (nr_read_rules(argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, NULL, &err) < 0 ||
-        load_rows(data, &ropts, m, skip, &rows, &err) < 0) {
+    if (read_rules("eval", argv[optind], &r, &err) < 0 || load_model_meta(model, &mo, &m, &crc, &err) < 0 ||
+        load_rows(data, &ropts, m, skip, &mi, &rows, &err) < 0) {
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
@@ -1351,6 +1667,7 @@ static int cmd_eval(int argc, char **argv)
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
+    warn_other_model(argv[optind], r, model, crc);
     /* The whole report is built before any of it is printed: a failure
      * half-way (the cube too large, --predictions unwritable) prints only
      * its message. */
@@ -1365,7 +1682,7 @@ static int cmd_eval(int argc, char **argv)
             r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
     if (rows) {
         nr_eval_result e;
-        if (nr_evaluate(r, m, rows, &e, &err) < 0) {
+        if (nr_evaluate_progress(r, m, rows, &e, &prog, &err) < 0) {
             name_input(&err, model);
             status = fail(&err, EXIT_WORK);
             goto done;
@@ -1390,7 +1707,7 @@ static int cmd_eval(int argc, char **argv)
     }
     if (exhaustive) {
         nr_exhaustive_result x;
-        if (nr_evaluate_exhaustive(r, m, max_bits, &x, &err) < 0) {
+        if (nr_evaluate_exhaustive_progress(r, m, max_bits, &x, &prog, &err) < 0) {
             name_input(&err, model);
             status = fail(&err, err.code == NR_EMODEL || err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
             goto done;
@@ -1416,6 +1733,7 @@ done:
     free(report);
     nr_rules_free(r);
     nr_dataset_free(rows);
+    free(mi.fill);
     nn_model_free(m);
     return status;
 }
@@ -1430,10 +1748,11 @@ static int cmd_convert(int argc, char **argv)
         {"label", required_argument, NULL, 'l'},   {"labels", required_argument, NULL, 'L'},
         {"like", required_argument, NULL, 'K'},    {"ranges", required_argument, NULL, 'R'},
         {"profile-rows", required_argument, NULL, 'P'}, {"no-profile", no_argument, NULL, 'Q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'},          {"quiet", no_argument, NULL, 'q'},
+        {NULL, 0, NULL, 0}};
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     const char *data_path = NULL, *out_path = NULL, *ranges = NULL;
     nn_model *m = NULL;
     nn_error nerr;
@@ -1441,9 +1760,10 @@ static int cmd_convert(int argc, char **argv)
 
     nr_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:d:l:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:d:l:hq", opts, NULL)) != -1) {
         switch (c) {
         case 'o': out_path = optarg; break;
+        case 'q': break; /* convert prints nothing else on standard error */
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'd': data_path = optarg; break;
@@ -1475,6 +1795,8 @@ static int cmd_convert(int argc, char **argv)
         if ((c = check_outputs("convert", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
+    if ((c = check_extension("convert", "-o", out_path, MODEL_EXTS)) != 0)
+        return c;
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, no_profile ? -1 : profile_rows, &err) < 0) ||
         (ranges && nr_model_set_ranges(m, ranges, &err) < 0 &&
@@ -1523,6 +1845,66 @@ static const command *find_command(const char *name)
         if (strcmp(c->name, name) == 0)
             return c;
     return NULL;
+}
+
+/* Edits needed to turn a into b (Levenshtein), for suggesting a command. */
+static int edit_distance(const char *a, const char *b)
+{
+    int row[32], n = (int)strlen(b);
+    if (n >= (int)NELEM(row) || strlen(a) > 64)
+        return INT_MAX;
+    for (int j = 0; j <= n; j++)
+        row[j] = j;
+    for (int i = 1; a[i - 1]; i++) {
+        int diag = row[0];
+        row[0] = i;
+        for (int j = 1; j <= n; j++) {
+            int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[n];
+}
+
+/* Whether s reads as a word (a mistyped command), not a path: letters,
+ * digits and dashes only, beginning with a letter. */
+static int looks_like_word(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *best = NULL;
+    int bestd = INT_MAX;
+    for (const command *c = COMMANDS; c->name; c++) {
+        int d = edit_distance(name, c->name);
+        if (d < bestd) {
+            bestd = d;
+            best = c->name;
+        }
+    }
+    if (strcmp("help", name) != 0 && edit_distance(name, "help") < bestd) {
+        bestd = edit_distance(name, "help");
+        best = "help";
+    }
+    /* a suggestion only when the word is plausibly a slip of the keys */
+    if (best && bestd <= 2 && bestd < (int)strlen(name)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "unknown command '%.100s' (did you mean '%s'?)", name, best);
+        return usage_error(NULL, "%s", msg);
+    }
+    return usage_error(NULL, "unknown command '%s'", name);
 }
 
 /* Output that never reached standard output is a failure, whichever command
@@ -1579,11 +1961,12 @@ static int run_command(int argc, char **argv)
         return 0;
     }
     if (!(cmd = find_command(argv[1]))) {
-        /* `nn2rules model.bin -o rules.txt`: extract is the default command
-         * when the first argument is a file */
-        if (argv[1][0] != '-' && access(argv[1], F_OK) == 0)
-            return cmd_extract(argc, argv);
-        return usage_error(NULL, "unknown command '%s'", argv[1]);
+        /* extract is the default command: `nn2rules model.bin -o r.txt`,
+         * `nn2rules -q model.bin`, and a mistyped path, which extract says
+         * it cannot open.  Only a word that names no file is a command. */
+        if (looks_like_word(argv[1]) && access(argv[1], F_OK) != 0)
+            return unknown_command(argv[1]);
+        return cmd_extract(argc, argv);
     }
     return cmd->fn(argc - 1, argv + 1);
 }

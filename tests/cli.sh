@@ -64,7 +64,7 @@ expect 2 "run without data" -- "$NN" run "$IRIS" && one_error "run without data"
 expect 2 "bad batch" -- "$NN" run "$IRIS" --data examples/iris/test.csv --batch 0 && one_error "bad batch" "--batch"
 expect 2 "unknown option" -- "$NN" run "$IRIS" --frob && one_error "unknown option" "unknown option '--frob'"
 expect 2 "missing argument" -- "$NN" run "$IRIS" --data && one_error "missing argument" "option '--data' needs an argument"
-expect 2 "unknown short option" -- "$NN" info -q "$IRIS" && one_error "unknown short option" "unknown option '-q'"
+expect 2 "unknown short option" -- "$NN" info -Z "$IRIS" && one_error "unknown short option" "unknown option '-Z'"
 expect 0 "help run" -- "$NN" help run && has "help run" "--data"
 expect 0 "run --help" -- "$NN" run --help && has "run --help" "--batch"
 
@@ -101,8 +101,8 @@ fi
 expect 0 "run wdbc -o" -- "$NN" run examples/wdbc/model.bin --data examples/wdbc/test.csv -o "$T/pred.csv" --batch 7
 if [ -s "$T/pred.csv" ] && [ ! -s "$T/out" ]; then ok; else bad "run -o: CSV not in the file"; fi
 expect 0 "run vote" -- "$NN" run examples/vote/model.bin --data examples/vote/test.csv && has "run vote" "^accuracy: 0\.9" "$T/err"
-# Weka's original file has '?' for missing votes: the network cannot take them
-expect 3 "run vote arff" -- "$NN" run examples/vote/model.bin --data examples/vote/vote.arff && one_error "run vote arff" "vote.arff:[0-9]*: error: missing value"
+# Weka's original file has '?' for missing votes: with --missing error, an error
+expect 3 "run vote arff" -- "$NN" run examples/vote/model.bin --data examples/vote/vote.arff --missing error && one_error "run vote arff" "vote.arff:[0-9]*: error: missing value"
 expect 0 "run digits" -- "$NN" run examples/digits/model.bin --data examples/digits/test.csv && has "run digits" "^accuracy: 0\.9" "$T/err"
 # batch size changes the outputs in their last bits only (how far depends on
 # the OpenBLAS kernel, so not byte for byte): same rows and classes, outputs
@@ -284,7 +284,7 @@ sepal_length,sepal_width,petal_length,petal_width,class
 5.1,3.5,1.4,0.2,setosa
 4.9,,1.4,0.2,setosa
 CSV
-expect 3 "missing value" -- "$NN" run "$IRIS" --data "$T/missing-val.csv" && one_error "missing value" "missing-val.csv:3.*missing value"
+expect 3 "missing value" -- "$NN" run "$IRIS" --data "$T/missing-val.csv" --missing error && one_error "missing value" "missing-val.csv:3.*missing value"
 cat >"$T/badlabel.csv" <<'CSV'
 sepal_length,sepal_width,petal_length,petal_width,class
 5.1,3.5,1.4,0.2,rose
@@ -683,5 +683,140 @@ expect 3 "activations out of proportion" -- "$NN" info "$T/padded-conv.bin" &&
 expect 0 "--max-rules" -- "$NN" "$T/stairs.bin" --data "$T/stairs-train.csv" --max-rules 1 -o "$T/stairs.txt" &&
     has "--max-rules: one rule" "^tree-rules: 1 rules" "$T/err" && has "--max-rules: inputs line" "^inputs: 1000 rows of " "$T/err"
 
+
+# --- the newcomer's first ten minutes ----------------------------------------
+# extract is the default command: a mistyped model path cannot be opened,
+# options may come before the model, and only a word is a command
+expect 3 "mistyped model path" -- "$NN" examples/iris/modle.bin -o "$T/n.txt" &&
+    one_error "mistyped model path" "examples/iris/modle.bin: error: cannot open"
+expect 0 "options before the model" -- "$NN" -q "$IRIS" -o "$T/n.txt" &&
+    if [ -s "$T/n.txt" ] && [ ! -s "$T/err" ]; then ok; else bad "-q MODEL: no rules, or a summary"; fi
+expect 0 "--data before the model" -- "$NN" --data examples/iris/train.csv "$IRIS" -o "$T/n.txt" &&
+    has "--data before the model" "^training: fidelity" "$T/err"
+expect 2 "mistyped command" -- "$NN" evl && one_error "mistyped command" "unknown command 'evl' (did you mean 'eval'?)"
+expect 2 "mistyped command 2" -- "$NN" compil r.txt && one_error "mistyped command 2" "did you mean 'compile'?"
+
+# swapped arguments are named by what the file is
+"$NN" -q "$IRIS" -o "$T/iris-rules.txt"
+expect 3 "rules as the model" -- "$NN" "$T/iris-rules.txt" -o "$T/n.txt" &&
+    one_error "rules as the model" "iris-rules.txt: error: this is a rules file, not a model (did you mean 'nn2rules eval .*iris-rules.txt --model MODEL'?)"
+expect 3 "model as the rules" -- "$NN" eval "$IRIS" --model "$T/iris-rules.txt" --data examples/iris/test.csv &&
+    one_error "model as the rules" "model.bin: error: this is a model (model.bin), not a rules file (did you mean 'nn2rules eval RULES --model examples/iris/model.bin'?)"
+expect 3 "ONNX as the rules" -- "$NN" compile examples/iris/model.onnx -o "$T/n.c" &&
+    one_error "ONNX as the rules" "model.onnx: error: this is a model (ONNX), not a rules file"
+expect 3 "data as the model" -- "$NN" run examples/iris/test.csv --data "$IRIS" &&
+    one_error "data as the model" "test.csv: error: this is a data file (CSV), not a model (did you mean '--data examples/iris/test.csv'?)"
+expect 3 "ARFF as the model" -- "$NN" info examples/vote/vote.arff &&
+    one_error "ARFF as the model" "vote.arff: error: this is a data file (ARFF), not a model"
+expect 3 "model as the data" -- "$NN" run "$IRIS" --data examples/iris/model.onnx &&
+    one_error "model as the data" "model.onnx: error: this is a model (ONNX), not a data file"
+expect 3 "rules as the data" -- "$NN" eval "$T/iris-rules.txt" --model "$IRIS" --data "$T/iris-rules.txt" &&
+    one_error "rules as the data" "iris-rules.txt: error: this is a rules file, not a data file"
+
+# eval says when the rules came from another model (and still measures them)
+expect 0 "rules from another model" -- "$NN" eval "$T/iris-rules.txt" --model examples/iris/model.onnx --data examples/iris/test.csv &&
+    one_error "rules from another model" "warning: .*iris-rules.txt was extracted from examples/iris/model.bin (CRC [0-9a-f]*), not from examples/iris/model.onnx (CRC [0-9a-f]*)" &&
+    has "rules from another model: report" "^fidelity:"
+expect 0 "rules from their model" -- "$NN" eval "$T/iris-rules.txt" --model "$IRIS" --data examples/iris/test.csv &&
+    if [ ! -s "$T/err" ]; then ok; else bad "eval against the rules' own model warned: $(cat "$T/err")"; fi
+
+# unknown output extensions are refused with the known ones, by every command
+expect 2 "extract -o .txtt" -- "$NN" "$IRIS" -o "$T/r.txtt" &&
+    one_error "extract -o .txtt" "unknown output extension '.txtt' (known: .txt, .text, .rules, .dot, .gv, .svg, .png, .c, .json)"
+expect 2 "compile -o .h" -- "$NN" compile "$T/iris-rules.txt" -o "$T/r.h" && one_error "compile -o .h" "unknown output extension '.h'"
+expect 2 "run -o .jsno" -- "$NN" run "$IRIS" --data examples/iris/test.csv -o "$T/p.jsno" &&
+    one_error "run -o .jsno" "unknown output extension '.jsno' (known: .csv, .txt)"
+expect 2 "convert -o .bni" -- "$NN" convert "$IRIS" -o "$T/m.bni" && one_error "convert -o .bni" "unknown output extension '.bni' (known: .bin"
+if [ ! -e "$T/r.txtt" ] && [ ! -e "$T/p.jsno" ] && [ ! -e "$T/m.bni" ]; then ok; else bad "a refused output was written"; fi
+expect 0 "-f with any extension" -- "$NN" compile "$T/iris-rules.txt" -f dot -o "$T/r.graph" && has "-f with any extension" "digraph" "$T/r.graph"
+
+# rows with missing values: skipped and counted (the default), an error
+# naming file:line, or imputed (the model's profile, else the rows' own
+# medians and commonest values); the bundled vote.arff has '?' votes
+VOTE=examples/vote/model.bin
+expect 0 "missing: run skips" -- "$NN" run "$VOTE" --data examples/vote/vote.arff &&
+    has "missing: run skips" "vote.arff: skipped 203 rows with missing values" "$T/err" &&
+    if [ "$(sed -n 2p "$T/out" | cut -d, -f1)" = 6 ] && [ "$(wc -l <"$T/out")" -eq 233 ]; then ok; else bad "missing: run skips: rows not numbered as in the file"; fi
+expect 0 "missing: run -q" -- "$NN" run "$VOTE" --data examples/vote/vote.arff -q &&
+    if [ ! -s "$T/err" ]; then ok; else bad "run -q printed: $(cat "$T/err")"; fi
+expect 0 "missing: run impute" -- "$NN" run "$VOTE" --data examples/vote/vote.arff --missing impute &&
+    has "missing: run impute" "imputed 392 missing values (from the model's data profile)" "$T/err" &&
+    if [ "$(wc -l <"$T/out")" -eq 436 ]; then ok; else bad "missing: run impute: not every row"; fi
+expect 3 "missing: run error" -- "$NN" run "$VOTE" --data examples/vote/vote.arff --missing error &&
+    one_error "missing: run error" "vote.arff:214: error: missing value in field 11"
+expect 0 "missing: extract skips" -- "$NN" "$VOTE" --data examples/vote/vote.arff -o "$T/vote.txt" &&
+    has "missing: extract skips" "skipped 203 rows with missing values" "$T/err"
+expect 0 "missing: extract impute" -- "$NN" "$VOTE" --data examples/vote/vote.arff --missing impute -o "$T/vote.txt" &&
+    has "missing: extract impute" "imputed 392 missing values (medians and commonest values)" "$T/err"
+expect 3 "missing: extract error" -- "$NN" "$VOTE" --data examples/vote/vote.arff --missing error -o "$T/vote2.txt" &&
+    one_error "missing: extract error" "vote.arff:214: error: missing value"
+expect 0 "missing: eval skips" -- "$NN" eval "$T/vote.txt" --model "$VOTE" --data examples/vote/vote.arff &&
+    has "missing: eval skips" "^rows: *232 " && has "missing: eval skips: said" "skipped 203 rows" "$T/err"
+expect 0 "missing: eval impute" -- "$NN" eval "$T/vote.txt" --model "$VOTE" --data examples/vote/vote.arff --missing impute &&
+    has "missing: eval impute" "^rows: *435 "
+expect 3 "missing: eval error" -- "$NN" eval "$T/vote.txt" --model "$VOTE" --data examples/vote/vote.arff --missing error &&
+    one_error "missing: eval error" "vote.arff:214: error: missing value"
+expect 2 "missing: bad mode" -- "$NN" run "$VOTE" --data examples/vote/vote.arff --missing guess &&
+    one_error "missing: bad mode" "--missing wants 'skip', 'error' or 'impute', not 'guess'"
+# without a profile, impute from the rows: the median of a continuous
+# feature (sepal_width 3.0 below), the commonest value of a Boolean one
+"$NN" convert "$IRIS" --no-profile -o "$T/iris-np.bin"
+cat >"$T/miss3.csv" <<'CSV'
+sepal_length,sepal_width,petal_length,petal_width
+5.1,3.5,1.4,0.2
+4.9,,1.4,0.2
+6.0,3.0,4.5,1.5
+5.0,2.0,1.4,0.2
+CSV
+sed 's/^4.9,,/4.9,3,/' "$T/miss3.csv" >"$T/fill3.csv"
+expect 0 "missing: impute median" -- "$NN" run "$T/iris-np.bin" --data "$T/miss3.csv" --missing impute &&
+    has "missing: impute median: said" "imputed 1 missing value (medians and commonest values)" "$T/err" &&
+    "$NN" run "$T/iris-np.bin" --data "$T/fill3.csv" >"$T/fill3.out" 2>/dev/null &&
+    if cmp -s "$T/out" "$T/fill3.out"; then ok; else bad "missing: impute median: not the median"; fi
+"$NN" convert "$VOTE" --no-profile -o "$T/vote-np.bin"
+expect 0 "missing: impute mode" -- "$NN" run "$T/vote-np.bin" --data examples/vote/vote.arff --missing impute -q &&
+    if [ "$(wc -l <"$T/out")" -eq 436 ]; then ok; else bad "missing: impute mode: not every row"; fi
+
+# '-' reads standard input: data (CSV, or ARFF by its @relation or
+# --data-format) and rules
+"$NN" run "$IRIS" --data examples/iris/test.csv >"$T/file.out" 2>/dev/null
+expect 0 "stdin: run CSV" -- sh -c "\"$NN\" run $IRIS --data - <examples/iris/test.csv" &&
+    if cmp -s "$T/out" "$T/file.out"; then ok; else bad "stdin: run CSV differs from the file"; fi
+expect 0 "stdin: ARFF by @relation" -- sh -c "\"$NN\" run $VOTE --data - -q <examples/vote/vote.arff" &&
+    if [ "$(wc -l <"$T/out")" -eq 233 ]; then ok; else bad "stdin: ARFF by @relation: wrong rows"; fi
+expect 0 "stdin: --data-format arff" -- sh -c "grep -v '^%' examples/vote/vote.arff | \"$NN\" run $VOTE --data - --data-format arff -q" &&
+    if [ "$(wc -l <"$T/out")" -eq 233 ]; then ok; else bad "stdin: --data-format arff: wrong rows"; fi
+expect 3 "stdin: named <stdin>" -- sh -c "printf 'a,b\n1,x\n' | \"$NN\" run $IRIS --data -" && one_error "stdin: named <stdin>" "^nn2rules: <stdin>"
+expect 2 "--data-format" -- "$NN" run "$IRIS" --data - --data-format xml && one_error "--data-format" "--data-format wants 'csv' or 'arff'"
+expect 0 "stdin: extract --data -" -- sh -c "\"$NN\" $IRIS --data - -o \"$T/stdin-r.txt\" <examples/iris/train.csv" &&
+    has "stdin: extract --data -" "^training: fidelity .* on -" "$T/err"
+expect 0 "stdin: eval rules" -- sh -c "\"$NN\" eval - --model $IRIS --data examples/iris/test.csv <\"$T/iris-rules.txt\"" &&
+    has "stdin: eval rules" "^fidelity:"
+expect 0 "stdin: compile rules" -- sh -c "\"$NN\" compile - -o \"$T/stdin.c\" <\"$T/iris-rules.txt\"" &&
+    if [ -s "$T/stdin.c" ] && [ -s "$T/stdin.h" ]; then ok; else bad "stdin: compile -: no C"; fi
+expect 2 "stdin twice" -- "$NN" eval - --model "$IRIS" --data - && one_error "stdin twice" "only one input can be standard input"
+
+# -q on every command, and progress on standard error only when it is a
+# terminal (NN2RULES_PROGRESS_DELAY=0: no waiting for a second to pass)
+for cmd in "info $IRIS" "compile $T/iris-rules.txt -o $T/q.dot" "convert $IRIS -o $T/q.bin" \
+    "run $IRIS --data examples/iris/test.csv" "eval $T/iris-rules.txt --model $IRIS --data examples/iris/test.csv" \
+    "extract $IRIS -o $T/q.txt"; do
+    expect 0 "-q: $cmd" -- $NN $cmd -q && if [ ! -s "$T/err" ]; then ok; else bad "-q: $cmd: printed $(cat "$T/err")"; fi
+done
+expect 0 "progress: not to a file" -- env NN2RULES_PROGRESS_DELAY=0 "$NN" eval "$T/vote.txt" --model "$VOTE" --exhaustive &&
+    if [ ! -s "$T/err" ]; then ok; else bad "progress written to a file: $(cat "$T/err")"; fi
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>&1; then
+    NN2RULES_PROGRESS_DELAY=0 script -qec "$NN eval $T/vote.txt --model $VOTE --exhaustive" /dev/null >"$T/tty.txt" 2>&1
+    if grep -q "evaluating the input cube: [0-9]*%" "$T/tty.txt"; then ok; else bad "progress: no progress line on a terminal"; fi
+    NN2RULES_PROGRESS_DELAY=0 script -qec "$NN run $VOTE --data examples/vote/test.csv -o $T/p.csv" /dev/null >"$T/tty.txt" 2>&1
+    if grep -q "running the network: [0-9]*%" "$T/tty.txt"; then ok; else bad "progress: run showed no progress on a terminal"; fi
+    NN2RULES_PROGRESS_DELAY=0 script -qec "$NN eval $T/vote.txt --model $VOTE --exhaustive -q" /dev/null >"$T/tty.txt" 2>&1
+    if ! grep -q "evaluating" "$T/tty.txt"; then ok; else bad "progress: shown with -q"; fi
+    # work shorter than the delay shows nothing
+    NN2RULES_PROGRESS_DELAY=3600 script -qec "$NN run $IRIS --data examples/iris/test.csv -o $T/p.csv" /dev/null >"$T/tty.txt" 2>&1
+    if ! grep -q "running the network" "$T/tty.txt"; then ok; else bad "progress: shown for short work"; fi
+else
+    echo "note: progress-on-a-terminal checks skipped (needs script(1))"
+fi
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -19,7 +19,7 @@ static void load(const char *ex, nn_model **m, nr_dataset **d)
 {
     char path[256];
     nr_error err;
-    nr_read_opts ro = {NULL, NULL};
+    nr_read_opts ro = {NULL, NULL, NULL};
     nr_error_clear(&err);
     snprintf(path, sizeof path, "examples/%s/model.bin", ex);
     CU_ASSERT_EQUAL_FATAL(nr_model_read(path, m, &err), 0);
