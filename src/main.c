@@ -1465,8 +1465,6 @@ static int cmd_convert(int argc, char **argv)
         return usage_error("convert", "%s", "'convert' takes one model file");
     if (!out_path)
         return usage_error("convert", "%s", "'convert' needs -o OUT.bin or -o OUT.onnx");
-    if (nr_model_format_for_output(out_path, &out_fmt) < 0)
-        return usage_error("convert", "the output '%s' must end in .bin (model.bin) or .onnx (ONNX)", out_path);
     {
         const char *ins[] = {argv[optind], data_path, ropts.labels_path, mo.like,
                              names_file(mo.features), names_file(mo.classes)};
@@ -1474,6 +1472,8 @@ static int cmd_convert(int argc, char **argv)
         if ((c = check_outputs("convert", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
+    if (nr_model_format_for_output(out_path, &out_fmt) < 0)
+        return usage_error("convert", "the output '%s' must end in .bin (model.bin) or .onnx (ONNX)", out_path);
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, no_profile ? -1 : profile_rows, &err) < 0) ||
         (ranges && nr_model_set_ranges(m, ranges, &err) < 0 &&
