@@ -394,6 +394,10 @@ def onnx_eval(graph, x, numpy_helper, helper):
             y = ins[0] @ ins[1]
         elif op == "Add":
             y = ins[0] + ins[1]
+        elif op == "Sub":
+            y = ins[0] - ins[1]
+        elif op == "Div":
+            y = ins[0] / ins[1]
         elif op == "Relu":
             y = np.maximum(ins[0], 0)
         elif op == "LeakyRelu":
@@ -476,13 +480,15 @@ def check_onnx(path, model, vin, vout):
     c, h, w = model["shape"]
     if dims not in ([c, h, w], [c * h * w]) or (dims == [c * h * w] and (h, w) != (1, 1)):
         raise Bad("%s: input dims %r for model shape %r" % (path, dims, model["shape"]))
+    # the normalization is in the graph (nn2rules convert writes it as Sub
+    # and Div), and a Flatten may come before a Gemm on a 4-D tensor
     ops = [n.op_type for n in g.node if n.op_type != "Identity"]
-    want = [ONNX_OPS[L["type"]] for L in model["layers"] if L["type"] != 13]
-    if ops != want:
+    want = (["Sub", "Div"] if model["mean"] is not None else []) + \
+        [ONNX_OPS[L["type"]] for L in model["layers"] if L["type"] != 13]
+    if [o for k, o in enumerate(ops) if not (o == "Flatten" and ops[k + 1:k + 2] == ["Gemm"])] != \
+            [o for k, o in enumerate(want) if not (o == "Flatten" and want[k + 1:k + 2] == ["Gemm"])]:
         raise Bad("%s: operators %r, model.bin has %r" % (path, ops, want))
     x = vin.astype(np.float32).astype(np.float64)
-    if model["mean"] is not None:
-        x = (x - model["mean"]) / model["std"]
     x = x.reshape((len(x),) + tuple(dims))
     y = onnx_eval(g, x, numpy_helper, helper)
     err = float(np.max(np.abs(y - vout)))

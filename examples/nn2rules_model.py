@@ -348,7 +348,7 @@ def add_profile(path, data, labels=None):
     import subprocess
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     exe = os.environ.get("NN2RULES", os.path.join(top, "build", "nn2rules"))
-    tmp = path + ".profiled"
+    tmp = path + ".profiled.bin"  # convert writes model.bin by the extension
     cmd = [exe, "convert", path, "--data", data, "-o", tmp]
     if labels:
         cmd += ["--labels", labels]
@@ -397,20 +397,19 @@ def write_vectors(path, x_raw, rows):
             f.write(" ".join([fmt(v) for v in a] + [fmt(v) for v in b]) + "\n")
 
 
-def export_onnx(path, model, input_shape):
-    """ONNX export (opset 13) of the network as it takes normalized input:
-    input 'input', output 'output', dynamic batch axis.  TrainingMode.PRESERVE
-    on a model in eval mode keeps BatchNorm as its own BatchNormalization node
-    (EVAL would fold it into the preceding Conv), so the graph has the same
-    layers as model.bin; Dropout, the identity at inference, is left out."""
-    model.eval()
-    shape = _norm_shape(input_shape)
-    dummy = torch.zeros((1,) + (shape if shape[1:] != (1, 1) else (shape[0],)))
-    torch.onnx.export(model, dummy, path, opset_version=13,
-                      input_names=["input"], output_names=["output"],
-                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-                      training=torch.onnx.TrainingMode.PRESERVE,
-                      do_constant_folding=False)
+def export_onnx(model_bin, path):
+    """ONNX export of the model.bin at model_bin by `nn2rules convert
+    model_bin -o path` (opset 13, input 'input', output 'output', batch axis
+    'N'), so that the graph takes raw inputs like model.bin: its input
+    normalization becomes Sub and Div nodes at the head of the graph, and the
+    feature and class names go into metadata_props.  BatchNorm stays its own
+    BatchNormalization node; Dropout, the identity at inference, is left out.
+    The binary is found as for add_profile()."""
+    import os
+    import subprocess
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    exe = os.environ.get("NN2RULES", os.path.join(top, "build", "nn2rules"))
+    subprocess.run([exe, "convert", model_bin, "-o", path], check=True)
 
 
 def random_points(rng, features, count):

@@ -30,6 +30,7 @@
 #include "model_io.h"
 #include "model_load.h"
 #include "model_meta.h"
+#include "onnx.h"
 #include "profile.h"
 #include "progress.h"
 #include "sniff.h"
@@ -58,7 +59,7 @@ static const char USAGE[] =
     "  eval RULES --model MODEL   fidelity and accuracy of rules against the network\n"
     "  info MODEL                 describe a model: layers, shapes, parameters, metadata\n"
     "  run MODEL --data FILE      the reference runtime's predictions as CSV\n"
-    "  convert MODEL -o OUT.bin   ONNX (or model.bin) to model.bin, with names and ranges\n"
+    "  convert MODEL -o OUT       ONNX to model.bin with names and ranges, or back to ONNX\n"
     "  help [COMMAND]             show this help, or a command's\n"
     "\n"
     "Options for every command:\n"
@@ -84,15 +85,17 @@ static const char USAGE_INFO[] =
     "  -q, --quiet                accepted for every command; info has nothing to silence\n";
 
 static const char USAGE_CONVERT[] =
-    "usage: nn2rules convert MODEL -o OUT.bin [OPTIONS]\n"
+    "usage: nn2rules convert MODEL -o OUT.bin|OUT.onnx [OPTIONS]\n"
     "\n"
     "Write MODEL (ONNX, or a model.bin) as a model.bin with the metadata that\n"
     "makes rules readable.  ONNX files carry no feature or class names (unless\n"
     "in metadata_props): give them here, or let --data's header and labels\n"
-    "supply them.  The output is written atomically and never over MODEL.\n"
+    "supply them.  An output ending in .onnx is written as ONNX instead, with\n"
+    "the input normalization in the graph and the names in metadata_props.\n"
+    "The output is written atomically and never over MODEL.\n"
     "\n"
     "Options:\n"
-    "  -o, --output FILE          the model.bin to write (required)\n"
+    "  -o, --output FILE          the file to write (required): .bin or .onnx\n"
     "      --features LIST        feature names: a,b,c or @FILE (one per line)\n"
     "      --classes LIST         class names: a,b,c or @FILE\n"
     "  -d, --data FILE            names the model lacks from the header and labels,\n"
@@ -412,7 +415,7 @@ static const char *extension(const char *path)
 
 /* What run writes (CSV), what convert writes, and the rule formats. */
 static const char *const CSV_EXTS[] = {"csv", "txt", NULL};
-static const char *const MODEL_EXTS[] = {"bin", NULL};
+static const char *const MODEL_EXTS[] = {"bin", "onnx", NULL};
 static const char *const RULES_EXTS[] = {"txt", "text", "rules", "dot", "gv", "svg", "png", "c", "json", NULL};
 
 /* An output path whose extension is not one of exts (NULL-terminated) is
@@ -714,7 +717,14 @@ static int cmd_info(int argc, char **argv)
         printf("\n");
         prev = l->out;
     }
-    printf("normalization: %s\n", m->norm_mean ? "(x - mean) / std, inside the model" : "none");
+    if (m->norm_mean)
+        printf("normalization: (x - mean) / std, inside the model\n");
+    else if (nr_model_file_is_onnx(argv[optind]) == 1)
+        /* an imported graph may expect inputs normalized outside it */
+        printf("normalization: none in the model: inputs go in as the graph takes them (if the network "
+               "was trained on normalized inputs, give them normalized)\n");
+    else
+        printf("normalization: none\n");
     if (m->features) {
         int shown = m->nfeatures > 40 ? 20 : m->nfeatures;
         printf("features:    %d\n", m->nfeatures);
@@ -1756,6 +1766,7 @@ static int cmd_convert(int argc, char **argv)
     const char *data_path = NULL, *out_path = NULL, *ranges = NULL;
     nn_model *m = NULL;
     nn_error nerr;
+    nr_model_format out_fmt = NR_FORMAT_BIN;
     int c, status = 0, profile_rows = NR_PROFILE_ROWS, no_profile = 0;
 
     nr_error_clear(&err);
@@ -1787,7 +1798,7 @@ static int cmd_convert(int argc, char **argv)
     if (argc - optind != 1)
         return usage_error("convert", "%s", "'convert' takes one model file");
     if (!out_path)
-        return usage_error("convert", "%s", "'convert' needs -o OUT.bin");
+        return usage_error("convert", "%s", "'convert' needs -o OUT.bin or -o OUT.onnx");
     {
         const char *ins[] = {argv[optind], data_path, ropts.labels_path, mo.like,
                              names_file(mo.features), names_file(mo.classes)};
@@ -1797,6 +1808,9 @@ static int cmd_convert(int argc, char **argv)
     }
     if ((c = check_extension("convert", "-o", out_path, MODEL_EXTS)) != 0)
         return c;
+    /* .onnx writes ONNX; .bin, or a name without an extension, model.bin */
+    if (nr_model_format_for_output(out_path, &out_fmt) < 0)
+        out_fmt = NR_FORMAT_BIN;
     if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 ||
         (data_path && meta_from_data(m, data_path, &ropts, no_profile ? -1 : profile_rows, &err) < 0) ||
         (ranges && nr_model_set_ranges(m, ranges, &err) < 0 &&
@@ -1814,8 +1828,10 @@ static int cmd_convert(int argc, char **argv)
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
-    if (nr_model_write(out_path, m, &err) < 0)
+    if ((out_fmt == NR_FORMAT_ONNX ? nr_onnx_write(out_path, m, &err) : nr_model_write(out_path, m, &err)) < 0) {
+        name_input(&err, out_path);
         status = fail(&err, EXIT_WORK);
+    }
 done:
     nn_model_free(m);
     return status;

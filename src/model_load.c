@@ -3,9 +3,11 @@
  */
 #include "model_load.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "fileio.h"
@@ -60,4 +62,35 @@ int nr_model_load(const char *path, nn_model **out, nr_model_format *format, uin
         rc = nr_model_read_mem(buf, len, path, out, err);
     free(buf);
     return rc;
+}
+
+int nr_model_format_for_output(const char *path, nr_model_format *format)
+{
+    size_t n = strlen(path);
+    if (has_onnx_ext(path)) {
+        *format = NR_FORMAT_ONNX;
+        return 0;
+    }
+    if (n >= 4 && strcasecmp(path + n - 4, ".bin") == 0) {
+        *format = NR_FORMAT_BIN;
+        return 0;
+    }
+    return -1;
+}
+
+int nr_model_file_is_onnx(const char *path)
+{
+    unsigned char head[4];
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    struct stat st;
+    if (!f)
+        return -1;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return -1;
+    }
+    n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return !(n == sizeof head && memcmp(head, BIN_MAGIC, sizeof head) == 0);
 }

@@ -28,4 +28,13 @@ typedef enum nr_model_format {
 int nr_model_load(const char *path, nn_model **out, nr_model_format *format,
                   uint32_t *crc, nr_error *err);
 
+/* The format an output file's name asks for: .bin is model.bin, .onnx
+ * ONNX (either case).  0, or -1 for any other name. */
+int nr_model_format_for_output(const char *path, nr_model_format *format);
+
+/* Whether a model file that nr_model_load() read is in ONNX (1) or not
+ * (0): it does not start with model.bin's magic.  -1 when it cannot be
+ * read again (a pipe). */
+int nr_model_file_is_onnx(const char *path);
+
 #endif

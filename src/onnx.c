@@ -689,6 +689,11 @@ typedef struct ox_build {
     int fold;              /* layer an Add may fold into as bias, -1 for none */
     size_t len;            /* bytes in the file */
     float *na, *nb;        /* input normalization so far: x_net = na x + nb */
+    /* the constants of a normalization that is one Sub and then one Div
+     * (as nn2rules writes it), kept as they are so that mean and std come
+     * back bit for bit; plain is 0 once anything else was composed */
+    float *sub_c, *div_c;
+    int plain;
     char shown[4][96];     /* sanitized names for messages */
 } ox_build;
 
@@ -1197,6 +1202,13 @@ static int normalize(ox_build *b, const ox_node *n, int pos)
     }
     if ((rc = const_operand(b, n, pos, &v)) < 0)
         return rc;
+    if (b->plain && op == 'S' && !b->sub_c && !b->div_c) {
+        b->sub_c = v;
+    } else if (b->plain && op == 'D' && !b->div_c) {
+        b->div_c = v;
+    } else {
+        b->plain = 0;
+    }
     for (size_t k = 0; k < size; k++) {
         switch (op) {
         case 'S': b->nb[k] -= v[k]; break;
@@ -1204,14 +1216,16 @@ static int normalize(ox_build *b, const ox_node *n, int pos)
         case 'M': b->na[k] *= v[k], b->nb[k] *= v[k]; break;
         default:
             if (v[k] == 0) {
-                free(v);
+                if (v != b->sub_c && v != b->div_c)
+                    free(v);
                 return fail_node(b, n, NR_EINVAL, "division by zero (value %zu of the divisor)", k);
             }
             b->na[k] /= v[k], b->nb[k] /= v[k];
             break;
         }
     }
-    free(v);
+    if (v != b->sub_c && v != b->div_c)
+        free(v);
     return 0;
 }
 
@@ -1939,8 +1953,56 @@ static int walk(ox_build *b)
     return 0;
 }
 
+/* nn2rules.feature_info: for each feature "TYPE LO HI GROUP", comma-separated,
+ * TYPE as info prints it (continuous, boolean, one-hot, integer), GROUP -1
+ * unless one-hot.  nn2rules writes it next to nn2rules.features. */
+static int apply_feature_info(ox_build *b, const char *v, size_t off)
+{
+    static const char *const types[NN_FEAT_TYPE_END] = {"continuous", "boolean", "one-hot", "integer"};
+    nn_model *m = b->m;
+    const char *p = v;
+    int i;
+    if (!m->features)
+        return fail_at(b->x, NR_EFORMAT, off, "metadata_props 'nn2rules.feature_info' without feature names");
+    for (i = 0; i < m->nfeatures; i++) {
+        nn_feature *f = &m->features[i];
+        char *end;
+        long group;
+        int t;
+        size_t tl = strcspn(p, " ,");
+        for (t = 0; t < NN_FEAT_TYPE_END; t++)
+            if (strlen(types[t]) == tl && strncmp(p, types[t], tl) == 0)
+                break;
+        if (t == NN_FEAT_TYPE_END || p[tl] != ' ')
+            goto bad;
+        f->min = strtof(p + tl, &end);
+        if (end == p + tl || *end != ' ')
+            goto bad;
+        p = end;
+        f->max = strtof(p, &end);
+        if (end == p || *end != ' ')
+            goto bad;
+        p = end;
+        group = strtol(p, &end, 10);
+        if (end == p || (*end != ',' && *end != 0) || (*end == 0) != (i == m->nfeatures - 1))
+            goto bad;
+        p = *end ? end + 1 : end;
+        f->type = (nn_feature_type)t;
+        if (!isfinite(f->min) || !isfinite(f->max) || f->min > f->max || group < -1 || group > NN_MAX_DIM ||
+            (group >= 0) != (t == NN_FEAT_ONEHOT) ||
+            ((t == NN_FEAT_BOOLEAN || t == NN_FEAT_ONEHOT) && (f->min < 0 || f->max > 1)))
+            goto bad;
+        f->group = (int)group;
+    }
+    return 0;
+bad:
+    return fail_at(b->x, NR_EFORMAT, off, "metadata_props 'nn2rules.feature_info': entry %d of %d is not "
+                   "'TYPE LO HI GROUP' with a valid type, range and group", i + 1, m->nfeatures);
+}
+
 /* Names from metadata_props: nn2rules.features / feature_names and
- * nn2rules.classes / class_names, comma-separated. */
+ * nn2rules.classes / class_names, comma-separated; and nn2rules.task,
+ * classification or regression, which nn2rules writes. */
 static int apply_props(ox_build *b)
 {
     ox_model *x = b->x;
@@ -1951,6 +2013,14 @@ static int apply_props(ox_build *b)
         char **names = NULL;
         int n = 0, rc;
         nr_error sub;
+        if (strcmp(k, "nn2rules.task") == 0) {
+            const char *v = x->prop_val[i];
+            if (strcmp(v, "classification") != 0 && strcmp(v, "regression") != 0)
+                return fail_at(x, NR_EFORMAT, x->prop_off[i], "metadata_props 'nn2rules.task' is '%s', "
+                               "expected classification or regression", show(b, 2, v));
+            b->m->task = v[0] == 'r' ? NN_TASK_REGRESS : NN_TASK_CLASSIFY;
+            continue;
+        }
         if (!feat && !cls)
             continue;
         nr_error_clear(&sub);
@@ -1961,6 +2031,13 @@ static int apply_props(ox_build *b)
         if (rc < 0)
             return nr_error_at_offset(x->err, rc == NR_ENOMEM ? rc : NR_EFORMAT, x->file,
                                       (long long)x->prop_off[i], "metadata_props '%s': %s", show(b, 2, k), sub.msg);
+    }
+    /* after the names, which reset types and ranges */
+    for (int i = 0; i < x->nprops; i++) {
+        int rc;
+        if (strcmp(x->prop_key[i], "nn2rules.feature_info") == 0 &&
+            (rc = apply_feature_info(b, x->prop_val[i], x->prop_off[i])) < 0)
+            return rc;
     }
     return 0;
 }
@@ -1976,6 +2053,7 @@ static int build(ox_model *x, size_t len, nn_model **out)
     b.x = x;
     b.len = len;
     b.fold = -1;
+    b.plain = 1;
     *out = NULL;
     if (!x->has_opset)
         return fail_at(x, NR_EUNSUP, 0, "no opset_import for ONNX's default domain");
@@ -1998,6 +2076,11 @@ static int build(ox_model *x, size_t len, nn_model **out)
             }
             b.nb[k] = -b.nb[k] / b.na[k];
             b.na[k] = 1 / b.na[k];
+        }
+        /* (x - m) / s as written: m and s themselves, not 1 / (1 / s) */
+        for (size_t k = 0; b.plain && k < insz; k++) {
+            b.nb[k] = b.sub_c ? b.sub_c[k] : 0;
+            b.na[k] = b.div_c ? b.div_c[k] : 1;
         }
         b.m->norm_mean = b.nb;
         b.m->norm_std = b.na;
@@ -2032,6 +2115,8 @@ static int build(ox_model *x, size_t len, nn_model **out)
 done:
     free(b.na);
     free(b.nb);
+    free(b.sub_c);
+    free(b.div_c);
     nn_model_free(b.m);
     return rc;
 }

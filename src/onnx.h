@@ -14,8 +14,14 @@
  * node in the file.  Nothing is allocated before the bytes it stands for
  * have been seen.
  *
+ * The writer (onnx_write.c) goes the other way: a model becomes a chain of
+ * standard operators that this reader maps back onto the same layers, with
+ * the input normalization as Sub and Div nodes in front, so that the graph
+ * takes raw inputs as model.bin does.
+ *
  * Ownership: on success *out is a finalized model the caller frees with
- * nn_model_free(); on failure *out is NULL and nothing leaks.
+ * nn_model_free(); on failure *out is NULL and nothing leaks.  A written
+ * buffer is malloc'd and the caller's.
  */
 #ifndef NR_ONNX_H
 #define NR_ONNX_H
@@ -28,6 +34,8 @@
 /* Operator set versions of the default domain that the reader maps. */
 #define NR_ONNX_OPSET_MIN 9
 #define NR_ONNX_OPSET_MAX 17
+/* The opset the writer declares. */
+#define NR_ONNX_OPSET_WRITE 13
 
 /* Read an ONNX model file.  path is also used in messages. */
 int nr_onnx_read(const char *path, nn_model **out, nr_error *err);
@@ -40,5 +48,17 @@ int nr_onnx_read_mem(const unsigned char *buf, size_t len, const char *name,
  * one a ModelProto can start with, with a wire type that fits.  A cheap
  * guess for choosing a reader, not a check. */
 int nr_onnx_sniff(const unsigned char *buf, size_t len);
+
+/* Serialize a finalized model as an ONNX ModelProto (opset
+ * NR_ONNX_OPSET_WRITE): input normalization, layers, and feature names,
+ * class names and task in metadata_props.  The same model gives the same
+ * bytes.  Refused (NR_EUNSUP): a window after the tensor was flattened,
+ * and names that a comma-separated list cannot carry (a comma in them, a
+ * space at either end). */
+int nr_onnx_write_mem(const nn_model *m, unsigned char **buf, size_t *len,
+                      nr_error *err);
+
+/* Write to path atomically, as nr_model_write(). */
+int nr_onnx_write(const char *path, const nn_model *m, nr_error *err);
 
 #endif

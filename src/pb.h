@@ -1,12 +1,12 @@
 /*
- * pb.h - a small reader for the protocol buffers wire format.
+ * pb.h - a small reader and writer for the protocol buffers wire format.
  *
  * Used by the ONNX reader (onnx.c) to walk a serialized message without a
  * schema compiler: the caller asks for the next field of a message and
  * decides from its number what to do with it.  Every length is checked
  * against the bytes that remain in the enclosing message before it is
- * believed, so a cursor never leaves the buffer it was given; nothing here
- * allocates.
+ * believed, so a cursor never leaves the buffer it was given; the reader
+ * allocates nothing.  The writer at the end serves onnx_write.c.
  *
  * Offsets are absolute offsets into the buffer the cursor was made from,
  * so that error messages can name the byte of the file.
@@ -85,5 +85,36 @@ int pb_iter_count(const pb_cursor *msg, uint32_t num, int elem_wt,
  * little-endian on the wire). */
 float pb_float(uint64_t bits);
 double pb_double(uint64_t bits);
+
+/* ---- writing (pb_write.c) ----------------------------------------------
+ *
+ * A growing buffer that fields are appended to.  A nested message is
+ * written in place between pb_w_begin() and pb_w_end(), which then puts
+ * its length in front of it.  Allocation failure is sticky: every call
+ * after it does nothing, and the caller checks failed once at the end.
+ * Ownership: buf is malloc'd and the caller's to free (pb_writer_free()). */
+typedef struct pb_writer {
+    unsigned char *buf;
+    size_t len, cap;
+    int failed;
+} pb_writer;
+
+void pb_writer_free(pb_writer *w);
+/* Raw bytes, and a varint, with no key. */
+void pb_w_raw(pb_writer *w, const void *d, size_t n);
+void pb_w_varint(pb_writer *w, uint64_t v);
+/* A varint field (int32, int64 as two's complement, enums). */
+void pb_w_uint(pb_writer *w, uint32_t num, uint64_t v);
+/* A float field (fixed32). */
+void pb_w_float(pb_writer *w, uint32_t num, float f);
+/* A length-delimited field: bytes, a string. */
+void pb_w_bytes(pb_writer *w, uint32_t num, const void *d, size_t n);
+void pb_w_str(pb_writer *w, uint32_t num, const char *s);
+/* float32 values as little-endian bytes in a length-delimited field
+ * (TensorProto.raw_data). */
+void pb_w_floats_raw(pb_writer *w, uint32_t num, const float *v, size_t n);
+/* A nested message: pb_w_begin() returns a mark to give pb_w_end(). */
+size_t pb_w_begin(pb_writer *w, uint32_t num);
+void pb_w_end(pb_writer *w, size_t mark);
 
 #endif

@@ -143,12 +143,13 @@ expect 2 "extract over its model" -- "$NN" "$T/model-copy.bin" -o "$T/model-copy
 if cmp -s "$IRIS" "$T/model-copy.bin"; then ok; else bad "extract over its model damaged it"; fi
 expect 2 "extract C without -o" -- "$NN" extract "$IRIS" -f c && one_error "extract C without -o" "needs -o"
 
-# an ONNX file goes wherever model.bin does
-expect 0 "extract onnx" -- "$NN" examples/iris/model.onnx --data examples/iris/train.csv --like "$IRIS" -o "$T/onnx.txt"
+# an ONNX file goes wherever model.bin does; tests/data/iris-torch.onnx is
+# iris's network as torch.onnx.export wrote it: no names, no normalization
+expect 0 "extract onnx" -- "$NN" tests/data/iris-torch.onnx --data examples/iris/train.csv --like "$IRIS" -o "$T/onnx.txt"
 has "extract onnx names" "petal_[a-z]* <=" "$T/onnx.txt"
-expect 0 "eval onnx" -- "$NN" eval "$T/onnx.txt" --model examples/iris/model.onnx --like "$IRIS" --data examples/iris/test.csv
+expect 0 "eval onnx" -- "$NN" eval "$T/onnx.txt" --model tests/data/iris-torch.onnx --like "$IRIS" --data examples/iris/test.csv
 has "eval onnx" "^fidelity: *0\.9"
-expect 0 "extract onnx, names from data" -- "$NN" extract examples/iris/model.onnx --data examples/iris/train.csv -q
+expect 0 "extract onnx, names from data" -- "$NN" extract tests/data/iris-torch.onnx --data examples/iris/train.csv -q
 has "extract onnx, names from data" "sepal_width: continuous \[2, 4.4\]"
 
 # every back end from the same rules; text round-trips byte for byte
@@ -498,11 +499,11 @@ expect 0 "bidi names to JSON" -- "$NN" compile "$T/bidi.txt" -f json && has "bid
 if grep -q "$RLO\|$ESC" "$T/out"; then bad "bidi names to JSON: raw in the JSON"; else ok; fi
 expect 0 "bidi names to DOT" -- "$NN" compile "$T/bidi.txt" -f dot && has "bidi names to DOT" 'x\\\\u202Ey'
 if grep -q "$RLO\|$ESC" "$T/out"; then bad "bidi names to DOT: raw in the DOT"; else ok; fi
-expect 0 "bidi names in info" -- "$NN" info examples/iris/model.onnx --classes "a${RLO},b,c" && has "bidi names in info" 'a\\u202E b c'
+expect 0 "bidi names in info" -- "$NN" info tests/data/iris-torch.onnx --classes "a${RLO},b,c" && has "bidi names in info" 'a\\u202E b c'
 if grep -q "$RLO" "$T/out"; then bad "bidi names in info: raw on standard output"; else ok; fi
 sed 's/setosa/"set\\xE2\\x80\\xAEosa"/g' "$T/r1.txt" >"$T/bidi-iris.txt"
 sed "s/setosa/set${RLO}osa/" examples/iris/test.csv >"$T/bidi-iris.csv"
-expect 0 "bidi names in eval" -- "$NN" eval "$T/bidi-iris.txt" --model examples/iris/model.onnx --like "$IRIS" \
+expect 0 "bidi names in eval" -- "$NN" eval "$T/bidi-iris.txt" --model tests/data/iris-torch.onnx --like "$IRIS" \
     --classes "set${RLO}osa,versicolor,virginica" --data "$T/bidi-iris.csv" && has "bidi names in eval" '^  set\\u202Eosa '
 if grep -q "$RLO" "$T/out"; then bad "bidi names in eval: raw on standard output"; else ok; fi
 printf 'a\033[31mb,sepal_width,petal_length,petal_width,class\n1,2,3,4,setosa\n' >"$T/esc.csv"
@@ -512,8 +513,8 @@ if grep -q "$ESC" "$T/err"; then bad "ANSI escape in a message: raw on standard 
 # every message names its file
 expect 3 "rules for another model" -- "$NN" eval "$T/rules.txt" --model examples/wdbc/model.bin --data examples/wdbc/test.csv &&
     one_error "rules for another model" "rules.txt: error: the rules have 4 features"
-expect 3 "--features count names the model" -- "$NN" convert examples/iris/model.onnx -o "$T/x.bin" --features a,b,c &&
-    one_error "--features count names the model" "model.onnx: error: --features: 3 feature names"
+expect 3 "--features count names the model" -- "$NN" convert tests/data/iris-torch.onnx -o "$T/x.bin" --features a,b,c &&
+    one_error "--features count names the model" "iris-torch.onnx: error: --features: 3 feature names"
 expect 3 "--exhaustive names the model" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --exhaustive &&
     one_error "--exhaustive names the model" "model.bin: error: --exhaustive needs Boolean"
 expect 3 "C refuses hidden units" -- "$NN" compile tests/rules/cred_hidden.txt -o "$T/hidden.c" &&
@@ -544,7 +545,7 @@ expect 0 "-f png to a pipe" -- "$NN" compile "$T/r1.txt" -f png
 if [ "$(head -c 4 "$T/out" | od -An -c | tr -d ' ')" = "211PNG" ]; then ok; else bad "-f png to a pipe: not a PNG"; fi
 
 # --- ONNX ------------------------------------------------------------------
-ONNX=examples/iris/model.onnx
+ONNX=tests/data/iris-torch.onnx
 if expect 0 "info onnx" -- "$NN" info "$ONNX"; then
     has "info onnx layers" "^layers: *4"
     has "info onnx source" "converted from ONNX"
@@ -607,11 +608,36 @@ expect 3 "unsupported op" -- "$NN" run "$T/selu.onnx" --data examples/iris/test.
 perl -0777 -pe '$n = 0; s{/1/Relu_output_0}{++$n == 2 ? "/0/Gemm_output_0" : $&}ge' "$ONNX" >"$T/branch.onnx"
 expect 3 "branch" -- "$NN" convert "$T/branch.onnx" -o "$T/branch.bin" &&
     one_error "branch" "the graph branches: tensor '/0/Gemm_output_0' also feeds node '/2/Gemm' (Gemm)"
+# the bundled model.onnx files take raw inputs as model.bin does: the
+# normalization is in the graph, so --like (a second one) is refused
+for ex in iris wdbc digits; do
+    "$NN" run "examples/$ex/model.bin" --data "examples/$ex/test.csv" >"$T/bin-$ex.csv" 2>/dev/null
+    expect 0 "run $ex onnx raw" -- "$NN" run "examples/$ex/model.onnx" --data "examples/$ex/test.csv" &&
+        if [ -s "$T/bin-$ex.csv" ] && cmp -s "$T/out" "$T/bin-$ex.csv"; then ok; else bad "run $ex onnx: differs from model.bin"; fi
+done
+expect 0 "info onnx normalizes" -- "$NN" info examples/iris/model.onnx &&
+    has "info onnx normalizes" "^normalization: (x - mean) / std, inside the model" &&
+    has "info onnx names" "^  petal_width *continuous *\[0.1, 2.5\]"
+expect 0 "info onnx without normalization" -- "$NN" info "$ONNX" &&
+    has "info onnx without normalization" "^normalization: none in the model: inputs go in as the graph takes them"
+expect 0 "info bin without normalization" -- "$NN" info examples/vote/model.bin && has "info bin without normalization" "^normalization: none$"
+expect 3 "--like twice" -- "$NN" convert examples/iris/model.onnx --like "$IRIS" -o "$T/twice.bin" &&
+    one_error "--like twice" "both models normalize their input"
+# convert writes ONNX by the output's extension, the same bytes every time,
+# and back to a model.bin that runs as the original
+expect 0 "convert to onnx" -- "$NN" convert "$IRIS" -o "$T/iris.onnx" &&
+    if cmp -s "$T/iris.onnx" examples/iris/model.onnx; then ok; else bad "convert to onnx: not the bundled model.onnx"; fi
+expect 0 "convert onnx back" -- "$NN" convert "$T/iris.onnx" -o "$T/iris-back.bin" &&
+    expect 0 "run onnx back" -- "$NN" run "$T/iris-back.bin" --data examples/iris/test.csv &&
+    if cmp -s "$T/out" "$T/bin-iris.csv"; then ok; else bad "convert onnx back: run differs from model.bin"; fi
+expect 2 "convert unknown extension" -- "$NN" convert "$IRIS" -o "$T/iris.model" &&
+    one_error "convert unknown extension" "unknown output extension '.model' (known: .bin, .onnx)"
+if [ ! -e "$T/iris.model" ]; then ok; else bad "convert unknown extension: wrote a file"; fi
 
 # --- inputs to sample, and results that explain nothing -------------------
 # an ONNX model named but without ranges: refused, not sampled at one point
 expect 3 "no ranges" -- "$NN" "$ONNX" --features a,b,c,d --classes x,y,z -o "$T/nr.txt" &&
-    one_error "no ranges" "model.onnx: error: the model declares no input ranges.*--ranges"
+    one_error "no ranges" "iris-torch.onnx: error: the model declares no input ranges.*--ranges"
 if [ -e "$T/nr.txt" ]; then bad "no ranges: wrote an output"; else ok; fi
 expect 3 "some ranges" -- "$NN" "$ONNX" --features a,b,c,d --classes x,y,z --ranges a=4:8,b=2:4.5 -o "$T/nr.txt" &&
     one_error "some ranges" "no range for feature 'c' and 1 other (it reads \[0, 0\]).*--ranges c=LO:HI"
@@ -620,7 +646,7 @@ expect 0 "--ranges" -- "$NN" "$ONNX" --features a,b,c,d --classes x,y,z -q -o "$
 expect 2 "--ranges syntax" -- "$NN" "$ONNX" --features a,b,c,d --ranges 5:4 -o "$T/nr.txt" &&
     one_error "--ranges syntax" "'5:4' is not LO:HI or NAME=LO:HI"
 expect 3 "--ranges unknown name" -- "$NN" "$ONNX" --features a,b,c,d --ranges e=0:1 -o "$T/nr.txt" &&
-    one_error "--ranges unknown name" "model.onnx: error: --ranges: the model has no feature 'e'"
+    one_error "--ranges unknown name" "iris-torch.onnx: error: --ranges: the model has no feature 'e'"
 expect 0 "convert --ranges" -- "$NN" convert "$ONNX" -o "$T/ranged.bin" --data examples/iris/train.csv --ranges petal_width=0:3 &&
     expect 0 "info ranged" -- "$NN" info "$T/ranged.bin" && has "--ranges wins over --data" "^  petal_width *continuous *\[0, 3\]"
 # (x1 > 0.5) XOR (x2 > 0.5) with three noise inputs: no split gains alone,

@@ -6,7 +6,7 @@
 # Takes each command line from README.md's ```sh blocks and from the man
 # pages' EXAMPLES sections (.Dl lines, and lines of .Bd -literal blocks
 # that start with "$ ", with their "\e" continuations), and runs them in
-# order, from a scratch directory that links examples/ and sees the
+# order, from a scratch directory that links examples/ and tests/ and sees the
 # built nn2rules first on PATH, so that what they write lands there.  Each
 # must succeed.  `make` lines in the README are the build itself: skipped.
 # Then mandoc -Tlint must be clean for every man page (skipped with a note
@@ -24,6 +24,7 @@ bad() { failn=$((failn + 1)); echo "FAIL: $*"; }
 mkdir "$W/bin" "$W/run"
 ln -s "$TOP/$BUILD/nn2rules" "$W/bin/nn2rules"
 ln -s "$TOP/examples" "$W/run/examples"
+ln -s "$TOP/tests" "$W/run/tests"
 
 # README: the lines of ```sh blocks
 awk '/^```sh/ { on = 1; next } /^```/ { on = 0; next } on && NF && $1 != "make" { print }' README.md >"$W/cmds"

@@ -335,8 +335,8 @@ static int read_vectors(const char *path, int *nin, int *nout, int *count, float
 }
 
 /* Each example's model.onnx gives PyTorch's outputs on vectors.txt, and the
- * same as its model.bin.  The ONNX graphs take normalized input, so the
- * model.bin's normalization is copied over (nr_model_copy_meta). */
+ * same as its model.bin, from raw inputs: the graph normalizes them itself
+ * (so that --like, which would normalize a second time, is refused). */
 static void test_examples(void)
 {
     DIR *dir = opendir(TEST_TOP "/examples");
@@ -363,7 +363,9 @@ static void test_examples(void)
             fprintf(stderr, "\n  %s: %s\n", po, err.msg);
         CU_ASSERT_PTR_NOT_NULL_FATAL(mo);
         CU_ASSERT_EQUAL_FATAL(nr_model_load(pb, &mb, NULL, NULL, &err), 0);
-        CU_ASSERT_EQUAL_FATAL(nr_model_copy_meta(mo, mb, &err), 0);
+        CU_ASSERT_EQUAL(!mo->norm_mean, !mb->norm_mean);
+        if (mb->norm_mean)
+            CU_ASSERT(nr_model_copy_meta(mo, mb, &err) < 0);
         CU_ASSERT_EQUAL_FATAL(read_vectors(pv, &nin, &nout, &count, &v), 0);
         CU_ASSERT_EQUAL_FATAL((size_t)nin, nn_model_input_size(mo));
         CU_ASSERT_EQUAL_FATAL((size_t)nout, nn_model_output_size(mo));
@@ -1237,8 +1239,391 @@ static void test_load_dispatch(void)
     free(buf);
 }
 
+/* ---- the writer ------------------------------------------------------------ */
+
+static float *rnd(size_t n, uint32_t *seed, float lo, float hi)
+{
+    float *v = malloc(n * sizeof *v);
+    for (size_t k = 0; k < n; k++)
+        v[k] = lo + (hi - lo) * (float)(lcg(seed) & 0xffff) / 65535.0f;
+    return v;
+}
+
+/* Append a layer, its tensors random, sized for the input it will get. */
+static void add_rnd(nn_model *m, nn_layer l, uint32_t *seed)
+{
+    nn_shape in = m->nlayers ? m->layers[m->nlayers - 1].out : m->input;
+    size_t n[4];
+    nn_error nerr;
+    int nt = nn_layer_tensor_sizes(&l, in, n);
+    if (l.type == NN_BATCHNORM) {
+        l.bn_gamma = rnd(n[0], seed, 0.5f, 1.5f);
+        l.bn_beta = rnd(n[1], seed, -0.5f, 0.5f);
+        l.bn_mean = rnd(n[2], seed, -0.5f, 0.5f);
+        l.bn_var = rnd(n[3], seed, 0.2f, 2.0f);
+    } else if (nt == 2) {
+        l.w = rnd(n[0], seed, -0.6f, 0.6f);
+        l.b = rnd(n[1], seed, -0.3f, 0.3f);
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nn_model_add_layer(m, &l));
+    /* shapes for the next layer's sizes */
+    CU_ASSERT_EQUAL_FATAL(nn_model_finalize(m, &nerr), 0);
+}
+
+static nn_layer window_layer(nn_layer_type t, int units, int k, int s, int d, int pt, int pl, int pb, int pr)
+{
+    nn_layer l;
+    memset(&l, 0, sizeof l);
+    l.type = t, l.units = units, l.kh = l.kw = k, l.sh = l.sw = s, l.dh = l.dw = d;
+    l.pad_t = pt, l.pad_l = pl, l.pad_b = pb, l.pad_r = pr;
+    return l;
+}
+
+static nn_layer plain_layer(nn_layer_type t, int units, float alpha)
+{
+    nn_layer l;
+    memset(&l, 0, sizeof l);
+    l.type = t, l.units = units, l.alpha = alpha;
+    return l;
+}
+
+/* Every layer type, every window setting, normalization, and features of
+ * every type. */
+static nn_model *every_layer_model(void)
+{
+    nn_model *m = nn_model_new();
+    uint32_t seed = 99;
+    size_t insz;
+    nn_error nerr;
+    m->input = (nn_shape){2, 6, 6};
+    add_rnd(m, window_layer(NN_CONV2D, 3, 3, 1, 1, 1, 1, 1, 1), &seed);
+    add_rnd(m, plain_layer(NN_BATCHNORM, 0, 1e-3f), &seed);
+    add_rnd(m, plain_layer(NN_LEAKYRELU, 0, 0.1f), &seed);
+    add_rnd(m, window_layer(NN_MAXPOOL2D, 0, 2, 2, 1, 0, 0, 1, 1), &seed);
+    add_rnd(m, window_layer(NN_CONV2D, 4, 2, 1, 2, 1, 1, 1, 1), &seed);
+    add_rnd(m, plain_layer(NN_TANH, 0, 0), &seed);
+    {
+        nn_layer l = window_layer(NN_AVGPOOL2D, 0, 2, 1, 1, 1, 1, 1, 1);
+        l.flags = NN_POOL_COUNT_PAD;
+        add_rnd(m, l, &seed);
+    }
+    add_rnd(m, window_layer(NN_AVGPOOL2D, 0, 2, 2, 1, 0, 0, 1, 1), &seed);
+    add_rnd(m, plain_layer(NN_SIGMOID, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_RELU, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_GLOBALAVGPOOL, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_FLATTEN, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_DENSE, 5, 0), &seed);
+    add_rnd(m, plain_layer(NN_DROPOUT, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_DENSE, 3, 0), &seed);
+    add_rnd(m, plain_layer(NN_SOFTMAX, 0, 0), &seed);
+    insz = nn_model_input_size(m);
+    m->norm_mean = rnd(insz, &seed, -1, 1);
+    m->norm_std = rnd(insz, &seed, 0.5f, 2);
+    m->nfeatures = (int)insz;
+    m->features = calloc(insz, sizeof *m->features);
+    for (size_t i = 0; i < insz; i++) {
+        char name[32];
+        nn_feature *f = &m->features[i];
+        snprintf(name, sizeof name, "px %zu", i);
+        f->name = strdup(name);
+        f->type = (nn_feature_type)(i % NN_FEAT_TYPE_END);
+        f->group = f->type == NN_FEAT_ONEHOT ? (int)(i / 8) : -1;
+        f->min = f->type == NN_FEAT_CONTINUOUS ? -0.1f * (float)i : 0;
+        f->max = f->type == NN_FEAT_INTEGER ? 16 : 1 / 3.0f;
+    }
+    m->nclasses = 3;
+    m->class_names = calloc(3, sizeof *m->class_names);
+    m->class_names[0] = strdup("zero");
+    m->class_names[1] = strdup("one one");
+    m->class_names[2] = strdup("zwei \xc3\xa9");
+    CU_ASSERT_EQUAL_FATAL(nn_model_finalize(m, &nerr), 0);
+    return m;
+}
+
+/* Largest difference between the outputs of a and b on the rows of x. */
+static double max_output_diff(const nn_model *a, const nn_model *b, const float *x, int rows, size_t stride)
+{
+    size_t nout = nn_model_output_size(a);
+    float *ya = malloc(nout * sizeof *ya), *yb = malloc(nout * sizeof *yb);
+    double worst = 0;
+    CU_ASSERT_EQUAL_FATAL(nout, nn_model_output_size(b));
+    for (int r = 0; r < rows; r++) {
+        forward1(a, x + (size_t)r * stride, ya);
+        forward1(b, x + (size_t)r * stride, yb);
+        for (size_t j = 0; j < nout; j++) {
+            double d = fabs((double)ya[j] - yb[j]);
+            worst = d > worst ? d : worst;
+        }
+    }
+    free(ya);
+    free(yb);
+    return worst;
+}
+
+/* Write m as ONNX (twice: the same bytes) and read it back. */
+static nn_model *write_read(const nn_model *m, unsigned char **out, size_t *outlen)
+{
+    unsigned char *a = NULL, *b = NULL;
+    size_t alen = 0, blen = 0;
+    nn_model *r = NULL;
+    nr_error err;
+    nr_error_clear(&err);
+    if (nr_onnx_write_mem(m, &a, &alen, &err) < 0)
+        fprintf(stderr, "\n  write: %s\n", err.msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT_EQUAL_FATAL(nr_onnx_write_mem(m, &b, &blen, &err), 0);
+    CU_ASSERT(alen == blen && memcmp(a, b, alen) == 0);
+    free(b);
+    CU_ASSERT(nr_onnx_sniff(a, alen));
+    if (nr_onnx_read_mem(a, alen, "written.onnx", &r, &err) < 0)
+        fprintf(stderr, "\n  read back: %s\n", err.msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    if (out) {
+        *out = a;
+        *outlen = alen;
+    } else {
+        free(a);
+    }
+    return r;
+}
+
+/* What ONNX carries comes back exactly: layers (but Dropout, and with the
+ * Flatten a 4-D tensor needs before Gemm) and their weights,
+ * normalization, names, types, ranges, task. */
+static void check_same_model(const nn_model *m, const nn_model *r)
+{
+    size_t insz = nn_model_input_size(m);
+    int j = 0;
+    CU_ASSERT_EQUAL(r->task, m->task);
+    CU_ASSERT_EQUAL(nn_model_input_size(r), insz);
+    CU_ASSERT_EQUAL(!r->norm_mean, !m->norm_mean);
+    if (m->norm_mean && r->norm_mean) {
+        CU_ASSERT(memcmp(r->norm_mean, m->norm_mean, insz * sizeof(float)) == 0);
+        CU_ASSERT(memcmp(r->norm_std, m->norm_std, insz * sizeof(float)) == 0);
+    }
+    CU_ASSERT_EQUAL(!r->features, !m->features);
+    for (int i = 0; m->features && r->features && i < m->nfeatures; i++) {
+        const nn_feature *a = &m->features[i], *b = &r->features[i];
+        CU_ASSERT_STRING_EQUAL(b->name, a->name);
+        CU_ASSERT(b->type == a->type && b->group == a->group && b->min == a->min && b->max == a->max);
+    }
+    CU_ASSERT_EQUAL(!r->class_names, !m->class_names);
+    for (int i = 0; m->class_names && r->class_names && i < m->nclasses; i++)
+        CU_ASSERT_STRING_EQUAL(r->class_names[i], m->class_names[i]);
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *a = &m->layers[i], *b;
+        size_t n[4];
+        int nt;
+        if (a->type == NN_DROPOUT)
+            continue;
+        /* a Flatten the graph needs in front of Gemm or Softmax */
+        if (j < r->nlayers && r->layers[j].type == NN_FLATTEN && a->type != NN_FLATTEN)
+            j++;
+        CU_ASSERT_FATAL(j < r->nlayers);
+        b = &r->layers[j++];
+        CU_ASSERT_EQUAL_FATAL(b->type, a->type);
+        CU_ASSERT(b->in.c == a->in.c && b->in.h == a->in.h && b->in.w == a->in.w);
+        CU_ASSERT(b->out.c == a->out.c && b->out.h == a->out.h && b->out.w == a->out.w);
+        CU_ASSERT(b->kh == a->kh && b->kw == a->kw && b->sh == a->sh && b->sw == a->sw);
+        CU_ASSERT(b->pad_t == a->pad_t && b->pad_l == a->pad_l && b->pad_b == a->pad_b && b->pad_r == a->pad_r);
+        CU_ASSERT_EQUAL(b->flags, a->flags);
+        CU_ASSERT(b->alpha == a->alpha);
+        nt = nn_layer_tensor_sizes(a, a->in, n);
+        if (nt == 2) {
+            CU_ASSERT(memcmp(b->w, a->w, n[0] * sizeof(float)) == 0);
+            CU_ASSERT(memcmp(b->b, a->b, n[1] * sizeof(float)) == 0);
+        } else if (nt == 4) {
+            CU_ASSERT(memcmp(b->bn_gamma, a->bn_gamma, n[0] * sizeof(float)) == 0);
+            CU_ASSERT(memcmp(b->bn_var, a->bn_var, n[3] * sizeof(float)) == 0);
+        }
+    }
+    CU_ASSERT_EQUAL(j, r->nlayers);
+}
+
+/* Every example's model.bin, written as ONNX and read back, gives the same
+ * outputs on vectors.txt's raw inputs (the graph normalizes them); the
+ * bundled model.onnx is exactly what the writer makes of model.bin. */
+static void test_write_examples(void)
+{
+    static const char *const names[] = {"iris", "wdbc", "vote", "digits", "fashion"};
+    for (size_t e = 0; e < sizeof names / sizeof *names; e++) {
+        char pb[512], po[512], pv[512];
+        nn_model *m = NULL, *r = NULL, *r2 = NULL;
+        unsigned char *bytes = NULL, *bundled = NULL, *again = NULL;
+        size_t len = 0, blen = 0, alen = 0;
+        int nin, nout, count;
+        float *v = NULL;
+        double d;
+        nr_error err;
+        snprintf(pb, sizeof pb, TEST_TOP "/examples/%s/model.bin", names[e]);
+        snprintf(po, sizeof po, TEST_TOP "/examples/%s/model.onnx", names[e]);
+        snprintf(pv, sizeof pv, TEST_TOP "/examples/%s/vectors.txt", names[e]);
+        nr_error_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(nr_model_read(pb, &m, &err), 0);
+        r = write_read(m, &bytes, &len);
+        check_same_model(m, r);
+        CU_ASSERT_EQUAL_FATAL(read_vectors(pv, &nin, &nout, &count, &v), 0);
+        CU_ASSERT_EQUAL_FATAL((size_t)nin, nn_model_input_size(m));
+        d = max_output_diff(m, r, v, count, (size_t)(nin + nout));
+        if (d > 1e-5)
+            fprintf(stderr, "\n  %s: max difference %g\n", names[e], d);
+        CU_ASSERT(d <= 1e-5);
+        CU_ASSERT_EQUAL(nr_read_file(po, 1 << 24, &bundled, &blen, &err), 0);
+        CU_ASSERT(blen == len && bundled && memcmp(bundled, bytes, len) == 0);
+        /* what was read back writes the same bytes again (but for the
+         * names of weights, which count model.bin's Dropout layers) */
+        CU_ASSERT_EQUAL(nr_onnx_write_mem(r, &again, &alen, &err), 0);
+        if (r->nlayers == m->nlayers)
+            CU_ASSERT(alen == len && again && memcmp(again, bytes, len) == 0);
+        /* and converts back to a model.bin that is m but for what ONNX
+         * does not carry */
+        r2 = NULL;
+        free(again);
+        again = NULL;
+        CU_ASSERT_EQUAL(nr_model_write_mem(r, &again, &alen, &err), 0);
+        CU_ASSERT_EQUAL(nr_model_read_mem(again, alen, "back.bin", &r2, &err), 0);
+        if (r2)
+            check_same_model(m, r2);
+        nn_model_free(r2);
+        free(again);
+        free(bundled);
+        free(bytes);
+        free(v);
+        nn_model_free(r);
+        nn_model_free(m);
+    }
+}
+
+static void test_write_every_layer(void)
+{
+    nn_model *m = every_layer_model(), *r;
+    uint32_t seed = 7;
+    size_t insz = nn_model_input_size(m);
+    float *x = rnd(insz * 20, &seed, -3, 3);
+    double d;
+    r = write_read(m, NULL, NULL);
+    check_same_model(m, r);
+    d = max_output_diff(m, r, x, 20, insz);
+    if (d > 1e-5)
+        fprintf(stderr, "\n  every layer: max difference %g\n", d);
+    CU_ASSERT(d <= 1e-5);
+    free(x);
+    nn_model_free(r);
+    nn_model_free(m);
+}
+
+/* A window on a vector input makes the graph's input [N, C, 1, 1]; a
+ * regression task with several outputs stays one; a softmax over a
+ * spatial tensor runs over the flattened sample, as the runtime's. */
+static void test_write_shapes(void)
+{
+    nn_model *m = nn_model_new(), *r;
+    uint32_t seed = 3;
+    nn_error nerr;
+    float *x;
+    m->input = (nn_shape){2, 1, 1};
+    add_rnd(m, window_layer(NN_CONV2D, 4, 1, 1, 1, 0, 0, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_RELU, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_DENSE, 3, 0), &seed);
+    m->task = NN_TASK_REGRESS;
+    CU_ASSERT_EQUAL_FATAL(nn_model_finalize(m, &nerr), 0);
+    r = write_read(m, NULL, NULL);
+    check_same_model(m, r);
+    x = rnd(2 * 10, &seed, -2, 2);
+    CU_ASSERT(max_output_diff(m, r, x, 10, 2) <= 1e-5);
+    free(x);
+    nn_model_free(r);
+    nn_model_free(m);
+
+    m = nn_model_new();
+    m->input = (nn_shape){1, 3, 3};
+    add_rnd(m, window_layer(NN_CONV2D, 2, 2, 1, 1, 0, 0, 0, 0), &seed);
+    add_rnd(m, plain_layer(NN_SOFTMAX, 0, 0), &seed);
+    r = write_read(m, NULL, NULL);
+    /* the Flatten in front of the Softmax comes back as a layer */
+    CU_ASSERT_EQUAL(r->nlayers, 3);
+    CU_ASSERT(r->nlayers == 3 && r->layers[1].type == NN_FLATTEN && r->layers[2].type == NN_SOFTMAX);
+    x = rnd(9 * 10, &seed, -2, 2);
+    CU_ASSERT(max_output_diff(m, r, x, 10, 9) <= 1e-5);
+    free(x);
+    nn_model_free(r);
+    nn_model_free(m);
+}
+
+static void test_write_refusals(void)
+{
+    nn_model *m = nn_model_new();
+    uint32_t seed = 5;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    nr_error err;
+    /* a window after the tensor was flattened */
+    m->input = (nn_shape){4, 1, 1};
+    add_rnd(m, plain_layer(NN_DENSE, 4, 0), &seed);
+    add_rnd(m, window_layer(NN_CONV2D, 2, 1, 1, 1, 0, 0, 0, 0), &seed);
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL(nr_onnx_write_mem(m, &buf, &len, &err), NR_EUNSUP);
+    CU_ASSERT_PTR_NULL(buf);
+    CU_ASSERT(strstr(err.msg, "layer 1 (conv2d)") != NULL);
+    nn_model_free(m);
+    /* names a comma-separated list cannot carry */
+    CU_ASSERT_EQUAL_FATAL(nr_model_read(TEST_TOP "/examples/iris/model.bin", &m, &err), 0);
+    free(m->features[2].name);
+    m->features[2].name = strdup("petal, length");
+    CU_ASSERT_EQUAL(nr_onnx_write_mem(m, &buf, &len, &err), NR_EUNSUP);
+    CU_ASSERT(strstr(err.msg, "feature name 3") != NULL);
+    free(m->features[2].name);
+    m->features[2].name = strdup("petal_length");
+    free(m->class_names[0]);
+    m->class_names[0] = strdup("setosa ");
+    CU_ASSERT_EQUAL(nr_onnx_write_mem(m, &buf, &len, &err), NR_EUNSUP);
+    CU_ASSERT(strstr(err.msg, "class name 1") != NULL);
+    CU_ASSERT_PTR_NULL(buf);
+    nn_model_free(m);
+}
+
+/* nn2rules.feature_info that does not fit the features is refused. */
+static void test_feature_info_refused(void)
+{
+    static const char *const bad[] = {
+        "continuous 0 1 -1",                                   /* one entry short */
+        "continuous 0 1 -1,continuous 0 1 -1,boolean 0 1 -1",  /* one too many */
+        "continuous 1 0 -1,continuous 0 1 -1",                 /* lo > hi */
+        "boolean 0 2 -1,continuous 0 1 -1",                    /* not within [0, 1] */
+        "one-hot 0 1 -1,continuous 0 1 -1",                    /* no group */
+        "continuous 0 1 3,continuous 0 1 -1",                  /* a group */
+        "real 0 1 -1,continuous 0 1 -1",
+        "continuous 0 nan -1,continuous 0 1 -1",
+        "continuous 0 1,continuous 0 1 -1",
+        "continuous 0 1 -1;continuous 0 1 -1",
+    };
+    nn_model *m = NULL;
+    nr_error err;
+    for (size_t k = 0; k <= sizeof bad / sizeof *bad; k++) {
+        pbw g = {0}, model, p = {0};
+        gemm_graph(&g);
+        model = model_of(&g, 13, "nn2rules.features=a,b");
+        w_str(&p, 1, "nn2rules.feature_info");
+        w_str(&p, 2, k < sizeof bad / sizeof *bad ? bad[k] : "integer -1 2.5 -1,one-hot 0 1 0");
+        w_msg(&model, 14, &p);
+        nr_error_clear(&err);
+        if (k == sizeof bad / sizeof *bad) {
+            /* and one that fits */
+            CU_ASSERT_EQUAL_FATAL(read_built(&model, &m, &err), 0);
+            CU_ASSERT(m->features[0].type == NN_FEAT_INTEGER && m->features[0].min == -1 &&
+                      m->features[0].max == 2.5f && m->features[1].group == 0);
+        } else {
+            CU_ASSERT(read_built(&model, &m, &err) == NR_EFORMAT);
+            CU_ASSERT_PTR_NULL(m);
+            CU_ASSERT(has(&err, "feature_info"));
+        }
+        nn_model_free(m);
+        m = NULL;
+    }
+}
+
 static const cutest tests[] = {
-    {"examples: onnx = model.bin = PyTorch to 1e-5", test_examples},
+    {"examples: onnx = model.bin = PyTorch to 1e-5, from raw inputs", test_examples},
     {"every prefix of a file is refused", test_truncated},
     {"random and damaged bytes", test_random},
     {"Gemm", test_gemm},
@@ -1259,6 +1644,11 @@ static const cutest tests[] = {
     {"name lists", test_names},
     {"names and ranges from data", test_meta_from_data},
     {"reader chosen by content", test_load_dispatch},
+    {"writer: examples round-trip, from raw inputs", test_write_examples},
+    {"writer: every layer type", test_write_every_layer},
+    {"writer: shapes, regression, spatial softmax", test_write_shapes},
+    {"writer: refusals", test_write_refusals},
+    {"reader: bad nn2rules.feature_info", test_feature_info_refused},
     {NULL, NULL},
 };
 

@@ -70,7 +70,7 @@ desc = ("digits: CNN Conv2d(1,%d,3,pad 1)-BatchNorm-ReLU-MaxPool(2)-Conv2d(%d,%d
 nm.write_model(os.path.join(HERE, "model.bin"), net, SHAPE, "classifier", features, classes,
                mean, std, desc)
 nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
-nm.export_onnx(os.path.join(HERE, "model.onnx"), net, SHAPE)
+nm.export_onnx(os.path.join(HERE, "model.bin"), os.path.join(HERE, "model.onnx"))
 
 # test vectors: the first 20 rows of the test split, then 5 random images
 # (every pixel a whole number in 0..16)
@@ -108,7 +108,7 @@ pixel values and the network sees 0..1.
 | `data.csv` | all 1797 images: 64 pixel columns `px_0_0` .. `px_7_7`, then `class` |
 | `train.csv`, `test.csv` | fixed stratified 75/25 split (%(ntr)d / %(nte)d rows; `train_test_split`, `random_state=%(seed)d`) |
 | `model.bin` | the trained network in nn2rules' model format, taking raw 0..16 pixels |
-| `model.onnx` | the same network (opset 13, input `input` of shape (batch, 1, 8, 8), output `output`, dynamic batch); it takes pixels divided by 16: the normalization is only in model.bin. BatchNorm is kept as its own BatchNormalization node (not folded into the convolution) |
+| `model.onnx` | the same network as ONNX (opset 13, input `input` of shape (batch, 1, 8, 8), output `output`, dynamic batch), written from model.bin by `nn2rules convert model.bin -o model.onnx`; it takes raw inputs like model.bin (the normalization is Sub and Div nodes at its head) and carries the names in metadata_props. BatchNorm is kept as its own BatchNormalization node (not folded into the convolution) |
 | `vectors.txt` | 20 test images + 5 random images (pixels uniform in 0..16), raw pixels then PyTorch's softmax outputs (`%%.9g`) |
 | `train.py` | the script that made all of the above |
 

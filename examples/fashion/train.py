@@ -96,7 +96,7 @@ nm.write_model(os.path.join(HERE, "model.bin"), net, (784,), "classifier", featu
                mean, std, desc)
 nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(DATA_DIR, "train-images-idx3-ubyte.gz"),
                os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz"))
-nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (784,))
+nm.export_onnx(os.path.join(HERE, "model.bin"), os.path.join(HERE, "model.onnx"))
 
 # test vectors: the first 10 test (t10k) images
 vin = xte_raw[:N_VECTORS]
@@ -142,7 +142,7 @@ pixel values and the network sees 0..1.
 | file | what |
 |---|---|
 | `model.bin` | the trained network in nn2rules' model format, taking raw 0..255 pixels |
-| `model.onnx` | the same network (opset 13, input `input` of shape (batch, 784), output `output`, dynamic batch); it takes pixels divided by 255: the normalization is only in model.bin |
+| `model.onnx` | the same network as ONNX (opset 13, input `input` of shape (batch, 784), output `output`, dynamic batch), written from model.bin by `nn2rules convert model.bin -o model.onnx`; it takes raw inputs like model.bin (the normalization is Sub and Div nodes at its head) and carries the names in metadata_props |
 | `vectors.txt` | the first %(nvec)d test (t10k) images, raw pixels then PyTorch's softmax outputs (`%%.9g`) |
 | `train.py` | the script that made all of the above |
 

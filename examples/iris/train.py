@@ -62,7 +62,7 @@ desc = ("iris: MLP 4-8-3 (ReLU hidden, softmax out) on Fisher's iris data "
 nm.write_model(os.path.join(HERE, "model.bin"), net, (4,), "classifier", features, classes,
                mean, std, desc)
 nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
-nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (4,))
+nm.export_onnx(os.path.join(HERE, "model.bin"), os.path.join(HERE, "model.onnx"))
 
 # test vectors: the first 20 rows of the test split, then 5 random points
 rng = np.random.default_rng(SEED)
@@ -89,7 +89,7 @@ python3-sklearn %(skv)s in Debian). Feature names are sklearn's without the
 | `data.csv` | all 150 rows: the four measurements and `class` (species name) |
 | `train.csv`, `test.csv` | fixed stratified 75/25 split (%(ntr)d / %(nte)d rows; `train_test_split`, `random_state=%(seed)d`) |
 | `model.bin` | the trained network in nn2rules' model format, taking raw centimetres (NORM holds the training split's mean and std) |
-| `model.onnx` | the same network (opset 13, input `input`, output `output`, dynamic batch); it takes *standardized* inputs: the normalization is only in model.bin |
+| `model.onnx` | the same network as ONNX (opset 13, input `input`, output `output`, dynamic batch), written from model.bin by `nn2rules convert model.bin -o model.onnx`; it takes raw inputs like model.bin (the normalization is Sub and Div nodes at its head) and carries the names in metadata_props |
 | `vectors.txt` | 20 test rows + 5 random points in the feature ranges, raw inputs then PyTorch's softmax outputs (`%%.9g`) |
 | `train.py` | the script that made all of the above |
 

@@ -102,7 +102,7 @@ desc = ("vote: 16-%d-2 network (sigmoid hidden units, softmax out) on the 1984 U
 nm.write_model(os.path.join(HERE, "model.bin"), net, (16,), "classifier", features, classes,
                None, None, desc)
 nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
-nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (16,))
+nm.export_onnx(os.path.join(HERE, "model.bin"), os.path.join(HERE, "model.onnx"))
 
 # test vectors: the first 20 rows of the test split, then 5 random 0/1 points
 rng = np.random.default_rng(SEED)
@@ -147,7 +147,7 @@ is replaced by the attribute's majority value in the **training split**
 | `data.csv` | all 435 rows, 0/1 votes (imputed as above) and `class` |
 | `train.csv`, `test.csv` | fixed stratified 75/25 split (%(ntr)d / %(nte)d rows; `train_test_split`, `random_state=%(seed)d`) |
 | `model.bin` | the trained network in nn2rules' model format; features Boolean, range 0..1; no NORM chunk (the network takes the 0/1 votes as they are) |
-| `model.onnx` | the same network (opset 13, input `input`, output `output`, dynamic batch) |
+| `model.onnx` | the same network as ONNX (opset 13, input `input`, output `output`, dynamic batch), written from model.bin by `nn2rules convert model.bin -o model.onnx`, with the names in metadata_props |
 | `vectors.txt` | 20 test rows + 5 random 0/1 points, inputs then PyTorch's softmax outputs (`%%.9g`) |
 | `train.py` | the script that made all of the above |
 

@@ -65,7 +65,7 @@ desc = ("wdbc: MLP 30-16-8-2 (ReLU hidden layers, dropout %g between them, softm
 nm.write_model(os.path.join(HERE, "model.bin"), net, (30,), "classifier", features, classes,
                mean, std, desc)
 nm.add_profile(os.path.join(HERE, "model.bin"), os.path.join(HERE, "train.csv"))
-nm.export_onnx(os.path.join(HERE, "model.onnx"), net, (30,))
+nm.export_onnx(os.path.join(HERE, "model.bin"), os.path.join(HERE, "model.onnx"))
 
 # test vectors: the first 20 rows of the test split, then 5 random points
 rng = np.random.default_rng(SEED)
@@ -100,7 +100,7 @@ order: `malignant`, `benign`.
 | `data.csv` | all 569 rows: the 30 features and `class` |
 | `train.csv`, `test.csv` | fixed stratified 75/25 split (%(ntr)d / %(nte)d rows; `train_test_split`, `random_state=%(seed)d`) |
 | `model.bin` | the trained network in nn2rules' model format, taking raw feature values (NORM holds the training split's mean and std) |
-| `model.onnx` | the same network (opset 13, input `input`, output `output`, dynamic batch); it takes *standardized* inputs: the normalization is only in model.bin. Dropout, the identity at inference, is not in the ONNX graph |
+| `model.onnx` | the same network as ONNX (opset 13, input `input`, output `output`, dynamic batch), written from model.bin by `nn2rules convert model.bin -o model.onnx`; it takes raw inputs like model.bin (the normalization is Sub and Div nodes at its head) and carries the names in metadata_props. Dropout, the identity at inference, is not in the ONNX graph |
 | `vectors.txt` | 20 test rows + 5 random points in the feature ranges, raw inputs then PyTorch's softmax outputs (`%%.9g`) |
 | `hidden.txt` | the same 25 inputs, each followed by the 16 activations after the first ReLU (layer 1, 0-based); first line `30 16 25` |
 | `train.py` | the script that made all of the above |
