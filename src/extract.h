@@ -71,6 +71,7 @@ typedef struct nr_extract_opts {
     double tolerance;         /* held-out fidelity the smallest tree may lose
                                  against the best size, a fraction (0.01) */
     const char *options_text; /* the options as the user gave them, for provenance */
+    struct nr_progress *progress; /* reports of long work (progress.h); NULL: none */
 } nr_extract_opts;
 
 void nr_extract_opts_default(nr_extract_opts *o);

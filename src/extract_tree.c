@@ -11,6 +11,7 @@
 #include "extract.h"
 #include "passes.h"
 #include "profile.h"
+#include "progress.h"
 #include "version.h"
 
 void nr_extract_opts_default(nr_extract_opts *o)
@@ -158,6 +159,7 @@ static int choose_size(const nr_table *t, const int *src, const float *hx, const
     }
     for (int i = 0; i < nperm; i++)
         fold[perm[i]] = nfolds > 1 ? i % nfolds : i >= nperm - nperm * 3 / 10 ? 0 : -1;
+    nr_progress_start(o->progress, "choosing the size", nfolds);
     for (int f = 0; f < nfolds && rc == 0; f++) {
         nr_table fit = *t;
         nr_arena *arena = nr_arena_new();
@@ -188,7 +190,9 @@ static int choose_size(const nr_table *t, const int *src, const float *hx, const
         }
         free(rank);
         nr_arena_free(arena);
+        nr_progress_update(o->progress, f + 1);
     }
+    nr_progress_end(o->progress);
     if (rc < 0)
         goto done;
     for (int s = 1; s <= smax; s++)
@@ -267,7 +271,10 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = nr_label_rows(m, x, nrows, y, yv, err)) < 0)
+    nr_progress_start(o->progress, "labelling inputs", 1);
+    rc = nr_label_rows(m, x, nrows, y, yv, err);
+    nr_progress_end(o->progress);
+    if (rc < 0)
         goto done;
     for (size_t f = 0; f < nin; f++)
         boolean[f] = r->features[f].kind == NR_FEAT_BOOLEAN || r->features[f].kind == NR_FEAT_ONEHOT;
@@ -317,6 +324,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         tree_opts.prune = 0;
         tree_opts.ccp_alpha = 0;
     }
+    nr_progress_start(o->progress, "growing the tree", 1);
     for (;;) {
         int nconds;
         r->kind = NR_BODY_TREE;
@@ -332,6 +340,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
             break;
         tree_opts.max_leaves--;
     }
+    nr_progress_end(o->progress);
     if ((rc = set_provenance(r, o, o->as_rules ? "tree-rules" : "tree", err)) < 0)
         goto done;
     if (rep) {

@@ -1207,6 +1207,8 @@ static int cmd_extract(int argc, char **argv)
     const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
                *prefix = NULL;
     int c, quiet = 0, status = 0, n, sized = 0, skip = 0;
+    nr_progress prog;
+    cli_progress cprog;
     double v;
     out_format f;
     nn_model *m = NULL;
@@ -1375,6 +1377,8 @@ static int cmd_extract(int argc, char **argv)
         status = fail(&err, EXIT_INPUT);
         goto done;
     }
+    progress_init(&prog, &cprog, quiet);
+    eo.progress = &prog;
     if (nr_extract_tree(m, rows, &eo, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &err) < 0) {
         name_input(&err, argv[optind]);
         status = fail(&err, err.code == NR_EINVAL ? EXIT_INPUT : EXIT_WORK);

@@ -836,6 +836,8 @@ if command -v script >/dev/null 2>&1 && script -qec true /dev/null >/dev/null 2>
     if grep -q "evaluating the input cube: [0-9]*%" "$T/tty.txt"; then ok; else bad "progress: no progress line on a terminal"; fi
     NN2RULES_PROGRESS_DELAY=0 script -qec "$NN run $VOTE --data examples/vote/test.csv -o $T/p.csv" /dev/null >"$T/tty.txt" 2>&1
     if grep -q "running the network: [0-9]*%" "$T/tty.txt"; then ok; else bad "progress: run showed no progress on a terminal"; fi
+    NN2RULES_PROGRESS_DELAY=0 script -qec "$NN $VOTE -o $T/v.txt" /dev/null >"$T/tty.txt" 2>&1
+    if grep -q "choosing the size: [0-9]*%" "$T/tty.txt"; then ok; else bad "progress: extract showed no progress on a terminal"; fi
     NN2RULES_PROGRESS_DELAY=0 script -qec "$NN eval $T/vote.txt --model $VOTE --exhaustive -q" /dev/null >"$T/tty.txt" 2>&1
     if ! grep -q "evaluating" "$T/tty.txt"; then ok; else bad "progress: shown with -q"; fi
     # work shorter than the delay shows nothing
