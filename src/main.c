@@ -257,6 +257,29 @@ static int parse_missing(const char *s)
                                       : -1;
 }
 
+/* The options of every command that reads rows: --nonfinite (c 'N'),
+ * --missing ('M') and --data-format ('D').  0, or the usage error's exit
+ * status. */
+static int row_option(const char *cmd, int c, const char *arg, int *skip, missing_opts *mi,
+                      nr_read_opts *ro)
+{
+    switch (c) {
+    case 'N':
+        if ((*skip = parse_nonfinite(arg)) < 0)
+            return usage_error(cmd, "--nonfinite wants 'error' or 'skip', not '%s'", arg);
+        return 0;
+    case 'M':
+        if ((mi->mode = parse_missing(arg)) < 0)
+            return usage_error(cmd, "--missing wants 'skip', 'error' or 'impute', not '%s'", arg);
+        return 0;
+    default:
+        if (strcmp(arg, "csv") != 0 && strcmp(arg, "arff") != 0)
+            return usage_error(cmd, "--data-format wants 'csv' or 'arff', not '%s'", arg);
+        ro->format = arg;
+        return 0;
+    }
+}
+
 /* Match d to the model, then skip, refuse or fill in its rows with missing
  * values as mi says.  kept (may be NULL) receives, malloc'd or NULL when no
  * row went, the file's 0-based row index of each row that remains. */
@@ -821,18 +844,13 @@ static int cmd_run(int argc, char **argv)
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'N':
-            if ((skip = parse_nonfinite(optarg)) < 0)
-                return usage_error("run", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
-            break;
         case 'M':
-            if ((mi.mode = parse_missing(optarg)) < 0)
-                return usage_error("run", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+        case 'D': {
+            int st = row_option("run", c, optarg, &skip, &mi, &ropts);
+            if (st != 0)
+                return st;
             break;
-        case 'D':
-            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
-                return usage_error("run", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
-            ropts.format = optarg;
-            break;
+        }
         case 'q': mi.quiet = 1; break;
         default: return bad_option("run", c, argv);
         }
@@ -1305,18 +1323,13 @@ static int cmd_extract(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 'h': fputs(USAGE_EXTRACT, stdout); return 0;
         case 'N':
-            if ((skip = parse_nonfinite(optarg)) < 0)
-                return usage_error("extract", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
-            break;
         case 'M':
-            if ((mi.mode = parse_missing(optarg)) < 0)
-                return usage_error("extract", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+        case 'D': {
+            int st = row_option("extract", c, optarg, &skip, &mi, &ropts);
+            if (st != 0)
+                return st;
             break;
-        case 'D':
-            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
-                return usage_error("extract", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
-            ropts.format = optarg;
-            break;
+        }
         default: return bad_option("extract", c, argv);
         }
     }
@@ -1639,18 +1652,13 @@ static int cmd_eval(int argc, char **argv)
             break;
         case 'h': fputs(USAGE_EVAL, stdout); return 0;
         case 'N':
-            if ((skip = parse_nonfinite(optarg)) < 0)
-                return usage_error("eval", "--nonfinite wants 'error' or 'skip', not '%s'", optarg);
-            break;
         case 'M':
-            if ((mi.mode = parse_missing(optarg)) < 0)
-                return usage_error("eval", "--missing wants 'skip', 'error' or 'impute', not '%s'", optarg);
+        case 'D': {
+            int st = row_option("eval", c, optarg, &skip, &mi, &ropts);
+            if (st != 0)
+                return st;
             break;
-        case 'D':
-            if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "arff") != 0)
-                return usage_error("eval", "--data-format wants 'csv' or 'arff', not '%s'", optarg);
-            ropts.format = optarg;
-            break;
+        }
         case 'q': mi.quiet = 1; break;
         default: return bad_option("eval", c, argv);
         }
