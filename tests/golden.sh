@@ -61,6 +61,12 @@ gold() {
         fi
     done
     check_c "$name" "$prefix" "$model" "$(dirname "$model")/test.csv"
+    # Graphviz lays out what the DOT back end wrote
+    if dot -Tsvg -o "$T/$name.svg" "$T/$name.dot"; then
+        pass=$((pass + 1))
+    else
+        failn=$((failn + 1)); echo "FAIL: dot -Tsvg cannot render $name.dot"
+    fi
     for f in "$name.txt" "$name.dot" "$name.c" "$name.h" "$name.json"; do
         if [ "$UPDATE" = "--update" ]; then
             cp "$T/$f" "$G/$f"

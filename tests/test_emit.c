@@ -504,7 +504,8 @@ static void test_dot_tree(void)
     Agraph_t *g = dot_of(r, &out, &len);
 
     if (g) {
-        CU_ASSERT_EQUAL(agnnodes(g), 13);
+        /* 13 nodes and the legend */
+        CU_ASSERT_EQUAL(agnnodes(g), 14);
         CU_ASSERT_EQUAL(agnedges(g), 12);
         CU_ASSERT_STRING_EQUAL(node_attr(g, "n0", "label"), "petal length <= 2.4");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "n2", "label"), "colour == green");
@@ -518,9 +519,16 @@ static void test_dot_tree(void)
                                "end\\\\ > 0.001}");
         s = node_attr(g, "n1", "label");
         CU_ASSERT_STRING_EQUAL(s, "setosa\\ncover 11.5, correct 11\\ndist [11, 0.5, 0, 0]");
-        CU_ASSERT_STRING_EQUAL(node_attr(g, "n1", "fillcolor"), "#77AADD");
-        CU_ASSERT_STRING_EQUAL(node_attr(g, "n5", "fillcolor"), "#EE8866");
-        CU_ASSERT_STRING_EQUAL(node_attr(g, "n7", "fillcolor"), "#EEDD88");
+        /* the class's colour, a little lighter for 11 of 11.5 (purity
+         * (p1 - p2) / (1 - p2) = 0.954...) */
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n1", "fillcolor"), "#7DAEDF");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n5", "fillcolor"), "#EF8C6B");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n7", "fillcolor"), "#EFDE8C");
+        /* inner nodes with nothing known: plain */
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n0", "fillcolor"), "white");
+        s = node_attr(g, "legend", "label");
+        CU_ASSERT(s && strstr(s, "<td bgcolor=\"#77AADD\">setosa</td>") != NULL);
+        CU_ASSERT(s && strstr(s, "vers&quot;i\\color") != NULL);
         /* control characters in a class name become spaces */
         s = node_attr(g, "n8", "label");
         CU_ASSERT(s && strncmp(s, "ctl   \xe2\x9c\x93\\n", 10) == 0);
@@ -564,8 +572,8 @@ static void test_dot_rules(void)
     size_t len;
     Agraph_t *g = dot_of(r, &out, &len);
     if (g) {
-        /* 8 rules, 8 outcomes, the default */
-        CU_ASSERT_EQUAL(agnnodes(g), 17);
+        /* 8 rules, 8 outcomes, the default, the legend */
+        CU_ASSERT_EQUAL(agnnodes(g), 18);
         CU_ASSERT_STRING_EQUAL(node_attr(g, "r0", "label"),
                                "rule 1\\nif petal length <= 2.4\\nand smoker");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "r3", "label"),
@@ -591,8 +599,8 @@ static void test_dot_rules(void)
     r = make_rules(NR_TASK_CLASSIFY, NR_UNORDERED, NR_POLICY_VOTE);
     g = dot_of(r, &out, &len);
     if (g) {
-        /* 8 rules, classes 0 to 3, "no rule fires" */
-        CU_ASSERT_EQUAL(agnnodes(g), 13);
+        /* 8 rules, classes 0 to 3, "no rule fires", the legend */
+        CU_ASSERT_EQUAL(agnnodes(g), 14);
         /* a rule to its class, the default, and 7 invisible ones keeping
          * the rules in order */
         CU_ASSERT_EQUAL(agnedges(g), 16);
@@ -722,7 +730,7 @@ static void test_dot_many_rules(void)
     if (g) {
         Agnode_t *r9 = agnode(g, "r9999", 0), *o9 = agnode(g, "o9999", 0);
         Agedge_t *e = r9 && o9 ? agedge(g, r9, o9, NULL, 0) : NULL;
-        CU_ASSERT_EQUAL(agnnodes(g), 20001);
+        CU_ASSERT_EQUAL(agnnodes(g), 20002);
         CU_ASSERT_EQUAL(agnedges(g), 20000);
         CU_ASSERT_PTR_NULL(agfstsubg(g));
         /* each outcome beside its rule */
@@ -731,6 +739,114 @@ static void test_dot_many_rules(void)
                                "rule 10000\\nif petal length <= 0\\nand petal length <= 1");
         agclose(g);
     }
+    free(out);
+    nr_rules_free(r);
+}
+
+/* A tree of 40 classes, one leaf each, in a chain: a distinct colour for
+ * every class (a palette, then generated hues), a legend naming them all,
+ * inner nodes with their rows and class mix, and --max-depth's cut. */
+static void test_dot_many_classes_and_depth(void)
+{
+    enum { K = 40 };
+    nr_rules *r = nr_rules_new();
+    nr_draw_opts o = {3};
+    nr_error err;
+    char *out, name[32], *s;
+    size_t len;
+    Agraph_t *g;
+
+    CU_ASSERT_FATAL(r != NULL);
+    r->task = NR_TASK_CLASSIFY;
+    r->nfeatures = 1;
+    r->features = nr_arena_calloc(r->arena, 1, sizeof *r->features);
+    r->features[0].name = "x";
+    r->features[0].group = -1;
+    r->nclasses = K;
+    r->classes = nr_arena_calloc(r->arena, K, sizeof(char *));
+    for (int k = 0; k < K; k++) {
+        snprintf(name, sizeof name, "c%d", k);
+        r->classes[k] = nr_arena_strdup(r->arena, name);
+    }
+    /* node 2i tests x <= i: yes is leaf 2i+1 (class i), no goes on */
+    r->kind = NR_BODY_TREE;
+    r->tree.nnodes = 2 * K - 1;
+    r->tree.nodes = nr_arena_calloc(r->arena, (size_t)r->tree.nnodes, sizeof(nr_node));
+    for (int i = 0; i < K; i++) {
+        int at = 2 * i, lf = i + 1 < K ? 2 * i + 1 : 2 * i;
+        nr_node *n = &r->tree.nodes[lf];
+        if (i + 1 < K) {
+            nr_node *in = &r->tree.nodes[at];
+            in->test = cond(NR_LE, 0, (float)i);
+            in->yes = lf;
+            in->no = at + 2;
+            in->klass = i;
+            in->dist = nr_arena_calloc(r->arena, K, sizeof(double));
+            for (int k = i; k < K; k++)
+                in->dist[k] = 1;
+            in->stats.has = 1;
+            in->stats.cover = K - i;
+            in->stats.correct = 1;
+        }
+        n->leaf = 1;
+        n->klass = i;
+        n->dist = nr_arena_calloc(r->arena, K, sizeof(double));
+        n->dist[i] = 1;
+    }
+    g = dot_of(r, &out, &len);
+    if (g) {
+        /* every leaf (pure) in its class's own colour */
+        for (int i = 0; i < K; i++) {
+            char a[32];
+            snprintf(a, sizeof a, "n%d", i + 1 < K ? 2 * i + 1 : 2 * i);
+            s = node_attr(g, a, "fillcolor");
+            CU_ASSERT_FATAL(s != NULL && s[0] == '#' && strlen(s) == 7);
+            for (int j = 0; j < i; j++) {
+                char b[32];
+                snprintf(b, sizeof b, "n%d", 2 * j + 1);
+                CU_ASSERT(strcmp(s, node_attr(g, b, "fillcolor")) != 0);
+            }
+        }
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n1", "fillcolor"), "#77AADD");
+        /* an inner node: its test, rows and class mix; a tie of 40: faint */
+        s = node_attr(g, "n0", "label");
+        CU_ASSERT(s && strncmp(s, "x <= 0\\ncover 40, correct 1\\ndist [1, 1, 1", 40) == 0);
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n0", "fillcolor"), "#F1F7FC");
+        s = node_attr(g, "legend", "label");
+        CU_ASSERT(s && strstr(s, ">c0</td>") && strstr(s, ">c39</td>"));
+        agclose(g);
+    }
+    free(out);
+
+    /* depth 3: tests at depths 0 to 2, the subtree at depth 3 one box */
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_emit_dot_opts(r, &o, &out, &len, &err), 0);
+    g = agmemread(out);
+    CU_ASSERT_FATAL(g != NULL);
+    /* nodes 0, 2, 4 test; leaves 1, 3, 5; node 6 holds the rest */
+    CU_ASSERT_EQUAL(agnnodes(g), 8);
+    CU_ASSERT_STRING_EQUAL(node_attr(g, "n6", "label"),
+                           "37 leaves below\\n37 rows\\ndist [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, "
+                           "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+                           "1, 1, 1, 1, 1, 1]");
+    CU_ASSERT(strstr(node_attr(g, "n6", "style"), "dashed") != NULL);
+    CU_ASSERT_PTR_NULL(agnode(g, "n7", 0));
+    agclose(g);
+    free(out);
+    CU_ASSERT_EQUAL(nr_render_opts(r, &o, "svg", &out, &len, &err), 0);
+    free(out);
+    nr_rules_free(r);
+
+    /* decision lists: the first rules, then one box for the rest */
+    r = make_rules(NR_TASK_CLASSIFY, NR_ORDERED, NR_POLICY_FIRST);
+    o.max_depth = 2;
+    CU_ASSERT_EQUAL_FATAL(nr_emit_dot_opts(r, &o, &out, &len, &err), 0);
+    g = agmemread(out);
+    CU_ASSERT_FATAL(g != NULL);
+    CU_ASSERT_STRING_EQUAL(node_attr(g, "more", "label"), "6 more rules");
+    CU_ASSERT_PTR_NULL(agnode(g, "r2", 0));
+    CU_ASSERT_PTR_NOT_NULL(agedge(g, agnode(g, "more", 0), agnode(g, "d", 0), NULL, 0));
+    agclose(g);
     free(out);
     nr_rules_free(r);
 }
@@ -762,7 +878,7 @@ static void test_render_limits(void)
 
     r = make_big_list(10000, 1);
     CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), NR_ELIMIT);
-    CU_ASSERT(strstr(err.msg, "20001 boxes") != NULL);
+    CU_ASSERT(strstr(err.msg, "20002 boxes") != NULL);
     nr_rules_free(r);
 }
 
@@ -1605,6 +1721,7 @@ static const cutest tests[] = {
     {"SVG and PNG", test_render},
     {"DOT: 10,000 rules", test_dot_many_rules},
     {"SVG and PNG: too large to draw", test_render_limits},
+    {"DOT: 40 classes, legend, depth limit", test_dot_many_classes_and_depth},
     {"C: tree", test_c_tree},
     {"C: header from C++", test_c_header_cplusplus},
     {"C: regression tree", test_c_regression_tree},
