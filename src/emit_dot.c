@@ -18,11 +18,11 @@
  *     per class, the default class marked;
  *   - linear models: a node per term, edges into the score coloured by
  *     sign and as thick as the weight.
- * Classifiers get a legend: one box, a table of the classes in their
- * colours.  Node names are n<i> (tree node i), r<i>, o<i> (rule i and its
- * outcome), more (the rules past the limit), c<k> (class k), d (default),
- * t<i> (term i), s (score), legend, so the output depends only on the IR:
- * same IR, same bytes.
+ * Classifiers get a legend: a cluster of one box per class in its colour.
+ * Node names are n<i> (tree node i), r<i>, o<i> (rule i and its outcome),
+ * more (the rules past the limit), c<k> (class k), d (default), t<i> (term
+ * i), s (score), legend<k> (class k in the legend), so the output depends
+ * only on the IR: same IR, same bytes.
  */
 #include "emit.h"
 
@@ -476,72 +476,31 @@ done:
     free(scratch);
 }
 
-/* Text for an HTML-like label: &, <, >, " as entities; otherwise as
- * lbl_text has it, less the doubling of backslashes (HTML labels are not
- * escStrings). */
-static void html_text(FILE *f, const char *s)
-{
-    while (*s) {
-        unsigned char c = (unsigned char)*s;
-        int n = nr_utf8_seqlen(s);
-        if (c >= 0x80) {
-            char esc[NR_ESCBUF];
-            int len;
-            if (n && nr_unsafe_char(s, &len, esc) >= 0x80)
-                fputs(esc, f);
-            else if (n)
-                fwrite(s, 1, (size_t)n, f);
-            else
-                fputs("\xEF\xBF\xBD", f);
-            s += n ? n : 1;
-            continue;
-        }
-        switch (c) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: putc(c < 0x20 || c == 0x7f ? ' ' : c, f);
-        }
-        s++;
-    }
-}
-
-/* The legend: one box, a table naming each class beside its colour. */
+/* The legend: a cluster of one box per class, in its colour, in a row.
+ * Not an HTML-like table: Graphviz 2.42 leaks what it lays out for one. */
 static void legend(builder *b)
 {
     const nr_rules *r = b->r;
+    Agraph_t *sg;
+    char name[32], cb[8];
     label l;
-    Agnode_t *n;
-    char *text, *html, cb[8];
 
     if (r->task != NR_TASK_CLASSIFY || r->nclasses == 0 || r->kind == NR_BODY_LINEAR)
         return;
-    if (lbl_new(b, &l) < 0)
-        return;
-    fputs("<table border=\"0\" cellborder=\"1\" cellspacing=\"0\" cellpadding=\"4\">"
-          "<tr><td><b>class</b></td></tr>",
-          l.f);
-    for (int k = 0; k < r->nclasses; k++) {
-        fprintf(l.f, "<tr><td bgcolor=\"%s\">", class_colour(k, cb));
-        html_text(l.f, r->classes[k]);
-        fputs("</td></tr>", l.f);
-    }
-    fputs("</table>", l.f);
-    if (!(text = lbl_close(&l))) {
+    if (!(sg = agsubg(b->g, "cluster_legend", 1))) {
         b->oom = 1;
         return;
     }
-    if (!(n = agnode(b->g, "legend", 1)) || !(html = agstrdup_html(b->g, text))) {
-        b->oom = 1;
-        free(text);
-        return;
+    set(b, sg, "label", "classes");
+    for (int k = 0; k < r->nclasses && !b->oom; k++) {
+        Agnode_t *n;
+        if (lbl_new(b, &l) < 0)
+            return;
+        lbl_class(&l, r, k);
+        snprintf(name, sizeof name, "legend%d", k);
+        if ((n = node(b, sg, name, &l)))
+            fill(b, n, class_colour(k, cb));
     }
-    set(b, n, "shape", "plaintext");
-    set(b, n, "style", "solid");
-    set(b, n, "label", html);
-    agstrfree(b->g, html);
-    free(text);
 }
 
 /* "rule i" and its conditions, one per line. */
