@@ -18,11 +18,11 @@
  *     per class, the default class marked;
  *   - linear models: a node per term, edges into the score coloured by
  *     sign and as thick as the weight.
- * Classifiers get a legend: a cluster of one box per class in its colour.
+ * Classifiers get a legend: a row of boxes, one per class in its colour.
  * Node names are n<i> (tree node i), r<i>, o<i> (rule i and its outcome),
  * more (the rules past the limit), c<k> (class k), d (default), t<i> (term
- * i), s (score), legend<k> (class k in the legend), so the output depends
- * only on the IR: same IR, same bytes.
+ * i), s (score), legend and legend<k> (the legend's title and class k), so
+ * the output depends only on the IR: same IR, same bytes.
  */
 #include "emit.h"
 
@@ -476,24 +476,30 @@ done:
     free(scratch);
 }
 
-/* The legend: a cluster of one box per class, in its colour, in a row.
- * Not an HTML-like table: Graphviz 2.42 leaks what it lays out for one. */
+/* The legend: a row of boxes, one per class in its colour, after the word
+ * "classes".  Not a cluster nor an HTML-like table: Graphviz 2.42's dot
+ * layout leaks memory for either. */
 static void legend(builder *b)
 {
     const nr_rules *r = b->r;
     Agraph_t *sg;
+    Agnode_t *n;
     char name[32], cb[8];
     label l;
 
     if (r->task != NR_TASK_CLASSIFY || r->nclasses == 0 || r->kind == NR_BODY_LINEAR)
         return;
-    if (!(sg = agsubg(b->g, "cluster_legend", 1))) {
+    if (!(sg = agsubg(b->g, "legend", 1))) {
         b->oom = 1;
         return;
     }
-    set(b, sg, "label", "classes");
+    set(b, sg, "rank", "same");
+    if (lbl_new(b, &l) < 0)
+        return;
+    fputs("classes:", l.f);
+    if ((n = node(b, sg, "legend", &l)))
+        set(b, n, "shape", "plaintext");
     for (int k = 0; k < r->nclasses && !b->oom; k++) {
-        Agnode_t *n;
         if (lbl_new(b, &l) < 0)
             return;
         lbl_class(&l, r, k);

@@ -504,8 +504,8 @@ static void test_dot_tree(void)
     Agraph_t *g = dot_of(r, &out, &len);
 
     if (g) {
-        /* 13 nodes and the legend's 4 */
-        CU_ASSERT_EQUAL(agnnodes(g), 17);
+        /* 13 nodes and the legend's title and 4 */
+        CU_ASSERT_EQUAL(agnnodes(g), 18);
         CU_ASSERT_EQUAL(agnedges(g), 12);
         CU_ASSERT_STRING_EQUAL(node_attr(g, "n0", "label"), "petal length <= 2.4");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "n2", "label"), "colour == green");
@@ -529,7 +529,7 @@ static void test_dot_tree(void)
         CU_ASSERT_STRING_EQUAL(node_attr(g, "legend0", "label"), "setosa");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "legend0", "fillcolor"), "#77AADD");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "legend1", "label"), "vers\"i\\\\color");
-        CU_ASSERT_PTR_NOT_NULL(agsubg(g, "cluster_legend", 0));
+        CU_ASSERT_PTR_NOT_NULL(agsubg(g, "legend", 0));
         /* control characters in a class name become spaces */
         s = node_attr(g, "n8", "label");
         CU_ASSERT(s && strncmp(s, "ctl   \xe2\x9c\x93\\n", 10) == 0);
@@ -573,8 +573,8 @@ static void test_dot_rules(void)
     size_t len;
     Agraph_t *g = dot_of(r, &out, &len);
     if (g) {
-        /* 8 rules, 8 outcomes, the default, the legend's 4 */
-        CU_ASSERT_EQUAL(agnnodes(g), 21);
+        /* 8 rules, 8 outcomes, the default, the legend's title and 4 */
+        CU_ASSERT_EQUAL(agnnodes(g), 22);
         CU_ASSERT_STRING_EQUAL(node_attr(g, "r0", "label"),
                                "rule 1\\nif petal length <= 2.4\\nand smoker");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "r3", "label"),
@@ -600,8 +600,8 @@ static void test_dot_rules(void)
     r = make_rules(NR_TASK_CLASSIFY, NR_UNORDERED, NR_POLICY_VOTE);
     g = dot_of(r, &out, &len);
     if (g) {
-        /* 8 rules, classes 0 to 3, "no rule fires", the legend's 4 */
-        CU_ASSERT_EQUAL(agnnodes(g), 17);
+        /* 8 rules, classes 0 to 3, "no rule fires", the legend's title and 4 */
+        CU_ASSERT_EQUAL(agnnodes(g), 18);
         /* a rule to its class, the default, and 7 invisible ones keeping
          * the rules in order */
         CU_ASSERT_EQUAL(agnedges(g), 16);
@@ -731,8 +731,8 @@ static void test_dot_many_rules(void)
     if (g) {
         Agnode_t *r9 = agnode(g, "r9999", 0), *o9 = agnode(g, "o9999", 0);
         Agedge_t *e = r9 && o9 ? agedge(g, r9, o9, NULL, 0) : NULL;
-        /* and the legend's 4, its cluster the one subgraph */
-        CU_ASSERT_EQUAL(agnnodes(g), 20005);
+        /* and the legend's title and 4, its row the one subgraph */
+        CU_ASSERT_EQUAL(agnnodes(g), 20006);
         CU_ASSERT_EQUAL(agnedges(g), 20000);
         CU_ASSERT_PTR_NOT_NULL(agfstsubg(g));
         CU_ASSERT_PTR_NULL(agnxtsubg(agfstsubg(g)));
@@ -829,7 +829,7 @@ static void test_dot_many_classes_and_depth(void)
     CU_ASSERT_FATAL(g != NULL);
     /* nodes 0, 2, 4 test; leaves 1, 3, 5; node 6 holds the rest; 40 in
      * the legend */
-    CU_ASSERT_EQUAL(agnnodes(g), 47);
+    CU_ASSERT_EQUAL(agnnodes(g), 48);
     CU_ASSERT_STRING_EQUAL(node_attr(g, "n6", "label"),
                            "37 leaves below\\n37 rows\\ndist [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, "
                            "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
@@ -883,7 +883,7 @@ static void test_render_limits(void)
 
     r = make_big_list(10000, 1);
     CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), NR_ELIMIT);
-    CU_ASSERT(strstr(err.msg, "20005 boxes") != NULL);
+    CU_ASSERT(strstr(err.msg, "20006 boxes") != NULL);
     nr_rules_free(r);
 }
 
