@@ -15,7 +15,7 @@ CC ?= cc
 
 # Debian packages the build, tests and benchmarks need, and what each is for
 # (see README.md).
-DEB_PACKAGES = gcc make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bison \
+DEB_PACKAGES = gcc g++ make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bison \
                libgraphviz-dev graphviz libcunit1-dev mandoc dataset-fashion-mnist
 
 WARN = -Wall -Wextra -Werror

@@ -40,14 +40,27 @@ int nr_read_rules(const char *path, nr_rules **out, nr_error *err);
  * quoted name), else 0. */
 int nr_rules_reserved_word(const char *word);
 
-/* Graphviz DOT, built with cgraph. */
+/* How much to draw.  max_depth > 0: trees are drawn to that depth, each
+ * subtree below it one box saying how many leaves and rows it holds;
+ * decision lists show their first max_depth rules, then one box for the
+ * rest.  0: everything.  Unordered sets and linear models are drawn
+ * whole. */
+typedef struct nr_draw_opts {
+    int max_depth;
+} nr_draw_opts;
+
+/* Graphviz DOT, built with cgraph.  o may be NULL: everything. */
 int nr_emit_dot(const nr_rules *r, char **out, size_t *len, nr_error *err);
+int nr_emit_dot_opts(const nr_rules *r, const nr_draw_opts *o, char **out, size_t *len,
+                     nr_error *err);
 /* Rendered in-process with gvc: format "svg" or "png".  Not thread-safe:
  * one Graphviz context lives for the whole process (a fresh context per call
  * trips a use-after-free in Graphviz 2.43's pango plugin), and Graphviz
  * itself keeps global state. */
 int nr_render(const nr_rules *r, const char *format, char **out, size_t *len,
               nr_error *err);
+int nr_render_opts(const nr_rules *r, const nr_draw_opts *o, const char *format, char **out,
+                   size_t *len, nr_error *err);
 
 /* Standalone C99: one .c and one .h, every symbol behind prefix;
  * header_name is what the .c #includes. */

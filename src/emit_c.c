@@ -9,16 +9,25 @@
  *   PREFIX_NFEATURES, PREFIX_NCLASSES
  *   const char *prefix_class_name(int k), *prefix_feature_name(int i)
  *   int prefix_predict(const float x[])          classification
+ *   void prefix_predict_proba(const float x[], float proba[])
+ *                                                trees and rule sets
+ *   void prefix_predict_batch(const float *x, size_t n, int *out)
  *   double prefix_predict_value(const float x[]) regression
+ *   void prefix_predict_value_batch(const float *x, size_t n, double *out)
  *   double prefix_score(const float x[])         linear models
  *
- * The code decides exactly what nr_rules_predict() decides (ir.c): tests
- * compare a float with a hexadecimal float literal (%a, with an f suffix),
- * so each comparison is the very one nn2rules made; trees are nested ifs,
- * decision lists a run of ifs, unordered sets compute one fire flag per
- * rule and then apply the vote or confidence policy with ir.c's tie rules;
- * double constants (confidences, weights, values) are %a too.  Rules that
- * test hidden units need the network, so they are refused (NR_EUNSUP).
+ * The code decides exactly what nr_rules_predict() decides (ir.c), NaN
+ * included: tests compare a float with a decimal float literal (the
+ * shortest that reads back as the same float, checked with strtof), so
+ * each comparison is the very one nn2rules made, and C's comparisons with
+ * NaN are false as ir.c's are.  Classification trees find the deciding
+ * leaf and rule sets the deciding rule, then read its class and its class
+ * distribution from tables; regression trees are nested ifs and regression
+ * lists a run of ifs; unordered sets compute one fire flag per rule and
+ * then apply the vote or confidence policy with ir.c's tie rules.  Double
+ * constants are decimal too (strtod).  Decimal rather than hexadecimal
+ * literals, so the .c is C++11 as well as C99.  Rules that test hidden
+ * units need the network, so they are refused (NR_EUNSUP).
  */
 #include "emit.h"
 
@@ -160,6 +169,10 @@ typedef struct cgen {
     FILE *f;
     int need_math;        /* a constant is not finite: HUGE_VAL, NAN */
     unsigned char *split; /* trees: node i starts a function of its own */
+    const char *header_name; /* what the .c #includes */
+    int *leaf_id;         /* classification trees: leaf number of node i */
+    int nleaves;
+    int inexact;          /* a decimal literal would not read back exactly */
     int oom;
 } cgen;
 
@@ -169,8 +182,21 @@ static void indent(cgen *g, int depth)
         fputs("    ", g->f);
 }
 
+/* num as a C floating literal: a decimal point added to a bare integer
+ * ("100" -> "100.0"), so that an f suffix can follow. */
+static void c_literal(cgen *g, const char *num, const char *suffix)
+{
+    fprintf(g->f, "%s%s%s", num, strpbrk(num, ".e") ? "" : ".0", suffix);
+}
+
+/* Float constants are decimal literals with an f suffix, the shortest that
+ * read back as the very same float (hexadecimal literals are C99 but not
+ * C++11, and the .c compiles as either).  Each is read back here with
+ * strtof, as a compiler reads it, and must give the same bits. */
 static void c_float(cgen *g, float v)
 {
+    char num[NR_NUMBUF];
+    float back;
     if (isnan(v)) {
         fputs("NAN", g->f);
         g->need_math = 1;
@@ -178,12 +204,19 @@ static void c_float(cgen *g, float v)
         fputs(v < 0 ? "-HUGE_VALF" : "HUGE_VALF", g->f);
         g->need_math = 1;
     } else {
-        fprintf(g->f, "%af", (double)v);
+        nr_format_float(num, v);
+        back = strtof(num, NULL);
+        if (memcmp(&back, &v, sizeof v) != 0)
+            g->inexact = 1;
+        c_literal(g, num, "f");
     }
 }
 
+/* Double constants likewise, read back with strtod. */
 static void c_double(cgen *g, double v)
 {
+    char num[NR_NUMBUF];
+    double back;
     if (isnan(v)) {
         fputs("NAN", g->f);
         g->need_math = 1;
@@ -191,16 +224,12 @@ static void c_double(cgen *g, double v)
         fputs(v < 0 ? "-HUGE_VAL" : "HUGE_VAL", g->f);
         g->need_math = 1;
     } else {
-        fprintf(g->f, "%a", v);
+        nr_format_double(num, v);
+        back = strtod(num, NULL);
+        if (memcmp(&back, &v, sizeof v) != 0)
+            g->inexact = 1;
+        c_literal(g, num, "");
     }
-}
-
-/* A double constant and its decimal in a comment. */
-static void c_double_commented(cgen *g, double v)
-{
-    char num[NR_NUMBUF];
-    c_double(g, v);
-    fprintf(g->f, " /* %s */", nr_format_double(num, v));
 }
 
 /* A comment with a condition's text. */
@@ -218,7 +247,6 @@ static void c_cond_comment(cgen *g, const nr_cond *c)
 /* The C expression of a condition over x (input features only). */
 static void c_cond(cgen *g, const nr_cond *c)
 {
-    char num[NR_NUMBUF];
     const nr_feature *fe;
     FILE *f = g->f;
 
@@ -243,20 +271,18 @@ static void c_cond(cgen *g, const nr_cond *c)
     case NR_GT:
         fprintf(f, "x[%d] %s ", c->var.index, c->op == NR_LE ? "<=" : ">");
         c_float(g, c->t);
-        fprintf(f, " /* %s */", nr_format_float(num, c->t));
         return;
     case NR_EQ:
     case NR_NE:
         fprintf(f, "x[%d] %s ", c->var.index, c->op == NR_EQ ? "==" : "!=");
         c_float(g, c->t);
         fe = &g->r->features[c->var.index];
-        fputs(" /* ", f);
         if (fe->kind == NR_FEAT_NOMINAL && c->t >= 0 && c->t < (float)fe->nvalues &&
-            c->t == (float)(int)c->t)
+            c->t == (float)(int)c->t) {
+            fputs(" /* ", f);
             c_comment(f, fe->values[(int)c->t]);
-        else
-            fputs(nr_format_float(num, c->t), f);
-        fputs(" */", f);
+            fputs(" */", f);
+        }
         return;
     case NR_TRUE:
         fprintf(f, "x[%d] > 0.5f", c->var.index);
@@ -325,11 +351,7 @@ static void c_return_value(cgen *g, double v)
 {
     fputs("return ", g->f);
     c_double(g, v);
-    fputs(";", g->f);
-    {
-        char num[NR_NUMBUF];
-        fprintf(g->f, " /* %s */\n", nr_format_double(num, v));
-    }
+    fputs(";\n", g->f);
 }
 
 /* Tree node i as statements that return, in the function for subtree
@@ -344,10 +366,15 @@ static void c_tree(cgen *g, int i, int depth, int root)
     }
     if (n->leaf) {
         indent(g, depth);
-        if (g->r->task == NR_TASK_REGRESS)
+        if (g->r->task == NR_TASK_REGRESS) {
             c_return_value(g, n->value);
-        else
-            c_return_class(g, n->klass);
+        } else {
+            /* classification trees return the leaf: class and distribution
+             * come from its row of the tables */
+            fprintf(g->f, "return %d; /* ", g->leaf_id[i]);
+            c_comment(g->f, class_name(g->r, n->klass));
+            fputs(" */\n", g->f);
+        }
         return;
     }
     indent(g, depth);
@@ -503,14 +530,8 @@ static void c_rule_table(cgen *g, const char *type, const char *name, const char
             c_double(g, ru->value);
             break;
         }
-        if (which != 0) {
-            char num[NR_NUMBUF];
-            double v = which == 1   ? ru->stats.confidence
-                       : which == 2 ? (ru->stats.has ? ru->stats.confidence : 1.0)
-                                    : ru->value;
-            fprintf(g->f, "%s /* rule %d: %s */", i + 1 < rs->nrules ? "," : "", i + 1,
-                    nr_format_double(num, v));
-        }
+        if (which != 0)
+            fprintf(g->f, "%s /* rule %d */", i + 1 < rs->nrules ? "," : "", i + 1);
         putc('\n', g->f);
     }
     fputs("};\n\n", g->f);
@@ -614,7 +635,7 @@ static void c_body_linear(cgen *g)
     fprintf(g->f, "double %s_score(", g->p);
     c_param(g, g->f);
     fputs(")\n{\n    double s = ", g->f);
-    c_double_commented(g, l->intercept);
+    c_double(g, l->intercept);
     fputs(";\n\n", g->f);
     if (l->nterms == 0)
         fputs("    (void)x; /* nothing is tested */\n", g->f);
@@ -654,6 +675,364 @@ static void c_body_linear(cgen *g)
     } else {
         fputs("    (void)x;\n    return 0;\n}\n", g->f);
     }
+}
+
+/* ---- classification: the deciding leaf or rule, and its distribution ---- */
+
+/* The class distribution of a leaf or rule of class k, normalized to sum
+ * to 1: dist when it holds counts; else, from the statistics, `correct` of
+ * `cover` rows on class k and the rest spread evenly over the other classes
+ * (the rules do not say how they split); else all on class k.  k < 0 (the
+ * default of a rule set, whose distribution nn2rules does not know): the
+ * uniform distribution. */
+static void proba_of(const nr_rules *r, int k, const double *dist, const nr_stats *st, double *p)
+{
+    int K = r->nclasses;
+    double sum = 0;
+    int ok = dist != NULL;
+    for (int c = 0; c < K; c++)
+        p[c] = k < 0 ? 1.0 / K : c == k;
+    if (k < 0)
+        return;
+    for (int c = 0; ok && c < K; c++) {
+        ok = isfinite(dist[c]) && dist[c] >= 0;
+        sum += ok ? dist[c] : 0;
+    }
+    if (ok && sum > 0 && isfinite(sum)) {
+        for (int c = 0; c < K; c++)
+            p[c] = dist[c] / sum;
+        return;
+    }
+    if (st && st->has && isfinite(st->cover) && st->cover > 0 && st->correct >= 0 &&
+        st->correct <= st->cover && K > 1) {
+        double rest = (st->cover - st->correct) / st->cover / (K - 1);
+        for (int c = 0; c < K; c++)
+            p[c] = c == k ? st->correct / st->cover : rest;
+    }
+}
+
+/* One row of a distribution table, "    {a, b, c}, ". */
+static void c_proba_row(cgen *g, int k, const double *dist, const nr_stats *st)
+{
+    double *p = malloc((size_t)g->r->nclasses * sizeof *p);
+    if (!p) {
+        g->oom = 1;
+        return;
+    }
+    proba_of(g->r, k, dist, st, p);
+    fputs("    {", g->f);
+    for (int c = 0; c < g->r->nclasses; c++) {
+        if (c)
+            fputs(", ", g->f);
+        c_float(g, (float)p[c]);
+    }
+    fputs("},", g->f);
+    free(p);
+}
+
+static void c_open_fn(cgen *g, const char *type, const char *name)
+{
+    fprintf(g->f, "%s %s_%s(", type, g->p, name);
+    c_param(g, g->f);
+    fputs(")\n{\n", g->f);
+}
+
+static void c_open_proba(cgen *g)
+{
+    fprintf(g->f, "\nvoid %s_predict_proba(", g->p);
+    c_param(g, g->f);
+    fprintf(g->f, ", float proba[%s_NCLASSES])\n{\n", g->P);
+}
+
+/* predict and predict_proba through the tables, from the index that
+ * prefix_<decide>(x) returns. */
+static void c_by_table(cgen *g, const char *decide, const char *table)
+{
+    fprintf(g->f, "\nint %s_predict(", g->p);
+    c_param(g, g->f);
+    fprintf(g->f, ")\n{\n    return %s_%s_class[%s_%s(x)];\n}\n", g->p, table, g->p, decide);
+    c_open_proba(g);
+    fprintf(g->f,
+            "    const float *p = %s_%s_proba[%s_%s(x)];\n    int k;\n\n"
+            "    for (k = 0; k < %s_NCLASSES; k++)\n        proba[k] = p[k];\n}\n",
+            g->p, table, g->p, decide, g->P);
+}
+
+static void c_proba_uniform(cgen *g)
+{
+    c_open_proba(g);
+    fprintf(g->f,
+            "    int k;\n\n    (void)x; /* no distribution is known: the uniform one */\n"
+            "    for (k = 0; k < %s_NCLASSES; k++)\n        proba[k] = 1.0f / %s_NCLASSES;\n}\n",
+            g->P, g->P);
+}
+
+static void c_tree_tables(cgen *g)
+{
+    const nr_tree *t = &g->r->tree;
+    fprintf(g->f,
+            "/* The class of each leaf (leaves numbered in the order of their nodes), */\n"
+            "static const int %s_leaf_class[%d] = {\n",
+            g->p, g->nleaves);
+    for (int i = 0; i < t->nnodes; i++)
+        if (t->nodes[i].leaf) {
+            fprintf(g->f, "    %d, /* leaf %d (node %d): ", t->nodes[i].klass, g->leaf_id[i], i);
+            c_comment(g->f, class_name(g->r, t->nodes[i].klass));
+            fputs(" */\n", g->f);
+        }
+    fprintf(g->f,
+            "};\n\n/* and its class distribution: the share of each class among the rows\n"
+            "   that reached it. */\nstatic const float %s_leaf_proba[%d][%s_NCLASSES] = {\n",
+            g->p, g->nleaves, g->P);
+    for (int i = 0; i < t->nnodes; i++)
+        if (t->nodes[i].leaf) {
+            c_proba_row(g, t->nodes[i].klass, t->nodes[i].dist, &t->nodes[i].stats);
+            fprintf(g->f, " /* leaf %d */\n", g->leaf_id[i]);
+        }
+    fputs("};\n\n", g->f);
+}
+
+/* Classification trees: the leaf a row reaches, then its tables. */
+static void c_tree_class(cgen *g)
+{
+    const nr_tree *t = &g->r->tree;
+    int nsplit = 0;
+
+    if (t->nnodes == 0) {
+        c_open_predict(g);
+        fputs("    (void)x; /* nothing is tested */\n    return 0;\n}\n", g->f);
+        c_proba_uniform(g);
+        return;
+    }
+    if (!(g->split = calloc((size_t)t->nnodes, 1)) ||
+        !(g->leaf_id = malloc((size_t)t->nnodes * sizeof *g->leaf_id))) {
+        g->oom = 1;
+        return;
+    }
+    for (int i = 0; i < t->nnodes; i++)
+        g->leaf_id[i] = t->nodes[i].leaf ? g->nleaves++ : -1;
+    mark_splits(g, 0, 0);
+    c_tree_tables(g);
+    for (int i = 0; i < t->nnodes; i++)
+        if (g->split[i]) {
+            if (!nsplit++)
+                fputs("/* Subtrees too deep to nest further, each in a function. */\n", g->f);
+            fprintf(g->f, "static int %s_node_%d(", g->p, i);
+            c_param(g, g->f);
+            fputs(");\n", g->f);
+        }
+    if (nsplit)
+        putc('\n', g->f);
+    fputs("/* The leaf that decides the row x. */\n", g->f);
+    c_open_fn(g, "static int", "leaf");
+    if (t->nodes[0].leaf)
+        fputs("    (void)x; /* nothing is tested */\n", g->f);
+    c_tree(g, 0, 1, 0);
+    fputs("}\n", g->f);
+    for (int i = 0; i < t->nnodes; i++)
+        if (g->split[i]) {
+            fprintf(g->f, "\nstatic int %s_node_%d(", g->p, i);
+            c_param(g, g->f);
+            fputs(")\n{\n", g->f);
+            c_tree(g, i, 1, i);
+            fputs("}\n", g->f);
+        }
+    c_by_table(g, "leaf", "leaf");
+}
+
+/* The class and distribution of each rule and, last, of the default. */
+static void c_rule_class_tables(cgen *g)
+{
+    const nr_ruleset *rs = &g->r->rs;
+    fprintf(g->f,
+            "/* The class of each rule, and last the default's, */\n"
+            "static const int %s_rule_class[%d] = {\n",
+            g->p, rs->nrules + 1);
+    for (int i = 0; i <= rs->nrules; i++) {
+        int k = i < rs->nrules ? rs->rules[i].klass : rs->default_class;
+        fprintf(g->f, "    %d, /* ", k);
+        if (i < rs->nrules)
+            fprintf(g->f, "rule %d: ", i + 1);
+        else
+            fputs("default: ", g->f);
+        c_comment(g->f, class_name(g->r, k));
+        fputs(" */\n", g->f);
+    }
+    fprintf(g->f,
+            "};\n\n/* and its class distribution: its class's share of the rows it covers,\n"
+            "   the rest spread evenly over the other classes (all on its class when\n"
+            "   nothing is known); uniform for the default. */\n"
+            "static const float %s_rule_proba[%d][%s_NCLASSES] = {\n",
+            g->p, rs->nrules + 1, g->P);
+    for (int i = 0; i <= rs->nrules; i++) {
+        if (i < rs->nrules) {
+            c_proba_row(g, rs->rules[i].klass, NULL, &rs->rules[i].stats);
+            fprintf(g->f, " /* rule %d */\n", i + 1);
+        } else {
+            c_proba_row(g, -1, NULL, NULL);
+            fputs(" /* default */\n", g->f);
+        }
+    }
+    fputs("};\n\n", g->f);
+}
+
+/* Decision lists: the first rule that fires, or nrules for the default. */
+static void c_list_class(cgen *g)
+{
+    const nr_ruleset *rs = &g->r->rs;
+    int always = 0;
+
+    c_rule_class_tables(g);
+    fprintf(g->f, "/* The rule that decides the row x (%d: none fires, the default). */\n",
+            rs->nrules);
+    c_open_fn(g, "static int", "rule");
+    if (rs->nrules == 0 || rs->rules[0].nconds == 0)
+        fputs("    (void)x; /* nothing is tested */\n", g->f);
+    for (int i = 0; i < rs->nrules && !always; i++) {
+        const nr_rule *ru = &rs->rules[i];
+        c_rule_comment(g, i, 1);
+        if (ru->nconds == 0) {
+            always = 1; /* later rules and the default are never reached */
+            fputs("    ", g->f);
+        } else {
+            fputs("    if (", g->f);
+            c_conj(g, ru, 8);
+            fputs(")\n        ", g->f);
+        }
+        fprintf(g->f, "return %d;\n", i);
+    }
+    if (!always)
+        fprintf(g->f, "    /* no rule fires */\n    return %d;\n", rs->nrules);
+    fputs("}\n", g->f);
+    c_by_table(g, "rule", "rule");
+}
+
+/* The fire flags of an unordered set, as statements. */
+static void c_fire(cgen *g)
+{
+    const nr_ruleset *rs = &g->r->rs;
+    int tests = 0;
+    for (int i = 0; i < rs->nrules; i++)
+        tests |= rs->rules[i].nconds > 0;
+    if (!tests)
+        fputs("    (void)x; /* nothing is tested */\n", g->f);
+    for (int i = 0; i < rs->nrules; i++) {
+        c_rule_comment(g, i, 1);
+        fprintf(g->f, "    fire[%d] = ", i);
+        c_conj(g, &rs->rules[i], 14 + (i >= 10) + (i >= 100) + (i >= 1000) + (i >= 10000));
+        fputs(";\n", g->f);
+    }
+}
+
+/* Unordered classification sets under "confidence" or "vote". */
+static void c_unordered_class(cgen *g)
+{
+    const nr_ruleset *rs = &g->r->rs;
+    int normal = 1;
+
+    if (rs->nrules == 0) {
+        c_open_predict(g);
+        fputs("    (void)x; /* nothing is tested */\n    /* the default */\n    ", g->f);
+        c_return_class(g, rs->default_class);
+        fputs("}\n", g->f);
+        c_proba_uniform(g);
+        return;
+    }
+    if (rs->policy == NR_POLICY_CONFIDENCE) {
+        c_rule_class_tables(g);
+        c_rule_table(g, "double", "rule_confidence", "Confidence", 1);
+        fprintf(g->f, "/* The rule that decides the row x (%d: none fires, the default). */\n",
+                rs->nrules);
+        c_open_fn(g, "static int", "rule");
+        fprintf(g->f, "    int fire[%d];\n    int i, best = -1;\n\n", rs->nrules);
+        c_fire(g);
+        fprintf(g->f,
+                "\n    /* the rule that fires with the highest confidence; ties to the earlier rule */\n"
+                "    for (i = 0; i < %d; i++)\n"
+                "        if (fire[i] && (best < 0 || %s_rule_confidence[i] > %s_rule_confidence[best]))\n"
+                "            best = i;\n"
+                "    return best < 0 ? %d : best;\n}\n",
+                rs->nrules, g->p, g->p, rs->nrules);
+        c_by_table(g, "rule", "rule");
+        return;
+    }
+    c_rule_table(g, "int", "rule_class", "The class each rule votes for", 0);
+    c_rule_table(g, "double", "rule_weight", "Vote: the confidence (1 when unknown)", 2);
+    fprintf(g->f, "/* Every rule that fires adds its weight to its class's votes; 1 when one\n"
+                  "   fires, 0 when none does. */\nstatic int %s_votes(", g->p);
+    c_param(g, g->f);
+    fprintf(g->f, ", double votes[%s_NCLASSES])\n{\n    int fire[%d];\n    int i, any = 0;\n\n",
+            g->P, rs->nrules);
+    c_fire(g);
+    fprintf(g->f,
+            "    for (i = 0; i < %d; i++)\n"
+            "        if (fire[i]) {\n"
+            "            votes[%s_rule_class[i]] += %s_rule_weight[i];\n"
+            "            any = 1;\n"
+            "        }\n"
+            "    return any;\n}\n\n",
+            rs->nrules, g->p, g->p);
+    c_open_predict(g);
+    fprintf(g->f,
+            "    double votes[%s_NCLASSES] = {0};\n    int k, win = 0;\n\n"
+            "    if (!%s_votes(x, votes))\n        ",
+            g->P, g->p);
+    c_return_class(g, rs->default_class);
+    fprintf(g->f,
+            "    /* the most votes win, ties to the lower class index */\n"
+            "    for (k = 1; k < %s_NCLASSES; k++)\n"
+            "        if (votes[k] > votes[win])\n"
+            "            win = k;\n"
+            "    return win;\n}\n",
+            g->P);
+    for (int i = 0; i < rs->nrules; i++) {
+        double w = rs->rules[i].stats.has ? rs->rules[i].stats.confidence : 1.0;
+        normal &= isfinite(w) && w >= 0;
+    }
+    c_open_proba(g);
+    if (!normal) {
+        fprintf(g->f,
+                "    int k, win = %s_predict(x);\n\n"
+                "    /* votes that are not all finite and at least 0 make no distribution:\n"
+                "       all on the class predicted */\n"
+                "    for (k = 0; k < %s_NCLASSES; k++)\n"
+                "        proba[k] = k == win ? 1.0f : 0.0f;\n}\n",
+                g->p, g->P);
+        return;
+    }
+    fprintf(g->f,
+            "    double votes[%s_NCLASSES] = {0}, s = 0;\n    int k, win;\n\n"
+            "    if (!%s_votes(x, votes)) {\n"
+            "        /* the default: no distribution is known, the uniform one */\n"
+            "        for (k = 0; k < %s_NCLASSES; k++)\n"
+            "            proba[k] = 1.0f / %s_NCLASSES;\n"
+            "        return;\n    }\n"
+            "    /* each class's share of the votes */\n"
+            "    for (k = 0; k < %s_NCLASSES; k++)\n"
+            "        s += votes[k];\n"
+            "    if (s > 0) {\n"
+            "        for (k = 0; k < %s_NCLASSES; k++)\n"
+            "            proba[k] = (float)(votes[k] / s);\n"
+            "        return;\n    }\n"
+            "    /* the rules that fire weigh nothing: all on the class predicted */\n"
+            "    win = %s_predict(x);\n"
+            "    for (k = 0; k < %s_NCLASSES; k++)\n"
+            "        proba[k] = k == win ? 1.0f : 0.0f;\n}\n",
+            g->P, g->p, g->P, g->P, g->P, g->P, g->p, g->P);
+}
+
+/* prefix_predict_batch, or prefix_predict_value_batch: n rows one after
+ * the other in x. */
+static void c_batch(cgen *g)
+{
+    int value = regress(g);
+    fprintf(g->f,
+            "\nvoid %s_predict%s_batch(const float *x, size_t n, %s *out)\n{\n"
+            "    size_t i;\n\n"
+            "    for (i = 0; i < n; i++)\n"
+            "        out[i] = %s_predict%s(x + i * %s_NFEATURES);\n}\n",
+            g->p, value ? "_value" : "", value ? "double" : "int", g->p, value ? "_value" : "",
+            g->P);
 }
 
 /* ---- banner and header ------------------------------------------------- */
@@ -766,17 +1145,43 @@ static void banner(cgen *g, FILE *f, const char *what)
             putc('\n', f);
         }
     }
-    fputs(" *\n * Thresholds are hexadecimal float literals with the decimal beside them,\n"
-          " * compared in float, so each test is bit for bit the one nn2rules made.\n */\n",
+    fputs(" *\n * Thresholds are decimal float literals that read back as exactly the\n"
+          " * float nn2rules compared with, and x is compared in float, so each test\n"
+          " * is bit for bit the one `nn2rules eval` makes.  The code is C99 and\n"
+          " * compiles as C++11 too; it allocates nothing and keeps no state.\n"
+          " *\n"
+          " * NaN (a missing value): every comparison with NaN is false, as in\n"
+          " * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and\n"
+          " * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its\n"
+          " * negation does.  So in a tree a NaN goes the \"no\" way of a test, and a\n"
+          " * rule with a condition that does not hold does not fire.  Do not compile\n"
+          " * with -ffast-math or -ffinite-math-only: they let the compiler assume\n"
+          " * there is no NaN and decide such rows otherwise.\n */\n",
           f);
+}
+
+/* FNV-1a of s: a short tag for the include guard. */
+static unsigned long fnv1a(const char *s)
+{
+    unsigned long h = 2166136261ul;
+    for (; *s; s++)
+        h = ((h ^ (unsigned char)*s) * 16777619ul) & 0xFFFFFFFFul;
+    return h;
 }
 
 static void header(cgen *g, FILE *f)
 {
     const nr_rules *r = g->r;
+    int table = !regress(g) && r->nclasses > 0 && r->kind != NR_BODY_LINEAR;
+    char guard[MAX_PREFIX + 32];
+
     banner(g, f, "rules as C (the interface)");
-    fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
-            g->P, g->P);
+    /* the prefix and a hash of the header's name: no clash with a user's
+     * PREFIX_H, nor between two headers made with one prefix */
+    snprintf(guard, sizeof guard, "NR_%s_%08lX_H", g->P, fnv1a(g->header_name));
+    fprintf(f, "#ifndef %s\n#define %s\n\n#include <stddef.h> /* size_t */\n\n"
+               "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
+            guard, guard);
     fprintf(f, "/* The length of x, and the number of classes (0: regression). */\n"
                "#define %s_NFEATURES %d\n#define %s_NCLASSES %d\n\n",
             g->P, r->nfeatures, g->P, r->nclasses);
@@ -788,10 +1193,43 @@ static void header(cgen *g, FILE *f)
         fprintf(f, "int %s_predict(", g->p);
         c_param(g, f);
         fputs(");\n\n", f);
+        if (table) {
+            fprintf(f,
+                    "/* The class distribution behind that answer, in proba[0] to\n"
+                    " * proba[%s_NCLASSES - 1], summing to 1: %s */\n"
+                    "void %s_predict_proba(",
+                    g->P,
+                    r->kind == NR_BODY_TREE
+                        ? "the share of each class among the\n"
+                          " * rows (the training rows, or the samples) that reached the\n"
+                          " * deciding leaf."
+                    : r->rs.kind == NR_UNORDERED && r->rs.policy == NR_POLICY_VOTE
+                        ? "each class's share of the\n"
+                          " * votes of the rules that fire; the uniform distribution when none\n"
+                          " * fires (nn2rules knows no distribution for the default)."
+                        : "the deciding rule's class\n"
+                          " * gets its share of the rows the rule covers, the other classes the\n"
+                          " * rest in equal parts (all on its class when its statistics are\n"
+                          " * unknown); when no rule fires, the uniform distribution (nn2rules\n"
+                          " * knows no distribution for the default).",
+                    g->p);
+            c_param(g, f);
+            fprintf(f, ", float proba[%s_NCLASSES]);\n\n", g->P);
+        }
+        fprintf(f,
+                "/* %s_predict of n rows: row i is x[i * %s_NFEATURES] to\n"
+                " * x[i * %s_NFEATURES + %s_NFEATURES - 1], its class goes to out[i]. */\n"
+                "void %s_predict_batch(const float *x, size_t n, int *out);\n\n",
+                g->p, g->P, g->P, g->P, g->p);
     } else {
         fprintf(f, "/* The value the rules give the row x. */\ndouble %s_predict_value(", g->p);
         c_param(g, f);
         fputs(");\n\n", f);
+        fprintf(f,
+                "/* %s_predict_value of n rows: row i is x[i * %s_NFEATURES] to\n"
+                " * x[i * %s_NFEATURES + %s_NFEATURES - 1], its value goes to out[i]. */\n"
+                "void %s_predict_value_batch(const float *x, size_t n, double *out);\n\n",
+                g->p, g->P, g->P, g->P, g->p);
     }
     if (r->kind == NR_BODY_LINEAR) {
         fprintf(f, "/* The linear model's score of the row x. */\ndouble %s_score(", g->p);
@@ -926,6 +1364,7 @@ int nr_emit_c(const nr_rules *r, const char *prefix, const char *header_name, ch
     memset(&g, 0, sizeof g);
     g.r = r;
     g.p = prefix;
+    g.header_name = header_name;
     for (size_t i = 0; prefix[i]; i++)
         g.P[i] = (char)(prefix[i] >= 'a' && prefix[i] <= 'z' ? prefix[i] - 'a' + 'A' : prefix[i]);
 
@@ -934,21 +1373,35 @@ int nr_emit_c(const nr_rules *r, const char *prefix, const char *header_name, ch
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     c_names(&g, "class", "k", r->nclasses, r->classes, NULL, "NCLASSES");
     c_names(&g, "feature", "i", r->nfeatures, NULL, r->features, "NFEATURES");
+    /* classification trees and rule sets find the deciding leaf or rule
+     * first, so that predict_proba can give its distribution */
     switch (r->kind) {
     case NR_BODY_TREE:
-        c_body_tree(&g);
+        if (regress(&g))
+            c_body_tree(&g);
+        else
+            c_tree_class(&g);
         break;
     case NR_BODY_RULESET:
         if (r->rs.kind == NR_ORDERED || r->rs.policy == NR_POLICY_FIRST)
-            c_body_list(&g);
+            regress(&g) ? c_body_list(&g) : c_list_class(&g);
         else
-            c_body_unordered(&g);
+            regress(&g) ? c_body_unordered(&g) : c_unordered_class(&g);
         break;
     case NR_BODY_LINEAR:
         c_body_linear(&g);
         break;
     }
+    c_batch(&g);
     free(g.split);
+    free(g.leaf_id);
+    if (g.inexact) {
+        fclose(g.f);
+        free(body);
+        return nr_error_set(err, NR_EUNSUP,
+                            "a constant has no decimal literal that reads back exactly "
+                            "(is the C library's strtof broken?)");
+    }
     if (close_stream(g.f, &body, g.oom) < 0)
         goto oom;
 

@@ -5,8 +5,12 @@
  * the C back end puts in its comments (nr_cond_text).
  *
  * Graphs:
- *   - trees: a box per test ("petal_length <= 2.45"), edges "yes"/"no",
- *     leaves filled with their class's colour, showing class and counts;
+ *   - trees: a box per test ("petal_length <= 2.45") with the rows that
+ *     reach it and their class mix, edges "yes"/"no", leaves with class
+ *     and counts; every node whose class mix is known filled with its
+ *     majority class's colour, lighter the less pure it is (as
+ *     scikit-learn's export_graphviz(filled=True)); with a depth limit,
+ *     each subtree below it one dashed box saying what it holds;
  *   - decision lists (ordered sets, and unordered sets under the "first"
  *     policy): a chain of rule boxes, each with its outcome beside it,
  *     "else" edges down to the default;
@@ -14,9 +18,11 @@
  *     per class, the default class marked;
  *   - linear models: a node per term, edges into the score coloured by
  *     sign and as thick as the weight.
+ * Classifiers get a legend: a row of boxes, one per class in its colour.
  * Node names are n<i> (tree node i), r<i>, o<i> (rule i and its outcome),
- * c<k> (class k), d (default), t<i> (term i), s (score), so the output
- * depends only on the IR: same IR, same bytes.
+ * more (the rules past the limit), c<k> (class k), d (default), t<i> (term
+ * i), s (score), legend and legend<k> (the legend's title and class k), so
+ * the output depends only on the IR: same IR, same bytes.
  */
 #include "emit.h"
 
@@ -177,24 +183,105 @@ static char *lbl_close(label *l)
 
 /* ---- building the graph ------------------------------------------------ */
 
-/* Paul Tol's "light" scheme: distinct for colour-blind readers and light
- * enough for black text.  Classes cycle through the first eight; grey is
- * for numbers (regression) and notes. */
+/* Paul Tol's "light" scheme, distinct for colour-blind readers and light
+ * enough for black text, then four more as light; past these twelve,
+ * hues generated a golden angle apart.  Grey is for numbers (regression)
+ * and notes. */
 static const char *const palette[] = {"#77AADD", "#EE8866", "#EEDD88", "#FFAABB",
-                                      "#99DDFF", "#44BB99", "#BBCC33", "#AAAA00"};
+                                      "#99DDFF", "#44BB99", "#BBCC33", "#AAAA00",
+                                      "#CC99CC", "#9999EE", "#FF7777", "#AACC99"};
+#define NPALETTE ((int)(sizeof palette / sizeof *palette))
 #define GREY "#DDDDDD"
 /* Okabe and Ito's blue and vermillion, for positive and negative weights. */
 #define POSITIVE "#0072B2"
 #define NEGATIVE "#D55E00"
 
-static const char *class_colour(int k)
+/* The colour of class k as red, green, blue (0 to 255). */
+static void class_rgb(int k, int rgb[3])
 {
-    return k >= 0 ? palette[k % (int)(sizeof palette / sizeof *palette)] : GREY;
+    if (k < NPALETTE) {
+        unsigned v = (unsigned)strtoul(palette[k] + 1, NULL, 16);
+        rgb[0] = (int)(v >> 16);
+        rgb[1] = (int)(v >> 8 & 255);
+        rgb[2] = (int)(v & 255);
+        return;
+    }
+    {
+        /* HSV with hues 0.618... turns apart, saturation stepping with
+         * each turn round the wheel, value high: light and distinct */
+        double h = fmod(0.07 + (k - NPALETTE) * 0.6180339887498949, 1.0) * 6;
+        double sat = 0.35 + 0.1 * (double)((k - NPALETTE) % 4), v = 0.95;
+        double f = h - floor(h), p = v * (1 - sat), q = v * (1 - sat * f),
+               t = v * (1 - sat * (1 - f)), c[3];
+        switch ((int)h % 6) {
+        case 0: c[0] = v; c[1] = t; c[2] = p; break;
+        case 1: c[0] = q; c[1] = v; c[2] = p; break;
+        case 2: c[0] = p; c[1] = v; c[2] = t; break;
+        case 3: c[0] = p; c[1] = q; c[2] = v; break;
+        case 4: c[0] = t; c[1] = p; c[2] = v; break;
+        default: c[0] = v; c[1] = p; c[2] = q; break;
+        }
+        for (int i = 0; i < 3; i++)
+            rgb[i] = (int)lround(c[i] * 255);
+    }
+}
+
+/* Class k's colour mixed with white: strength 1 is the colour itself, 0
+ * white.  buf holds "#RRGGBB". */
+static const char *class_shade(int k, double strength, char buf[8])
+{
+    int rgb[3];
+    if (k < 0) {
+        strcpy(buf, GREY);
+        return buf;
+    }
+    class_rgb(k, rgb);
+    for (int i = 0; i < 3; i++)
+        rgb[i] = (int)lround(255 - strength * (255 - rgb[i]));
+    snprintf(buf, 8, "#%02X%02X%02X", (unsigned)rgb[0] & 255, (unsigned)rgb[1] & 255,
+             (unsigned)rgb[2] & 255);
+    return buf;
+}
+
+static const char *class_colour(int k, char buf[8])
+{
+    return class_shade(k, 1, buf);
+}
+
+/* How strongly a node with this class distribution shows its class, as
+ * scikit-learn's export_graphviz(filled=True) does: (p1 - p2) / (1 - p2)
+ * for the two largest shares p1 and p2, 1 for a pure node, 0 for a tie;
+ * never below 0.1, so the majority's hue stays visible.  1 when the
+ * distribution is unknown. */
+static double purity(const nr_rules *r, const double *dist)
+{
+    double sum = 0, p1 = 0, p2 = 0, a;
+    if (!dist || r->nclasses < 2)
+        return 1;
+    for (int k = 0; k < r->nclasses; k++) {
+        if (!isfinite(dist[k]) || dist[k] < 0)
+            return 1;
+        sum += dist[k];
+    }
+    if (!(sum > 0) || !isfinite(sum))
+        return 1;
+    for (int k = 0; k < r->nclasses; k++) {
+        double p = dist[k] / sum;
+        if (p > p1) {
+            p2 = p1;
+            p1 = p;
+        } else if (p > p2) {
+            p2 = p;
+        }
+    }
+    a = p2 < 1 ? (p1 - p2) / (1 - p2) : 0;
+    return a < 0.1 ? 0.1 : a > 1 ? 1 : a;
 }
 
 typedef struct builder {
     const nr_rules *r;
     Agraph_t *g;
+    int max_depth;     /* trees: deepest node drawn, 0 for all; lists: rules drawn */
     int oom;
 } builder;
 
@@ -266,12 +353,50 @@ static int lbl_new(builder *b, label *l)
     return 0;
 }
 
+/* ", dist [a, b, c]" on a new line, when known. */
+static void lbl_dist(label *l, const nr_rules *r, const double *dist)
+{
+    char num[NR_NUMBUF];
+    if (!dist || r->task != NR_TASK_CLASSIFY)
+        return;
+    lbl_nl(l);
+    fputs("dist [", l->f);
+    for (int k = 0; k < r->nclasses; k++)
+        fprintf(l->f, "%s%s", k ? ", " : "", nr_format_double(num, dist[k]));
+    putc(']', l->f);
+}
+
+/* Fill a classification node with its class's colour, lighter the less
+ * pure its distribution. */
+static void fill_class(builder *b, Agnode_t *n, const nr_node *nd)
+{
+    char cb[8];
+    fill(b, n, class_shade(nd->klass, purity(b->r, nd->dist), cb));
+}
+
+/* The leaves under node i (a stack of depth at most nnodes). */
+static int count_leaves(const nr_tree *t, int i, int *stack)
+{
+    int sp = 0, n = 0;
+    stack[sp++] = i;
+    while (sp > 0) {
+        const nr_node *nd = &t->nodes[stack[--sp]];
+        if (nd->leaf) {
+            n++;
+            continue;
+        }
+        stack[sp++] = nd->no;
+        stack[sp++] = nd->yes;
+    }
+    return n;
+}
+
 static void build_tree(builder *b)
 {
     const nr_rules *r = b->r;
     const nr_tree *t = &r->tree;
     Agnode_t **nodes;
-    int *stack, sp = 0;
+    int *stack, *depth, *scratch, sp = 0;
     char name[32], num[NR_NUMBUF];
     label l;
 
@@ -279,11 +404,14 @@ static void build_tree(builder *b)
         return;
     nodes = calloc((size_t)t->nnodes, sizeof *nodes);
     stack = malloc((size_t)t->nnodes * sizeof *stack);
-    if (!nodes || !stack) {
+    depth = malloc((size_t)t->nnodes * sizeof *depth);
+    scratch = malloc((size_t)t->nnodes * sizeof *scratch);
+    if (!nodes || !stack || !depth || !scratch) {
         b->oom = 1;
         goto done;
     }
     /* preorder, "yes" before "no" */
+    depth[0] = 0;
     stack[sp++] = 0;
     while (sp > 0 && !b->oom) {
         int i = stack[--sp];
@@ -291,9 +419,34 @@ static void build_tree(builder *b)
         if (lbl_new(b, &l) < 0)
             break;
         snprintf(name, sizeof name, "n%d", i);
+        if (!n->leaf && b->max_depth > 0 && depth[i] >= b->max_depth) {
+            /* below the depth drawn: one box for the whole subtree */
+            int leaves = count_leaves(t, i, scratch);
+            fprintf(l.f, "%d leaves below", leaves);
+            if (n->stats.has) {
+                lbl_nl(&l);
+                fprintf(l.f, "%s rows", nr_format_double(num, n->stats.cover));
+            }
+            lbl_dist(&l, r, n->dist);
+            nodes[i] = node(b, b->g, name, &l);
+            if (r->task == NR_TASK_CLASSIFY && (n->dist || n->stats.has)) {
+                fill_class(b, nodes[i], n);
+                set(b, nodes[i], "style", "dashed,filled");
+            } else {
+                set(b, nodes[i], "style", "dashed");
+            }
+            continue;
+        }
         if (!n->leaf) {
             lbl_cond(&l, r, &n->test);
+            lbl_stats(&l, &n->stats);
+            lbl_dist(&l, r, n->dist);
             nodes[i] = node(b, b->g, name, &l);
+            /* inner nodes too are shaded by their majority and purity,
+             * when the rows that reach them are known */
+            if (r->task == NR_TASK_CLASSIFY && n->dist)
+                fill_class(b, nodes[i], n);
+            depth[n->yes] = depth[n->no] = depth[i] + 1;
             stack[sp++] = n->no;
             stack[sp++] = n->yes;
             continue;
@@ -307,24 +460,53 @@ static void build_tree(builder *b)
         }
         lbl_class(&l, r, n->klass);
         lbl_stats(&l, &n->stats);
-        if (n->dist) {
-            lbl_nl(&l);
-            fputs("dist [", l.f);
-            for (int k = 0; k < r->nclasses; k++)
-                fprintf(l.f, "%s%s", k ? ", " : "", nr_format_double(num, n->dist[k]));
-            putc(']', l.f);
-        }
+        lbl_dist(&l, r, n->dist);
         nodes[i] = node(b, b->g, name, &l);
-        fill(b, nodes[i], class_colour(n->klass));
+        fill_class(b, nodes[i], n);
     }
     for (int i = 0; i < t->nnodes && !b->oom; i++)
-        if (nodes[i] && !t->nodes[i].leaf) {
+        if (nodes[i] && !t->nodes[i].leaf && nodes[t->nodes[i].yes]) {
             edge(b, nodes[i], nodes[t->nodes[i].yes], "yes");
             edge(b, nodes[i], nodes[t->nodes[i].no], "no");
         }
 done:
     free(nodes);
     free(stack);
+    free(depth);
+    free(scratch);
+}
+
+/* The legend: a row of boxes, one per class in its colour, after the word
+ * "classes".  Not a cluster nor an HTML-like table: Graphviz 2.42's dot
+ * layout leaks memory for either. */
+static void legend(builder *b)
+{
+    const nr_rules *r = b->r;
+    Agraph_t *sg;
+    Agnode_t *n;
+    char name[32], cb[8];
+    label l;
+
+    if (r->task != NR_TASK_CLASSIFY || r->nclasses == 0 || r->kind == NR_BODY_LINEAR)
+        return;
+    if (!(sg = agsubg(b->g, "legend", 1))) {
+        b->oom = 1;
+        return;
+    }
+    set(b, sg, "rank", "same");
+    if (lbl_new(b, &l) < 0)
+        return;
+    fputs("classes:", l.f);
+    if ((n = node(b, sg, "legend", &l)))
+        set(b, n, "shape", "plaintext");
+    for (int k = 0; k < r->nclasses && !b->oom; k++) {
+        if (lbl_new(b, &l) < 0)
+            return;
+        lbl_class(&l, r, k);
+        snprintf(name, sizeof name, "legend%d", k);
+        if ((n = node(b, sg, name, &l)))
+            fill(b, n, class_colour(k, cb));
+    }
 }
 
 /* "rule i" and its conditions, one per line. */
@@ -370,7 +552,10 @@ static Agnode_t *outcome(builder *b, Agraph_t *g, const char *name, int i)
         }
     }
     n = node(b, g, name, &l);
-    fill(b, n, r->task == NR_TASK_REGRESS ? GREY : class_colour(k));
+    {
+        char cb[8];
+        fill(b, n, r->task == NR_TASK_REGRESS ? GREY : class_colour(k, cb));
+    }
     return n;
 }
 
@@ -380,8 +565,9 @@ static void build_list(builder *b)
     Agnode_t *prev = NULL, *rn, *on;
     char name[32];
     label l;
+    int shown = b->max_depth > 0 && b->max_depth < rs->nrules ? b->max_depth : rs->nrules;
 
-    for (int i = 0; i < rs->nrules && !b->oom; i++) {
+    for (int i = 0; i < shown && !b->oom; i++) {
         if (lbl_new(b, &l) < 0)
             return;
         lbl_rule(&l, b->r, i);
@@ -393,6 +579,15 @@ static void build_list(builder *b)
          * shortest at length 0.  Not a rank=same subgraph per rule:
          * cgraph's writer is quadratic in the number of subgraphs. */
         set(b, edge(b, rn, on, "then"), "minlen", "0");
+        if (prev)
+            edge(b, prev, rn, "else");
+        prev = rn;
+    }
+    if (shown < rs->nrules && !b->oom && lbl_new(b, &l) == 0) {
+        /* past the rules drawn: one box for the rest */
+        fprintf(l.f, "%d more rule%s", rs->nrules - shown, rs->nrules - shown == 1 ? "" : "s");
+        rn = node(b, b->g, "more", &l);
+        set(b, rn, "style", "dashed");
         if (prev)
             edge(b, prev, rn, "else");
         prev = rn;
@@ -496,7 +691,10 @@ static void build_unordered(builder *b)
         }
         snprintf(name, sizeof name, "c%d", k);
         cls[k] = node(b, b->g, name, &l);
-        fill(b, cls[k], class_colour(k));
+        {
+            char cb[8];
+            fill(b, cls[k], class_colour(k, cb));
+        }
     }
     for (int i = 0; i < rs->nrules && !b->oom; i++) {
         snprintf(name, sizeof name, "r%d", i);
@@ -543,7 +741,10 @@ static void build_linear(builder *b)
         fprintf(l.f, "R^2 %.3g", lin->r2);
     }
     s = node(b, b->g, "s", &l);
-    fill(b, s, lin->klass >= 0 ? class_colour(lin->klass) : GREY);
+    {
+        char cb[8];
+        fill(b, s, lin->klass >= 0 ? class_colour(lin->klass, cb) : GREY);
+    }
 
     for (int i = 0; i < lin->nterms; i++)
         if (isfinite(lin->terms[i].weight) && fabs(lin->terms[i].weight) > wmax)
@@ -628,9 +829,9 @@ static int discard(char *msg)
 }
 
 /* The graph of r (checked), or NULL with err filled. */
-static Agraph_t *build(const nr_rules *r, nr_error *err)
+static Agraph_t *build(const nr_rules *r, int max_depth, nr_error *err)
 {
-    builder b = {r, NULL, 0};
+    builder b = {r, NULL, max_depth, 0};
 
     if (!(b.g = agopen("rules", Agdirected, NULL))) {
         nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -663,6 +864,8 @@ static Agraph_t *build(const nr_rules *r, nr_error *err)
             break;
         }
     }
+    if (!b.oom)
+        legend(&b);
     if (b.oom) {
         agclose(b.g);
         nr_error_set(err, NR_ENOMEM, "out of memory while building the graph");
@@ -672,6 +875,12 @@ static Agraph_t *build(const nr_rules *r, nr_error *err)
 }
 
 int nr_emit_dot(const nr_rules *r, char **out, size_t *len, nr_error *err)
+{
+    return nr_emit_dot_opts(r, NULL, out, len, err);
+}
+
+int nr_emit_dot_opts(const nr_rules *r, const nr_draw_opts *o, char **out, size_t *len,
+                     nr_error *err)
 {
     agusererrf old;
     Agraph_t *g;
@@ -685,7 +894,7 @@ int nr_emit_dot(const nr_rules *r, char **out, size_t *len, nr_error *err)
     if ((rc = nr_emit_check(r, err)) < 0)
         return rc;
     old = agseterrf(discard); /* library code does not print */
-    g = build(r, err);
+    g = build(r, o ? o->max_depth : 0, err);
     agseterrf(old);
     if (!g)
         return err ? err->code : NR_ENOMEM;
@@ -791,6 +1000,12 @@ static GVC_t *gv_context(void)
 
 int nr_render(const nr_rules *r, const char *format, char **out, size_t *len, nr_error *err)
 {
+    return nr_render_opts(r, NULL, format, out, len, err);
+}
+
+int nr_render_opts(const nr_rules *r, const nr_draw_opts *o, const char *format, char **out,
+                   size_t *len, nr_error *err)
+{
     agusererrf old;
     Agraph_t *g = NULL;
     GVC_t *gvc = NULL;
@@ -806,7 +1021,7 @@ int nr_render(const nr_rules *r, const char *format, char **out, size_t *len, nr
     if ((rc = nr_emit_check(r, err)) < 0)
         return rc;
     old = agseterrf(discard);
-    if (!(g = build(r, err))) {
+    if (!(g = build(r, o ? o->max_depth : 0, err))) {
         rc = err ? err->code : NR_ENOMEM;
         goto done;
     }

@@ -11,10 +11,14 @@
  *    "features": [...], "classes": [...], "body": {"kind": ..., ...}}
  *
  * The body is {"kind": "tree", "nodes": n, "root": node} where a node is
- * {"id", "test": cond, "yes": node, "no": node} or a leaf {"id", "class",
- * "value", "dist", "cover", "correct", "confidence"}; or {"kind": "rules",
- * "order", "policy", "rules": [{"if": [cond...], "class", ...}], "default"};
- * or {"kind": "linear", "class", "intercept", "terms": [...], "fit"}.
+ * {"id", "test": cond, "class", "class_index", "dist", "cover", "correct",
+ * "confidence", "yes": node, "no": node} or a leaf {"id", "class",
+ * "class_index", "dist", "value", "cover", "correct", "confidence"} (inner
+ * nodes carry what the rule text keeps for them: the class and distribution
+ * of the rows that reach them); or {"kind": "rules", "order", "policy",
+ * "rules": [{"if": [cond...], "class", "class_index", ...}], "default"}; or
+ * {"kind": "linear", "class", "class_index", "intercept", "terms": [...],
+ * "fit"}.  "class_index" numbers "classes" from 0.
  */
 #include "emit.h"
 
@@ -485,9 +489,63 @@ static void jcond(FILE *f, const nr_rules *r, const nr_cond *c)
     putc('}', f);
 }
 
+/* The class name and, beside it, its index ("class_index"), so that tools
+ * indexing arrays such as "dist" by class need not look the name up. */
 static void jclass(FILE *f, const nr_rules *r, int k)
 {
-    jstr(f, k >= 0 && k < r->nclasses ? r->classes[k] : NULL);
+    int ok = k >= 0 && k < r->nclasses;
+    jstr(f, ok ? r->classes[k] : NULL);
+    if (ok)
+        fprintf(f, ", \"class_index\": %d", k);
+    else
+        fputs(", \"class_index\": null", f);
+}
+
+/* ", "dist": [...]" when known. */
+static void jdist(FILE *f, const nr_rules *r, const double *dist)
+{
+    if (!dist || r->task != NR_TASK_CLASSIFY || r->nclasses == 0)
+        return;
+    fputs(", \"dist\": [", f);
+    for (int k = 0; k < r->nclasses; k++) {
+        if (k)
+            fputs(", ", f);
+        jdouble(f, dist[k]);
+    }
+    putc(']', f);
+}
+
+/* What the rule text keeps beside a tree node: for classification the
+ * class (the majority of the rows that reach it) and the class
+ * distribution, on inner nodes too; a value when not +0. */
+static void jnode_outcome(FILE *f, const nr_rules *r, const nr_node *n, int depth)
+{
+    int value = !(n->value == 0 && !signbit(n->value));
+    if (r->task == NR_TASK_REGRESS) {
+        if (!n->leaf && !value)
+            return;
+        if (!n->leaf) {
+            putc(',', f);
+            nl(f, depth);
+        }
+        fputs("\"value\": ", f);
+        jdouble(f, n->value);
+        return;
+    }
+    /* an inner node the text gives no class: nothing known about it */
+    if (!n->leaf && n->klass == 0 && !n->dist && !n->stats.has && !value)
+        return;
+    if (!n->leaf) {
+        putc(',', f);
+        nl(f, depth);
+    }
+    fputs("\"class\": ", f);
+    jclass(f, r, n->klass);
+    jdist(f, r, n->dist);
+    if (value) {
+        fputs(", \"value\": ", f);
+        jdouble(f, n->value);
+    }
 }
 
 /* ", "cover": .., "correct": .., "confidence": .." when known. */
@@ -516,6 +574,7 @@ static void jnode(FILE *f, const nr_rules *r, int i, int depth)
     if (!n->leaf) {
         fputs("\"test\": ", f);
         jcond(f, r, &n->test);
+        jnode_outcome(f, r, n, depth + 1);
         jstats(f, &n->stats, depth + 1);
         putc(',', f);
         nl(f, depth + 1);
@@ -525,22 +584,8 @@ static void jnode(FILE *f, const nr_rules *r, int i, int depth)
         nl(f, depth + 1);
         fputs("\"no\": ", f);
         jnode(f, r, n->no, depth + 1);
-    } else if (r->task == NR_TASK_REGRESS) {
-        fputs("\"value\": ", f);
-        jdouble(f, n->value);
-        jstats(f, &n->stats, depth + 1);
     } else {
-        fputs("\"class\": ", f);
-        jclass(f, r, n->klass);
-        if (n->dist) {
-            fputs(", \"dist\": [", f);
-            for (int k = 0; k < r->nclasses; k++) {
-                if (k)
-                    fputs(", ", f);
-                jdouble(f, n->dist[k]);
-            }
-            putc(']', f);
-        }
+        jnode_outcome(f, r, n, depth + 1);
         jstats(f, &n->stats, depth + 1);
     }
     nl(f, depth);

@@ -1032,16 +1032,16 @@ static int check_rules_outputs(const char *cmd, out_format f, const char *out, c
 /* Render rules in a format and write them (atomically) to out, or to
  * standard output when out is NULL.  C output writes OUT.c and OUT.h. */
 static int write_rules(const nr_rules *r, out_format f, const char *out, const char *prefix,
-                       nr_error *err)
+                       const nr_draw_opts *draw, nr_error *err)
 {
     char *buf = NULL, *hbuf = NULL, *hpath = NULL;
     size_t len = 0, hlen = 0;
     int rc = 0;
     switch (f) {
     case FMT_TEXT: rc = nr_emit_text(r, &buf, &len, err); break;
-    case FMT_DOT: rc = nr_emit_dot(r, &buf, &len, err); break;
-    case FMT_SVG: rc = nr_render(r, "svg", &buf, &len, err); break;
-    case FMT_PNG: rc = nr_render(r, "png", &buf, &len, err); break;
+    case FMT_DOT: rc = nr_emit_dot_opts(r, draw, &buf, &len, err); break;
+    case FMT_SVG: rc = nr_render_opts(r, draw, "svg", &buf, &len, err); break;
+    case FMT_PNG: rc = nr_render_opts(r, draw, "png", &buf, &len, err); break;
     case FMT_JSON: rc = nr_emit_json(r, &buf, &len, err); break;
     case FMT_C: {
         const char *base;
@@ -1103,6 +1103,8 @@ static const char USAGE_EXTRACT[] =
     "      --max-depth N          deepest tree (default: unlimited)\n"
     "      --max-leaves N         most leaves, grown best-first (default: unlimited)\n"
     "      --max-rules N          with --rules (implied): at most N rules\n"
+    "      --draw-depth N         DOT, SVG, PNG: draw the tree to depth N, each subtree\n"
+    "                             below as one box (a decision list: its first N rules)\n"
     "      --cf X                 C4.5 pruning confidence factor (default 0.25)\n"
     "      --no-prune             keep the tree unpruned\n"
     "      --no-mdl               gain ratio without C4.5's correction for numeric thresholds\n"
@@ -1199,7 +1201,7 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
 static int cmd_extract(int argc, char **argv)
 {
     enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_RULES, O_CRIT, O_MINLEAF, O_MAXDEPTH,
-           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL, O_TOL, O_MAXRULES };
+           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL, O_TOL, O_MAXRULES, O_DRAWDEPTH };
     static const struct option opts[] = {
         {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
@@ -1208,7 +1210,8 @@ static int cmd_extract(int argc, char **argv)
         {"samples", required_argument, NULL, O_SAMPLES}, {"rules", no_argument, NULL, O_RULES},
         {"criterion", required_argument, NULL, O_CRIT}, {"min-leaf", required_argument, NULL, O_MINLEAF},
         {"max-depth", required_argument, NULL, O_MAXDEPTH},
-        {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"max-rules", required_argument, NULL, O_MAXRULES}, {"cf", required_argument, NULL, O_CF},
+        {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"max-rules", required_argument, NULL, O_MAXRULES},
+        {"cf", required_argument, NULL, O_CF}, {"draw-depth", required_argument, NULL, O_DRAWDEPTH},
         {"no-prune", no_argument, NULL, O_NOPRUNE}, {"ccp-alpha", required_argument, NULL, O_CCP},
         {"no-mdl", no_argument, NULL, O_NOMDL}, {"tolerance", required_argument, NULL, O_TOL},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
@@ -1233,6 +1236,7 @@ static int cmd_extract(int argc, char **argv)
     nr_dataset *rows = NULL, *trows = NULL;
     nr_rules *r = NULL;
     nr_extract_report rep;
+    nr_draw_opts draw = {0};
     char options[512];
 
     nr_error_clear(&err);
@@ -1279,6 +1283,10 @@ static int cmd_extract(int argc, char **argv)
             if (parse_count(optarg, 1, 10000, &eo.tree.max_depth) < 0)
                 return usage_error("extract", "--max-depth wants a whole number from 1 to 10000, not '%s'", optarg);
             sized = 1;
+            break;
+        case O_DRAWDEPTH:
+            if (parse_count(optarg, 1, 10000, &draw.max_depth) < 0)
+                return usage_error("extract", "--draw-depth wants a whole number from 1 to 10000, not '%s'", optarg);
             break;
         case O_MAXLEAVES:
             if (parse_count(optarg, 2, 100000000, &eo.tree.max_leaves) < 0)
@@ -1339,6 +1347,8 @@ static int cmd_extract(int argc, char **argv)
         return usage_error("extract", "unknown algorithm '%s' (available: tree)", algorithm);
     if ((n = pick_format("extract", fmt, out, &f)) != 0)
         return n;
+    if (draw.max_depth && f != FMT_DOT && f != FMT_SVG && f != FMT_PNG)
+        return usage_error("extract", "%s", "--draw-depth is for drawings: dot, svg or png output");
     if (prefix && nr_c_prefix_check(prefix, &err) < 0)
         return usage_error("extract", "--prefix: %s", err.msg);
     {
@@ -1392,7 +1402,7 @@ static int cmd_extract(int argc, char **argv)
     }
     progress_init(&prog, &cprog, quiet);
     eo.progress = &prog;
-    if (nr_extract_tree(m, rows, &eo, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &err) < 0) {
+    if (nr_extract_tree(m, rows, &eo, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &draw, &err) < 0) {
         name_input(&err, argv[optind]);
         status = fail(&err, err.code == NR_EINVAL ? EXIT_INPUT : EXIT_WORK);
         goto done;
@@ -1448,7 +1458,7 @@ done:
 /* ---- compile ------------------------------------------------------------- */
 
 static const char USAGE_COMPILE[] =
-    "usage: nn2rules compile RULES -o FILE [-f FORMAT] [--prefix NAME]\n"
+    "usage: nn2rules compile RULES -o FILE [-f FORMAT] [--prefix NAME] [--max-depth N] [-q]\n"
     "\n"
     "Turn a rules file into C (FILE.c and FILE.h), DOT, SVG, PNG, JSON or rule\n"
     "text again.  The format follows -o's extension unless -f says otherwise.\n"
@@ -1457,16 +1467,22 @@ static const char USAGE_COMPILE[] =
     "  -o, --output FILE          where to write\n"
     "  -f, --format FMT           txt, dot, svg, png, c or json\n"
     "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
+    "      --max-depth N          DOT, SVG, PNG: draw a tree to depth N, each subtree\n"
+    "                             below as one box (a decision list: its first N rules);\n"
+    "                             --draw-depth N is the same\n"
     "  -q, --quiet                accepted for every command; compile has nothing to silence\n";
 
 static int cmd_compile(int argc, char **argv)
 {
-    enum { O_PREFIX = 256 };
+    enum { O_PREFIX = 256, O_MAXDEPTH };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"prefix", required_argument, NULL, O_PREFIX}, {"help", no_argument, NULL, 'h'},
         {"quiet", no_argument, NULL, 'q'},
+        {"max-depth", required_argument, NULL, O_MAXDEPTH},
+        {"draw-depth", required_argument, NULL, O_MAXDEPTH},
         {NULL, 0, NULL, 0}};
+    nr_draw_opts draw = {0};
     nr_error err;
     const char *out = NULL, *fmt = NULL, *prefix = NULL;
     int c, status = 0;
@@ -1481,6 +1497,10 @@ static int cmd_compile(int argc, char **argv)
         case 'f': fmt = optarg; break;
         case O_PREFIX: prefix = optarg; break;
         case 'q': break; /* compile prints nothing else on standard error */
+        case O_MAXDEPTH:
+            if (parse_count(optarg, 1, 10000, &draw.max_depth) < 0)
+                return usage_error("compile", "--max-depth wants a whole number from 1 to 10000, not '%s'", optarg);
+            break;
         case 'h': fputs(USAGE_COMPILE, stdout); return 0;
         default: return bad_option("compile", c, argv);
         }
@@ -1489,6 +1509,8 @@ static int cmd_compile(int argc, char **argv)
         return usage_error("compile", "%s", "'compile' takes one rules file");
     if ((c = pick_format("compile", fmt, out, &f)) != 0)
         return c;
+    if (draw.max_depth && f != FMT_DOT && f != FMT_SVG && f != FMT_PNG)
+        return usage_error("compile", "%s", "--max-depth is for drawings: dot, svg or png output");
     if (prefix && nr_c_prefix_check(prefix, &err) < 0)
         return usage_error("compile", "--prefix: %s", err.msg);
     {
@@ -1500,7 +1522,7 @@ static int cmd_compile(int argc, char **argv)
         return c;
     if (read_rules("compile", argv[optind], &r, &err) < 0)
         return fail(&err, EXIT_INPUT);
-    if (write_rules(r, f, out, prefix, &err) < 0) {
+    if (write_rules(r, f, out, prefix, &draw, &err) < 0) {
         name_input(&err, argv[optind]);
         status = fail(&err, err.code == NR_EINVAL || err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
     }

@@ -15,22 +15,33 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 failn=0
 
-# The generated C, compiled as strictly as the design asks, must decide every
-# row of DATA exactly as `nn2rules eval` does.
+# The generated C, compiled as strictly as the design asks, as C99 and
+# (the same .c) as C++11, must decide every row of DATA exactly as
+# `nn2rules eval` does; the driver also checks predict_proba's sums and
+# predict_batch.
 check_c() {
     name=$1 prefix=$2 model=$3 data=$4
+    P=$(echo "$prefix" | tr a-z A-Z)
     if ! cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$T" -DPREFIX="$prefix" \
-        -DNFEATURES="$(echo "$prefix" | tr a-z A-Z)_NFEATURES" -DHEADER="\"$name.h\"" \
-        -o "$T/$name.bin" tests/tools/cdriver.c "$T/$name.c"; then
+        -DNFEATURES="${P}_NFEATURES" -DNCLASSES="${P}_NCLASSES" -DHEADER="\"$name.h\"" \
+        -o "$T/$name.bin" tests/tools/cdriver.c "$T/$name.c" -lm; then
         failn=$((failn + 1)); echo "FAIL: $name.c does not compile cleanly"; return
+    fi
+    if ! { g++ -std=c++11 -pedantic -Werror -Wall -Wextra -x c++ -I"$T" -c -o "$T/$name.cxx.o" "$T/$name.c" &&
+           cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$T" -DPREFIX="$prefix" \
+               -DNFEATURES="${P}_NFEATURES" -DNCLASSES="${P}_NCLASSES" -DHEADER="\"$name.h\"" \
+               -c -o "$T/$name.drv.o" tests/tools/cdriver.c &&
+           g++ -o "$T/$name.cxx.bin" "$T/$name.drv.o" "$T/$name.cxx.o" -lm; }; then
+        failn=$((failn + 1)); echo "FAIL: $name.c does not compile cleanly as C++11"; return
     fi
     "$NN" eval "$T/$name.txt" --model "$model" --data "$data" --predictions "$T/$name.pred" >/dev/null &&
         tail -n +2 "$T/$name.pred" | cut -d, -f3 >"$T/$name.want" &&
-        "$T/$name.bin" <"$data" >"$T/$name.got"
-    if [ -s "$T/$name.want" ] && cmp -s "$T/$name.want" "$T/$name.got"; then
+        "$T/$name.bin" <"$data" >"$T/$name.got" &&
+        "$T/$name.cxx.bin" <"$data" >"$T/$name.cxxgot"
+    if [ -s "$T/$name.want" ] && cmp -s "$T/$name.want" "$T/$name.got" && cmp -s "$T/$name.want" "$T/$name.cxxgot"; then
         pass=$((pass + 1))
     else
-        failn=$((failn + 1)); echo "FAIL: $name.c disagrees with nn2rules eval on $data"
+        failn=$((failn + 1)); echo "FAIL: $name.c (as C or as C++) disagrees with nn2rules eval on $data"
     fi
 }
 
@@ -50,6 +61,12 @@ gold() {
         fi
     done
     check_c "$name" "$prefix" "$model" "$(dirname "$model")/test.csv"
+    # Graphviz lays out what the DOT back end wrote
+    if dot -Tsvg -o "$T/$name.svg" "$T/$name.dot"; then
+        pass=$((pass + 1))
+    else
+        failn=$((failn + 1)); echo "FAIL: dot -Tsvg cannot render $name.dot"
+    fi
     for f in "$name.txt" "$name.dot" "$name.c" "$name.h" "$name.json"; do
         if [ "$UPDATE" = "--update" ]; then
             cp "$T/$f" "$G/$f"

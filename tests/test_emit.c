@@ -504,7 +504,8 @@ static void test_dot_tree(void)
     Agraph_t *g = dot_of(r, &out, &len);
 
     if (g) {
-        CU_ASSERT_EQUAL(agnnodes(g), 13);
+        /* 13 nodes and the legend's title and 4 */
+        CU_ASSERT_EQUAL(agnnodes(g), 18);
         CU_ASSERT_EQUAL(agnedges(g), 12);
         CU_ASSERT_STRING_EQUAL(node_attr(g, "n0", "label"), "petal length <= 2.4");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "n2", "label"), "colour == green");
@@ -518,9 +519,17 @@ static void test_dot_tree(void)
                                "end\\\\ > 0.001}");
         s = node_attr(g, "n1", "label");
         CU_ASSERT_STRING_EQUAL(s, "setosa\\ncover 11.5, correct 11\\ndist [11, 0.5, 0, 0]");
-        CU_ASSERT_STRING_EQUAL(node_attr(g, "n1", "fillcolor"), "#77AADD");
-        CU_ASSERT_STRING_EQUAL(node_attr(g, "n5", "fillcolor"), "#EE8866");
-        CU_ASSERT_STRING_EQUAL(node_attr(g, "n7", "fillcolor"), "#EEDD88");
+        /* the class's colour, a little lighter for 11 of 11.5 (purity
+         * (p1 - p2) / (1 - p2) = 0.954...) */
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n1", "fillcolor"), "#7DAEDF");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n5", "fillcolor"), "#EF8C6B");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n7", "fillcolor"), "#EFDE8C");
+        /* inner nodes with nothing known: plain */
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n0", "fillcolor"), "white");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "legend0", "label"), "setosa");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "legend0", "fillcolor"), "#77AADD");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "legend1", "label"), "vers\"i\\\\color");
+        CU_ASSERT_PTR_NOT_NULL(agsubg(g, "legend", 0));
         /* control characters in a class name become spaces */
         s = node_attr(g, "n8", "label");
         CU_ASSERT(s && strncmp(s, "ctl   \xe2\x9c\x93\\n", 10) == 0);
@@ -564,8 +573,8 @@ static void test_dot_rules(void)
     size_t len;
     Agraph_t *g = dot_of(r, &out, &len);
     if (g) {
-        /* 8 rules, 8 outcomes, the default */
-        CU_ASSERT_EQUAL(agnnodes(g), 17);
+        /* 8 rules, 8 outcomes, the default, the legend's title and 4 */
+        CU_ASSERT_EQUAL(agnnodes(g), 22);
         CU_ASSERT_STRING_EQUAL(node_attr(g, "r0", "label"),
                                "rule 1\\nif petal length <= 2.4\\nand smoker");
         CU_ASSERT_STRING_EQUAL(node_attr(g, "r3", "label"),
@@ -591,8 +600,8 @@ static void test_dot_rules(void)
     r = make_rules(NR_TASK_CLASSIFY, NR_UNORDERED, NR_POLICY_VOTE);
     g = dot_of(r, &out, &len);
     if (g) {
-        /* 8 rules, classes 0 to 3, "no rule fires" */
-        CU_ASSERT_EQUAL(agnnodes(g), 13);
+        /* 8 rules, classes 0 to 3, "no rule fires", the legend's title and 4 */
+        CU_ASSERT_EQUAL(agnnodes(g), 18);
         /* a rule to its class, the default, and 7 invisible ones keeping
          * the rules in order */
         CU_ASSERT_EQUAL(agnedges(g), 16);
@@ -722,15 +731,127 @@ static void test_dot_many_rules(void)
     if (g) {
         Agnode_t *r9 = agnode(g, "r9999", 0), *o9 = agnode(g, "o9999", 0);
         Agedge_t *e = r9 && o9 ? agedge(g, r9, o9, NULL, 0) : NULL;
-        CU_ASSERT_EQUAL(agnnodes(g), 20001);
+        /* and the legend's title and 4, its row the one subgraph */
+        CU_ASSERT_EQUAL(agnnodes(g), 20006);
         CU_ASSERT_EQUAL(agnedges(g), 20000);
-        CU_ASSERT_PTR_NULL(agfstsubg(g));
+        CU_ASSERT_PTR_NOT_NULL(agfstsubg(g));
+        CU_ASSERT_PTR_NULL(agnxtsubg(agfstsubg(g)));
         /* each outcome beside its rule */
         CU_ASSERT(e && strcmp(agget(e, "minlen"), "0") == 0);
         CU_ASSERT_STRING_EQUAL(node_attr(g, "r9999", "label"),
                                "rule 10000\\nif petal length <= 0\\nand petal length <= 1");
         agclose(g);
     }
+    free(out);
+    nr_rules_free(r);
+}
+
+/* A tree of 40 classes, one leaf each, in a chain: a distinct colour for
+ * every class (a palette, then generated hues), a legend naming them all,
+ * inner nodes with their rows and class mix, and --max-depth's cut. */
+static void test_dot_many_classes_and_depth(void)
+{
+    enum { K = 40 };
+    nr_rules *r = nr_rules_new();
+    nr_draw_opts o = {3};
+    nr_error err;
+    char *out, name[32], *s;
+    size_t len;
+    Agraph_t *g;
+
+    CU_ASSERT_FATAL(r != NULL);
+    r->task = NR_TASK_CLASSIFY;
+    r->nfeatures = 1;
+    r->features = nr_arena_calloc(r->arena, 1, sizeof *r->features);
+    r->features[0].name = "x";
+    r->features[0].group = -1;
+    r->nclasses = K;
+    r->classes = nr_arena_calloc(r->arena, K, sizeof(char *));
+    for (int k = 0; k < K; k++) {
+        snprintf(name, sizeof name, "c%d", k);
+        r->classes[k] = nr_arena_strdup(r->arena, name);
+    }
+    /* node 2i tests x <= i: yes is leaf 2i+1 (class i), no goes on */
+    r->kind = NR_BODY_TREE;
+    r->tree.nnodes = 2 * K - 1;
+    r->tree.nodes = nr_arena_calloc(r->arena, (size_t)r->tree.nnodes, sizeof(nr_node));
+    for (int i = 0; i < K; i++) {
+        int at = 2 * i, lf = i + 1 < K ? 2 * i + 1 : 2 * i;
+        nr_node *n = &r->tree.nodes[lf];
+        if (i + 1 < K) {
+            nr_node *in = &r->tree.nodes[at];
+            in->test = cond(NR_LE, 0, (float)i);
+            in->yes = lf;
+            in->no = at + 2;
+            in->klass = i;
+            in->dist = nr_arena_calloc(r->arena, K, sizeof(double));
+            for (int k = i; k < K; k++)
+                in->dist[k] = 1;
+            in->stats.has = 1;
+            in->stats.cover = K - i;
+            in->stats.correct = 1;
+        }
+        n->leaf = 1;
+        n->klass = i;
+        n->dist = nr_arena_calloc(r->arena, K, sizeof(double));
+        n->dist[i] = 1;
+    }
+    g = dot_of(r, &out, &len);
+    if (g) {
+        /* every leaf (pure) in its class's own colour */
+        for (int i = 0; i < K; i++) {
+            char a[32];
+            snprintf(a, sizeof a, "n%d", i + 1 < K ? 2 * i + 1 : 2 * i);
+            s = node_attr(g, a, "fillcolor");
+            CU_ASSERT_FATAL(s != NULL && s[0] == '#' && strlen(s) == 7);
+            for (int j = 0; j < i; j++) {
+                char b[32];
+                snprintf(b, sizeof b, "n%d", 2 * j + 1);
+                CU_ASSERT(strcmp(s, node_attr(g, b, "fillcolor")) != 0);
+            }
+        }
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n1", "fillcolor"), "#77AADD");
+        /* an inner node: its test, rows and class mix; a tie of 40: faint */
+        s = node_attr(g, "n0", "label");
+        CU_ASSERT(s && strncmp(s, "x <= 0\\ncover 40, correct 1\\ndist [1, 1, 1", 40) == 0);
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n0", "fillcolor"), "#F1F7FC");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "legend39", "label"), "c39");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "legend39", "fillcolor"),
+                               node_attr(g, "n78", "fillcolor"));
+        agclose(g);
+    }
+    free(out);
+
+    /* depth 3: tests at depths 0 to 2, the subtree at depth 3 one box */
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_emit_dot_opts(r, &o, &out, &len, &err), 0);
+    g = agmemread(out);
+    CU_ASSERT_FATAL(g != NULL);
+    /* nodes 0, 2, 4 test; leaves 1, 3, 5; node 6 holds the rest; 40 in
+     * the legend */
+    CU_ASSERT_EQUAL(agnnodes(g), 48);
+    CU_ASSERT_STRING_EQUAL(node_attr(g, "n6", "label"),
+                           "37 leaves below\\n37 rows\\ndist [0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, "
+                           "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+                           "1, 1, 1, 1, 1, 1]");
+    CU_ASSERT(strstr(node_attr(g, "n6", "style"), "dashed") != NULL);
+    CU_ASSERT_PTR_NULL(agnode(g, "n7", 0));
+    agclose(g);
+    free(out);
+    CU_ASSERT_EQUAL(nr_render_opts(r, &o, "svg", &out, &len, &err), 0);
+    free(out);
+    nr_rules_free(r);
+
+    /* decision lists: the first rules, then one box for the rest */
+    r = make_rules(NR_TASK_CLASSIFY, NR_ORDERED, NR_POLICY_FIRST);
+    o.max_depth = 2;
+    CU_ASSERT_EQUAL_FATAL(nr_emit_dot_opts(r, &o, &out, &len, &err), 0);
+    g = agmemread(out);
+    CU_ASSERT_FATAL(g != NULL);
+    CU_ASSERT_STRING_EQUAL(node_attr(g, "more", "label"), "6 more rules");
+    CU_ASSERT_PTR_NULL(agnode(g, "r2", 0));
+    CU_ASSERT_PTR_NOT_NULL(agedge(g, agnode(g, "more", 0), agnode(g, "d", 0), NULL, 0));
+    agclose(g);
     free(out);
     nr_rules_free(r);
 }
@@ -762,7 +883,7 @@ static void test_render_limits(void)
 
     r = make_big_list(10000, 1);
     CU_ASSERT_EQUAL(nr_render(r, "svg", &out, &len, &err), NR_ELIMIT);
-    CU_ASSERT(strstr(err.msg, "20001 boxes") != NULL);
+    CU_ASSERT(strstr(err.msg, "20006 boxes") != NULL);
     nr_rules_free(r);
 }
 
@@ -823,6 +944,52 @@ static void cands_of(cands *c, const nr_rules *r)
 
 #define NROWS 4000
 
+/* The distribution predict_proba gave (text p: nclasses floats) is what
+ * the deciding leaf or rule (fired, -1 for the default) stands for: it
+ * sums to 1 within 1e-6 and, for a tree, is the leaf's normalized dist;
+ * for a rule, its class has correct/cover (1 with no statistics); for the
+ * default, it is uniform.  Votes are checked only for their sum. */
+static int proba_ok(const nr_rules *r, const char *p, int fired)
+{
+    double sum = 0, pr[64], dsum = 0, want;
+    char *end;
+    int K = r->nclasses, vote = r->kind == NR_BODY_RULESET && r->rs.kind == NR_UNORDERED &&
+                                r->rs.policy == NR_POLICY_VOTE;
+    for (int k = 0; k < K && k < 64; k++) {
+        pr[k] = strtod(p, &end);
+        if (end == p || !(pr[k] >= 0) || pr[k] > 1)
+            return 0;
+        p = end;
+        sum += pr[k];
+    }
+    if (fabs(sum - 1) > 1e-6)
+        return 0;
+    if (vote)
+        return 1;
+    if (r->kind == NR_BODY_TREE) {
+        const nr_node *n = fired >= 0 ? &r->tree.nodes[fired] : NULL;
+        if (!n || !n->dist)
+            return 1;
+        for (int k = 0; k < K; k++)
+            dsum += n->dist[k];
+        for (int k = 0; k < K; k++)
+            if (fabs(pr[k] - n->dist[k] / dsum) > 1e-6)
+                return 0;
+        return 1;
+    }
+    if (fired < 0) {
+        for (int k = 0; k < K; k++)
+            if (fabs(pr[k] - 1.0 / K) > 1e-6)
+                return 0;
+        return 1;
+    }
+    {
+        const nr_rule *ru = &r->rs.rules[fired];
+        want = ru->stats.has && ru->stats.cover > 0 ? ru->stats.correct / ru->stats.cover : 1;
+        return fabs(pr[ru->klass] - want) <= 1e-6;
+    }
+}
+
 /* Rows made for ties (see test_c_ties), first in every grid. */
 static const float TIE_ROWS[][NF] = {{3, 2, 1, 0.5f, 5, -1}, {6, 0, 1, 0, 5, 0}, {3, 2, 0, 0, 5, 1}};
 
@@ -848,6 +1015,7 @@ static float *make_rows(const nr_rules *r)
 }
 
 static const char *const CFLAGS = "-std=c99 -Wall -Wextra -Werror -pedantic";
+static const char *const CXXFLAGS = "-std=c++11 -pedantic -Werror -Wall -Wextra";
 static const char *const CFLAGS_MORE = "-O2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes "
                                        "-Wcast-qual -Wundef -Wconversion -Wdouble-promotion "
                                        "-Wredundant-decls";
@@ -860,7 +1028,8 @@ static void check_c(const nr_rules *r, const char *prefix, const char *flags)
     char *c, *h, path[256], path2[256], cmd[2048], line[256], P[64];
     size_t clen, hlen;
     int has_predict = r->task == NR_TASK_CLASSIFY, has_value = !has_predict,
-        has_score = r->kind == NR_BODY_LINEAR, bad = 0;
+        has_score = r->kind == NR_BODY_LINEAR, bad = 0,
+        has_proba = has_predict && r->kind != NR_BODY_LINEAR;
     float *x;
     FILE *f;
     static int have_clang = -1;
@@ -888,30 +1057,49 @@ static void check_c(const nr_rules *r, const char *prefix, const char *flags)
     f = fopen(tmp_path(path, sizeof path, "main.c"), "w");
     CU_ASSERT_FATAL(f != NULL);
     fprintf(f,
-            "#include <stdio.h>\n#include \"%s.h\"\n"
+            "#include <stdio.h>\n#include <string.h>\n#include \"%s.h\"\n"
             "static void hex(FILE *out, const char *s)\n{\n"
             "    if (!s) { fputs(\"-\\n\", out); return; }\n"
             "    for (; *s; s++) fprintf(out, \"%%02x\", (unsigned)(unsigned char)*s);\n"
             "    fputs(\".\\n\", out);\n}\n"
+            "static float rows[%d * %s_NFEATURES];\n"
+            "static %s want[%d], got[%d];\n"
             "int main(int argc, char **argv)\n{\n"
-            "    FILE *in, *out;\n    float x[%s_NFEATURES];\n    int i;\n"
+            "    FILE *in, *out;\n    float x[%s_NFEATURES];\n    int i, nrows = 0;\n"
             "    if (argc != 3 || !(in = fopen(argv[1], \"r\")) || !(out = fopen(argv[2], \"w\")))\n"
             "        return 2;\n"
             "    for (i = -1; i <= %s_NCLASSES; i++) hex(out, %s_class_name(i));\n"
             "    for (i = -1; i <= %s_NFEATURES; i++) hex(out, %s_feature_name(i));\n"
             "    for (;;) {\n"
             "        for (i = 0; i < %s_NFEATURES; i++)\n"
-            "            if (fscanf(in, \"%%f\", &x[i]) != 1) goto end;\n",
-            prefix, P, P, prefix, P, prefix, P);
+            "            if (fscanf(in, \"%%f\", &x[i]) != 1) goto end;\n"
+            "        if (nrows < %d) {\n"
+            "            for (i = 0; i < %s_NFEATURES; i++) rows[nrows * %s_NFEATURES + i] = x[i];\n"
+            "            nrows++;\n"
+            "        }\n",
+            prefix, NROWS, P, has_predict ? "int" : "double", NROWS, NROWS, P, P, prefix, P,
+            prefix, P, NROWS, P, P);
     if (has_predict)
         fprintf(f, "        fprintf(out, \"%%d \", %s_predict(x));\n", prefix);
     if (has_value)
         fprintf(f, "        fprintf(out, \"%%a \", %s_predict_value(x));\n", prefix);
     if (has_score)
         fprintf(f, "        fprintf(out, \"%%a \", %s_score(x));\n", prefix);
-    fputs("        fputc('\\n', out);\n    }\nend:\n"
-          "    fclose(in);\n    return fclose(out) != 0;\n}\n",
-          f);
+    if (has_proba)
+        fprintf(f, "        {\n            float p[%s_NCLASSES];\n            %s_predict_proba(x, p);\n"
+                   "            for (i = 0; i < %s_NCLASSES; i++) fprintf(out, \"%%a \", (double)p[i]);\n"
+                   "        }\n",
+                P, prefix, P);
+    /* one answer per row, then the batch entry point must give the same */
+    fprintf(f, "        if (nrows <= %d) want[nrows - 1] = %s_predict%s(x);\n", NROWS, prefix,
+            has_predict ? "" : "_value");
+    fputs("        fputc('\\n', out);\n    }\nend:\n", f);
+    fprintf(f, "    %s_predict%s_batch(rows, (size_t)nrows, got);\n"
+               "    for (i = 0; i < nrows; i++)\n"
+               "        if (memcmp(&want[i], &got[i], sizeof got[i]) != 0)\n"
+               "            fprintf(out, \"batch row %%d differs\\n\", i);\n",
+            prefix, has_predict ? "" : "_value");
+    fputs("    fclose(in);\n    return fclose(out) != 0;\n}\n", f);
     CU_ASSERT_FATAL(fclose(f) == 0);
 
     /* the rows, as hexadecimal floats so they arrive bit for bit */
@@ -945,6 +1133,18 @@ static void check_c(const nr_rules *r, const char *prefix, const char *flags)
     }
     snprintf(cmd, sizeof cmd, "cd '%s' && ./prog rows.txt out.txt", tmpdir);
     CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    /* the same .c compiled as strict C++11 (g++ -x c++), linked with the C
+     * driver through the header's extern "C", answers the same */
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && g++ %s -x c++ -c rules.c -o rules_cxx.o 2> cxx.log && "
+             "cc %s -c main.c -o main.o && g++ -o prog_cxx rules_cxx.o main.o 2>> cxx.log && "
+             "./prog_cxx rows.txt out_cxx.txt && cmp -s out.txt out_cxx.txt",
+             tmpdir, CXXFLAGS, CFLAGS);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "\n%s failed:\n", cmd);
+        show_file(tmp_path(path, sizeof path, "cxx.log"));
+        CU_FAIL("generated C compiled as C++11 does not compile clean or answers otherwise");
+    }
 
     f = fopen(tmp_path(path2, sizeof path2, "out.txt"), "r");
     CU_ASSERT_FATAL(f != NULL);
@@ -995,6 +1195,13 @@ static void check_c(const nr_rules *r, const char *prefix, const char *flags)
                 fprintf(stderr, "\n  %s row %d: C gives %a, nr_rules_predict %a\n", prefix, row,
                         got, value);
         }
+        if (has_proba && !proba_ok(r, p, fired) && bad++ < 5)
+            fprintf(stderr, "\n  %s row %d: predict_proba gives %s", prefix, row, p);
+    }
+    /* nothing more: no "batch row N differs" */
+    if (fgets(line, sizeof line, f)) {
+        fprintf(stderr, "\n  %s: %s", prefix, line);
+        bad++;
     }
     CU_ASSERT_EQUAL(bad, 0);
     fclose(f);
@@ -1012,12 +1219,17 @@ static void test_c_tree(void)
     /* the look of it */
     nr_error_clear(&err);
     CU_ASSERT_EQUAL_FATAL(nr_emit_c(r, "iris", "iris.h", &c, &clen, &h, &hlen, &err), 0);
-    CHECK_HAS(c, clen, "if (x[0] <= 0x1.333334p+1f /* 2.4 */) {");
-    CHECK_HAS(c, clen, "x[1] == 0x1p+0f /* green */");
+    /* decimal literals, which C++11 takes too (hexadecimal ones it does not) */
+    CHECK_HAS(c, clen, "if (x[0] <= 2.4f) {");
+    CHECK_HAS(c, clen, "x[1] == 1.0f /* green */");
+    CU_ASSERT(!contains(c, clen, "0x"));
+    CHECK_HAS(c, clen, "static const float iris_leaf_proba[7][IRIS_NCLASSES] = {");
+    CHECK_HAS(c, clen, "{0.95652175f, 0.04347826f, 0.0f, 0.0f}, /* leaf 0 */");
     CHECK_HAS(c, clen, "x[2] > 0.5f");
     CHECK_HAS(c, clen, "!(x[2] > 0.5f)");
     CHECK_HAS(c, clen, ") >= 2)");
     CHECK_HAS(c, clen, "return 1; /* vers\"i\\color */");
+    CHECK_HAS(c, clen, "return iris_leaf_class[iris_leaf(x)];");
     CHECK_HAS(c, clen, "\"vers\\\"i\\\\color\"");
     CHECK_HAS(c, clen, "\"vir\\?\\?/ginica */\"");
     CHECK_HAS(c, clen, "\"ctl\\001\\012\\011\\342\\234\\223\"");
@@ -1025,7 +1237,13 @@ static void test_c_tree(void)
     CHECK_HAS(c, clen, "model      mod\\xFFel.bin");
     CHECK_HAS(c, clen, "x[1]  colour");
     CHECK_HAS(c, clen, "nominal: 0 red, 1 green, 2 blue");
-    CHECK_HAS(h, hlen, "#ifndef IRIS_H");
+    /* a guard no user header has: prefix and a hash of the header's name */
+    CHECK_HAS(h, hlen, "#ifndef NR_IRIS_");
+    CU_ASSERT(!contains(h, hlen, "#ifndef IRIS_H"));
+    CHECK_HAS(h, hlen, "void iris_predict_proba(const float x[IRIS_NFEATURES], "
+                       "float proba[IRIS_NCLASSES]);");
+    CHECK_HAS(h, hlen, "void iris_predict_batch(const float *x, size_t n, int *out);");
+    CHECK_HAS(h, hlen, "NaN");
     CHECK_HAS(h, hlen, "#define IRIS_NFEATURES 6");
     CHECK_HAS(h, hlen, "#define IRIS_NCLASSES 4");
     CHECK_HAS(h, hlen, "const char *iris_class_name(int k);");
@@ -1408,9 +1626,19 @@ static void test_json_tree(void)
     CHECK_HAS(j, len, "\"op\": \"true\"}");
     CHECK_HAS(j, len, "\"op\": \"false\"}");
     CHECK_HAS(j, len, "{\"op\": \"m-of-n\", \"m\": 2, \"conditions\": [");
-    CHECK_HAS(j, len, "\"class\": \"setosa\", \"dist\": [11, 0.5, 0, 0],");
+    CHECK_HAS(j, len, "\"class\": \"setosa\", \"class_index\": 0, \"dist\": [11, 0.5, 0, 0],");
     CHECK_HAS(j, len, "\"cover\": 11.5, \"correct\": 11, \"confidence\": ");
     CHECK_HAS(j, len, "\"threshold\": -1.7}");
+    free(j);
+    /* an inner node keeps its class and distribution, as the text does */
+    r->tree.nodes[2].klass = 2;
+    r->tree.nodes[2].dist = nr_arena_calloc(r->arena, NC, sizeof(double));
+    r->tree.nodes[2].dist[2] = 7;
+    r->tree.nodes[2].dist[3] = 1;
+    j = json_of(r, &len);
+    CHECK_HAS(j, len, "\"op\": \"==\", \"value\": 1, \"value_name\": \"green\"},\n"
+                      "        \"class\": \"vir?\?/ginica */\", \"class_index\": 2, "
+                      "\"dist\": [0, 0, 7, 1],");
     free(j);
     nr_rules_free(r);
 
@@ -1437,9 +1665,9 @@ static void test_json_rules_linear_hidden(void)
     CHECK_HAS(j, len, "\"order\": \"unordered\"");
     CHECK_HAS(j, len, "\"policy\": \"vote\"");
     CHECK_HAS(j, len, "\"threshold\": null}");
-    CHECK_HAS(j, len, "\"default\": {\"class\": \"ctl\\u0001\\n\\t\xe2\x9c\x93\"}");
-    CHECK_HAS(j, len, "\"class\": \"vers\\\"i\\\\color\",\n        \"cover\": 20, \"correct\": 15, "
-                      "\"confidence\": 0.75");
+    CHECK_HAS(j, len, "\"default\": {\"class\": \"ctl\\u0001\\n\\t\xe2\x9c\x93\", \"class_index\": 3}");
+    CHECK_HAS(j, len, "\"class\": \"vers\\\"i\\\\color\", \"class_index\": 1,\n        \"cover\": 20, "
+                      "\"correct\": 15, \"confidence\": 0.75");
     free(j);
     nr_rules_free(r);
 
@@ -1498,6 +1726,7 @@ static const cutest tests[] = {
     {"SVG and PNG", test_render},
     {"DOT: 10,000 rules", test_dot_many_rules},
     {"SVG and PNG: too large to draw", test_render_limits},
+    {"DOT: 40 classes, legend, depth limit", test_dot_many_classes_and_depth},
     {"C: tree", test_c_tree},
     {"C: header from C++", test_c_header_cplusplus},
     {"C: regression tree", test_c_regression_tree},

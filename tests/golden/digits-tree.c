@@ -90,8 +90,18 @@
  *   8  8
  *   9  9
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
 #include "digits-tree.h"
 
@@ -185,163 +195,275 @@ const char *digits_tree_feature_name(int i)
     return i >= 0 && i < DIGITS_TREE_NFEATURES ? digits_tree_feature_names[i] : 0;
 }
 
-int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
+/* The class of each leaf (leaves numbered in the order of their nodes), */
+static const int digits_tree_leaf_class[40] = {
+    5, /* leaf 0 (node 3): 5 */
+    9, /* leaf 1 (node 4): 9 */
+    4, /* leaf 2 (node 7): 4 */
+    0, /* leaf 3 (node 10): 0 */
+    2, /* leaf 4 (node 11): 2 */
+    6, /* leaf 5 (node 12): 6 */
+    5, /* leaf 6 (node 13): 5 */
+    2, /* leaf 7 (node 19): 2 */
+    1, /* leaf 8 (node 20): 1 */
+    3, /* leaf 9 (node 21): 3 */
+    5, /* leaf 10 (node 23): 5 */
+    4, /* leaf 11 (node 24): 4 */
+    1, /* leaf 12 (node 28): 1 */
+    4, /* leaf 13 (node 29): 4 */
+    6, /* leaf 14 (node 30): 6 */
+    2, /* leaf 15 (node 31): 2 */
+    1, /* leaf 16 (node 36): 1 */
+    3, /* leaf 17 (node 38): 3 */
+    9, /* leaf 18 (node 40): 9 */
+    8, /* leaf 19 (node 41): 8 */
+    9, /* leaf 20 (node 45): 9 */
+    1, /* leaf 21 (node 46): 1 */
+    3, /* leaf 22 (node 48): 3 */
+    9, /* leaf 23 (node 49): 9 */
+    2, /* leaf 24 (node 50): 2 */
+    7, /* leaf 25 (node 54): 7 */
+    3, /* leaf 26 (node 55): 3 */
+    2, /* leaf 27 (node 56): 2 */
+    2, /* leaf 28 (node 61): 2 */
+    9, /* leaf 29 (node 62): 9 */
+    8, /* leaf 30 (node 63): 8 */
+    7, /* leaf 31 (node 64): 7 */
+    1, /* leaf 32 (node 67): 1 */
+    2, /* leaf 33 (node 68): 2 */
+    2, /* leaf 34 (node 69): 2 */
+    7, /* leaf 35 (node 72): 7 */
+    4, /* leaf 36 (node 73): 4 */
+    4, /* leaf 37 (node 76): 4 */
+    7, /* leaf 38 (node 77): 7 */
+    1, /* leaf 39 (node 78): 1 */
+};
+
+/* and its class distribution: the share of each class among the rows
+   that reached it. */
+static const float digits_tree_leaf_proba[40][DIGITS_TREE_NCLASSES] = {
+    {0.0f, 0.0f, 0.0f, 0.055555556f, 0.0f, 0.9444444f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 0 */
+    {0.0f, 0.0f, 0.0f, 0.023809524f, 0.0f, 0.023809524f, 0.0f, 0.0f, 0.0f, 0.95238096f}, /* leaf 1 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.75f, 0.0f, 0.0f, 0.0f, 0.25f, 0.0f}, /* leaf 2 */
+    {0.9849624f, 0.0f, 0.015037594f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 3 */
+    {0.0f, 0.0f, 0.33333334f, 0.0f, 0.0f, 0.0f, 0.33333334f, 0.0f, 0.0f, 0.33333334f}, /* leaf 4 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.75f, 0.0f, 0.25f, 0.0f}, /* leaf 5 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.6666667f, 0.0f, 0.0f, 0.16666667f, 0.16666667f}, /* leaf 6 */
+    {0.0f, 0.0f, 0.88461536f, 0.03846154f, 0.0f, 0.0f, 0.0f, 0.0f, 0.07692308f, 0.0f}, /* leaf 7 */
+    {0.0f, 0.88235295f, 0.11764706f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 8 */
+    {0.0f, 0.0f, 0.0f, 0.6875f, 0.125f, 0.0f, 0.0f, 0.1875f, 0.0f, 0.0f}, /* leaf 9 */
+    {0.0f, 0.0f, 0.0f, 0.009708738f, 0.0f, 0.9708738f, 0.0f, 0.0f, 0.019417476f, 0.0f}, /* leaf 10 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.5f, 0.0f, 0.0f, 0.5f, 0.0f, 0.0f}, /* leaf 11 */
+    {0.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 12 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.84615386f, 0.03846154f, 0.115384616f, 0.0f, 0.0f, 0.0f}, /* leaf 13 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0078125f, 0.9921875f, 0.0f, 0.0f, 0.0f}, /* leaf 14 */
+    {0.0f, 0.09090909f, 0.54545456f, 0.09090909f, 0.0f, 0.09090909f, 0.0f, 0.18181819f, 0.0f, 0.0f}, /* leaf 15 */
+    {0.0f, 0.75f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.25f, 0.0f}, /* leaf 16 */
+    {0.0f, 0.0f, 0.0f, 0.9245283f, 0.0f, 0.028301887f, 0.0f, 0.009433962f, 0.018867925f, 0.018867925f}, /* leaf 17 */
+    {0.0f, 0.0f, 0.0f, 0.33333334f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.6666667f}, /* leaf 18 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f}, /* leaf 19 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.11111111f, 0.8888889f}, /* leaf 20 */
+    {0.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 21 */
+    {0.0f, 0.0f, 0.0f, 0.8f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.2f}, /* leaf 22 */
+    {0.0f, 0.0f, 0.0f, 0.016666668f, 0.0f, 0.016666668f, 0.0f, 0.0f, 0.016666668f, 0.95f}, /* leaf 23 */
+    {0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 24 */
+    {0.0f, 0.026785715f, 0.0f, 0.008928572f, 0.026785715f, 0.0f, 0.0f, 0.83928573f, 0.026785715f, 0.071428575f}, /* leaf 25 */
+    {0.0f, 0.16666667f, 0.0f, 0.33333334f, 0.0f, 0.16666667f, 0.0f, 0.16666667f, 0.16666667f, 0.0f}, /* leaf 26 */
+    {0.0f, 0.0f, 0.71428573f, 0.14285715f, 0.0f, 0.0f, 0.0f, 0.0f, 0.14285715f, 0.0f}, /* leaf 27 */
+    {0.0f, 0.0f, 0.96f, 0.04f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 28 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.18181819f, 0.0f, 0.0f, 0.18181819f, 0.27272728f, 0.36363637f}, /* leaf 29 */
+    {0.018518519f, 0.009259259f, 0.046296295f, 0.046296295f, 0.0f, 0.0f, 0.0f, 0.0f, 0.8425926f, 0.037037037f}, /* leaf 30 */
+    {0.0f, 0.0f, 0.0f, 0.125f, 0.0f, 0.0f, 0.0f, 0.875f, 0.0f, 0.0f}, /* leaf 31 */
+    {0.0f, 0.89705884f, 0.0f, 0.0f, 0.014705882f, 0.0f, 0.0f, 0.0f, 0.0882353f, 0.0f}, /* leaf 32 */
+    {0.0f, 0.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 33 */
+    {0.0f, 0.028571429f, 0.82857144f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.14285715f, 0.0f}, /* leaf 34 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f}, /* leaf 35 */
+    {0.0f, 0.25f, 0.25f, 0.0f, 0.5f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}, /* leaf 36 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.96875f, 0.0f, 0.020833334f, 0.0f, 0.010416667f, 0.0f}, /* leaf 37 */
+    {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.5f, 0.0f, 0.5f}, /* leaf 38 */
+    {0.0f, 0.7037037f, 0.0f, 0.0f, 0.18518518f, 0.037037037f, 0.037037037f, 0.037037037f, 0.0f, 0.0f}, /* leaf 39 */
+};
+
+/* The leaf that decides the row x. */
+static int digits_tree_leaf(const float x[DIGITS_TREE_NFEATURES])
 {
     /* px_4_4 <= 0.5 */
-    if (x[36] <= 0x1p-1f /* 0.5 */) {
+    if (x[36] <= 0.5f) {
         /* px_5_2 <= 3.5 */
-        if (x[42] <= 0x1.cp+1f /* 3.5 */) {
+        if (x[42] <= 3.5f) {
             /* px_2_5 <= 6.5 */
-            if (x[21] <= 0x1.ap+2f /* 6.5 */) {
-                return 5; /* 5 */
+            if (x[21] <= 6.5f) {
+                return 0; /* 5 */
             }
-            return 9; /* 9 */
+            return 1; /* 9 */
         }
         /* px_0_6 <= 1.5 */
-        if (x[6] <= 0x1.8p+0f /* 1.5 */) {
+        if (x[6] <= 1.5f) {
             /* px_0_3 <= 4.5 */
-            if (x[3] <= 0x1.2p+2f /* 4.5 */) {
-                return 4; /* 4 */
+            if (x[3] <= 4.5f) {
+                return 2; /* 4 */
             }
             /* px_5_3 <= 13.5 */
-            if (x[43] <= 0x1.bp+3f /* 13.5 */) {
+            if (x[43] <= 13.5f) {
                 /* px_3_4 <= 5 */
-                if (x[28] <= 0x1.4p+2f /* 5 */) {
-                    return 0; /* 0 */
+                if (x[28] <= 5.0f) {
+                    return 3; /* 0 */
                 }
-                return 2; /* 2 */
+                return 4; /* 2 */
             }
-            return 6; /* 6 */
+            return 5; /* 6 */
         }
-        return 5; /* 5 */
+        return 6; /* 5 */
     }
     /* px_2_5 <= 0.5 */
-    if (x[21] <= 0x1p-1f /* 0.5 */) {
+    if (x[21] <= 0.5f) {
         /* px_5_2 <= 7.5 */
-        if (x[42] <= 0x1.ep+2f /* 7.5 */) {
+        if (x[42] <= 7.5f) {
             /* px_0_5 <= 1.5 */
-            if (x[5] <= 0x1.8p+0f /* 1.5 */) {
+            if (x[5] <= 1.5f) {
                 /* px_4_6 <= 0.5 */
-                if (x[38] <= 0x1p-1f /* 0.5 */) {
+                if (x[38] <= 0.5f) {
                     /* px_2_3 <= 12.5 */
-                    if (x[19] <= 0x1.9p+3f /* 12.5 */) {
-                        return 2; /* 2 */
+                    if (x[19] <= 12.5f) {
+                        return 7; /* 2 */
                     }
-                    return 1; /* 1 */
+                    return 8; /* 1 */
                 }
-                return 3; /* 3 */
+                return 9; /* 3 */
             }
             /* px_2_7 <= 2 */
-            if (x[23] <= 0x1p+1f /* 2 */) {
-                return 5; /* 5 */
+            if (x[23] <= 2.0f) {
+                return 10; /* 5 */
             }
-            return 4; /* 4 */
+            return 11; /* 4 */
         }
         /* px_1_1 <= 2 */
-        if (x[9] <= 0x1p+1f /* 2 */) {
+        if (x[9] <= 2.0f) {
             /* px_6_6 <= 0.5 */
-            if (x[54] <= 0x1p-1f /* 0.5 */) {
+            if (x[54] <= 0.5f) {
                 /* px_5_5 <= 1 */
-                if (x[45] <= 0x1p+0f /* 1 */) {
-                    return 1; /* 1 */
+                if (x[45] <= 1.0f) {
+                    return 12; /* 1 */
                 }
-                return 4; /* 4 */
+                return 13; /* 4 */
             }
-            return 6; /* 6 */
+            return 14; /* 6 */
         }
-        return 2; /* 2 */
+        return 15; /* 2 */
     }
     /* px_4_1 <= 3.5 */
-    if (x[33] <= 0x1.cp+1f /* 3.5 */) {
+    if (x[33] <= 3.5f) {
         /* px_5_3 <= 1.5 */
-        if (x[43] <= 0x1.8p+0f /* 1.5 */) {
+        if (x[43] <= 1.5f) {
             /* px_3_5 <= 12.5 */
-            if (x[29] <= 0x1.9p+3f /* 12.5 */) {
+            if (x[29] <= 12.5f) {
                 /* px_1_2 <= 0.5 */
-                if (x[10] <= 0x1p-1f /* 0.5 */) {
-                    return 1; /* 1 */
+                if (x[10] <= 0.5f) {
+                    return 16; /* 1 */
                 }
                 /* px_4_2 <= 3.5 */
-                if (x[34] <= 0x1.cp+1f /* 3.5 */) {
-                    return 3; /* 3 */
+                if (x[34] <= 3.5f) {
+                    return 17; /* 3 */
                 }
                 /* px_5_2 <= 3 */
-                if (x[42] <= 0x1.8p+1f /* 3 */) {
-                    return 9; /* 9 */
+                if (x[42] <= 3.0f) {
+                    return 18; /* 9 */
                 }
-                return 8; /* 8 */
+                return 19; /* 8 */
             }
             /* px_7_7 <= 4 */
-            if (x[63] <= 0x1p+2f /* 4 */) {
+            if (x[63] <= 4.0f) {
                 /* px_7_3 <= 4 */
-                if (x[59] <= 0x1p+2f /* 4 */) {
+                if (x[59] <= 4.0f) {
                     /* px_1_4 <= 12.5 */
-                    if (x[12] <= 0x1.9p+3f /* 12.5 */) {
-                        return 9; /* 9 */
+                    if (x[12] <= 12.5f) {
+                        return 20; /* 9 */
                     }
-                    return 1; /* 1 */
+                    return 21; /* 1 */
                 }
                 /* px_3_2 <= 1.5 */
-                if (x[26] <= 0x1.8p+0f /* 1.5 */) {
-                    return 3; /* 3 */
+                if (x[26] <= 1.5f) {
+                    return 22; /* 3 */
                 }
-                return 9; /* 9 */
+                return 23; /* 9 */
             }
-            return 2; /* 2 */
+            return 24; /* 2 */
         }
         /* px_7_4 <= 7.5 */
-        if (x[60] <= 0x1.ep+2f /* 7.5 */) {
+        if (x[60] <= 7.5f) {
             /* px_6_6 <= 1 */
-            if (x[54] <= 0x1p+0f /* 1 */) {
+            if (x[54] <= 1.0f) {
                 /* px_6_4 <= 14.5 */
-                if (x[52] <= 0x1.dp+3f /* 14.5 */) {
-                    return 7; /* 7 */
+                if (x[52] <= 14.5f) {
+                    return 25; /* 7 */
                 }
-                return 3; /* 3 */
+                return 26; /* 3 */
             }
-            return 2; /* 2 */
+            return 27; /* 2 */
         }
         /* px_2_4 <= 15.5 */
-        if (x[20] <= 0x1.fp+3f /* 15.5 */) {
+        if (x[20] <= 15.5f) {
             /* px_0_6 <= 4.5 */
-            if (x[6] <= 0x1.2p+2f /* 4.5 */) {
+            if (x[6] <= 4.5f) {
                 /* px_3_3 <= 5.5 */
-                if (x[27] <= 0x1.6p+2f /* 5.5 */) {
+                if (x[27] <= 5.5f) {
                     /* px_4_2 <= 4 */
-                    if (x[34] <= 0x1p+2f /* 4 */) {
-                        return 2; /* 2 */
+                    if (x[34] <= 4.0f) {
+                        return 28; /* 2 */
                     }
-                    return 9; /* 9 */
+                    return 29; /* 9 */
                 }
-                return 8; /* 8 */
+                return 30; /* 8 */
             }
-            return 7; /* 7 */
+            return 31; /* 7 */
         }
         /* px_1_2 <= 13.5 */
-        if (x[10] <= 0x1.bp+3f /* 13.5 */) {
+        if (x[10] <= 13.5f) {
             /* px_7_6 <= 8 */
-            if (x[62] <= 0x1p+3f /* 8 */) {
-                return 1; /* 1 */
+            if (x[62] <= 8.0f) {
+                return 32; /* 1 */
             }
-            return 2; /* 2 */
+            return 33; /* 2 */
         }
-        return 2; /* 2 */
+        return 34; /* 2 */
     }
     /* px_3_2 <= 9.5 */
-    if (x[26] <= 0x1.3p+3f /* 9.5 */) {
+    if (x[26] <= 9.5f) {
         /* px_7_5 <= 3 */
-        if (x[61] <= 0x1.8p+1f /* 3 */) {
-            return 7; /* 7 */
+        if (x[61] <= 3.0f) {
+            return 35; /* 7 */
         }
-        return 4; /* 4 */
+        return 36; /* 4 */
     }
     /* px_3_3 <= 14.5 */
-    if (x[27] <= 0x1.dp+3f /* 14.5 */) {
+    if (x[27] <= 14.5f) {
         /* px_0_6 <= 4 */
-        if (x[6] <= 0x1p+2f /* 4 */) {
-            return 4; /* 4 */
+        if (x[6] <= 4.0f) {
+            return 37; /* 4 */
         }
-        return 7; /* 7 */
+        return 38; /* 7 */
     }
-    return 1; /* 1 */
+    return 39; /* 1 */
+}
+
+int digits_tree_predict(const float x[DIGITS_TREE_NFEATURES])
+{
+    return digits_tree_leaf_class[digits_tree_leaf(x)];
+}
+
+void digits_tree_predict_proba(const float x[DIGITS_TREE_NFEATURES], float proba[DIGITS_TREE_NCLASSES])
+{
+    const float *p = digits_tree_leaf_proba[digits_tree_leaf(x)];
+    int k;
+
+    for (k = 0; k < DIGITS_TREE_NCLASSES; k++)
+        proba[k] = p[k];
+}
+
+void digits_tree_predict_batch(const float *x, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = digits_tree_predict(x + i * DIGITS_TREE_NFEATURES);
 }

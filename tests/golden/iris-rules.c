@@ -24,8 +24,18 @@
  *   1  versicolor
  *   2  virginica
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
 #include "iris-rules.h"
 
@@ -52,14 +62,53 @@ const char *iris_rules_feature_name(int i)
     return i >= 0 && i < IRIS_RULES_NFEATURES ? iris_rules_feature_names[i] : 0;
 }
 
-int iris_rules_predict(const float x[IRIS_RULES_NFEATURES])
+/* The class of each rule, and last the default's, */
+static const int iris_rules_rule_class[3] = {
+    0, /* rule 1: setosa */
+    2, /* rule 2: virginica */
+    1, /* default: versicolor */
+};
+
+/* and its class distribution: its class's share of the rows it covers,
+   the rest spread evenly over the other classes (all on its class when
+   nothing is known); uniform for the default. */
+static const float iris_rules_rule_proba[3][IRIS_RULES_NCLASSES] = {
+    {1.0f, 0.0f, 0.0f}, /* rule 1 */
+    {0.0375f, 0.0375f, 0.925f}, /* rule 2 */
+    {0.33333334f, 0.33333334f, 0.33333334f}, /* default */
+};
+
+/* The rule that decides the row x (2: none fires, the default). */
+static int iris_rules_rule(const float x[IRIS_RULES_NFEATURES])
 {
     /* rule 1: petal_width <= 0.8 => setosa (cover 37, correct 37) */
-    if (x[3] <= 0x1.99999ap-1f /* 0.8 */)
-        return 0; /* setosa */
+    if (x[3] <= 0.8f)
+        return 0;
     /* rule 2: petal_width > 1.55 => virginica (cover 40, correct 37) */
-    if (x[3] > 0x1.8cccccp+0f /* 1.55 */)
-        return 2; /* virginica */
+    if (x[3] > 1.55f)
+        return 1;
     /* no rule fires */
-    return 1; /* versicolor */
+    return 2;
+}
+
+int iris_rules_predict(const float x[IRIS_RULES_NFEATURES])
+{
+    return iris_rules_rule_class[iris_rules_rule(x)];
+}
+
+void iris_rules_predict_proba(const float x[IRIS_RULES_NFEATURES], float proba[IRIS_RULES_NCLASSES])
+{
+    const float *p = iris_rules_rule_proba[iris_rules_rule(x)];
+    int k;
+
+    for (k = 0; k < IRIS_RULES_NCLASSES; k++)
+        proba[k] = p[k];
+}
+
+void iris_rules_predict_batch(const float *x, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = iris_rules_predict(x + i * IRIS_RULES_NFEATURES);
 }

@@ -24,11 +24,23 @@
  *   1  versicolor
  *   2  virginica
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
-#ifndef IRIS_RULES_H
-#define IRIS_RULES_H
+#ifndef NR_IRIS_RULES_02C6EE5A_H
+#define NR_IRIS_RULES_02C6EE5A_H
+
+#include <stddef.h> /* size_t */
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,6 +52,18 @@ extern "C" {
 
 /* The class the rules give the row x. */
 int iris_rules_predict(const float x[IRIS_RULES_NFEATURES]);
+
+/* The class distribution behind that answer, in proba[0] to
+ * proba[IRIS_RULES_NCLASSES - 1], summing to 1: the deciding rule's class
+ * gets its share of the rows the rule covers, the other classes the
+ * rest in equal parts (all on its class when its statistics are
+ * unknown); when no rule fires, the uniform distribution (nn2rules
+ * knows no distribution for the default). */
+void iris_rules_predict_proba(const float x[IRIS_RULES_NFEATURES], float proba[IRIS_RULES_NCLASSES]);
+
+/* iris_rules_predict of n rows: row i is x[i * IRIS_RULES_NFEATURES] to
+ * x[i * IRIS_RULES_NFEATURES + IRIS_RULES_NFEATURES - 1], its class goes to out[i]. */
+void iris_rules_predict_batch(const float *x, size_t n, int *out);
 
 /* The name of class k, or NULL when there is no class k. */
 const char *iris_rules_class_name(int k);

@@ -23,8 +23,18 @@
  *   1  versicolor
  *   2  virginica
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
 #include "iris-tree.h"
 
@@ -51,15 +61,53 @@ const char *iris_tree_feature_name(int i)
     return i >= 0 && i < IRIS_TREE_NFEATURES ? iris_tree_feature_names[i] : 0;
 }
 
-int iris_tree_predict(const float x[IRIS_TREE_NFEATURES])
+/* The class of each leaf (leaves numbered in the order of their nodes), */
+static const int iris_tree_leaf_class[3] = {
+    0, /* leaf 0 (node 1): setosa */
+    1, /* leaf 1 (node 3): versicolor */
+    2, /* leaf 2 (node 4): virginica */
+};
+
+/* and its class distribution: the share of each class among the rows
+   that reached it. */
+static const float iris_tree_leaf_proba[3][IRIS_TREE_NCLASSES] = {
+    {1.0f, 0.0f, 0.0f}, /* leaf 0 */
+    {0.0f, 1.0f, 0.0f}, /* leaf 1 */
+    {0.0f, 0.075f, 0.925f}, /* leaf 2 */
+};
+
+/* The leaf that decides the row x. */
+static int iris_tree_leaf(const float x[IRIS_TREE_NFEATURES])
 {
     /* petal_width <= 0.8 */
-    if (x[3] <= 0x1.99999ap-1f /* 0.8 */) {
+    if (x[3] <= 0.8f) {
         return 0; /* setosa */
     }
     /* petal_width <= 1.55 */
-    if (x[3] <= 0x1.8cccccp+0f /* 1.55 */) {
+    if (x[3] <= 1.55f) {
         return 1; /* versicolor */
     }
     return 2; /* virginica */
+}
+
+int iris_tree_predict(const float x[IRIS_TREE_NFEATURES])
+{
+    return iris_tree_leaf_class[iris_tree_leaf(x)];
+}
+
+void iris_tree_predict_proba(const float x[IRIS_TREE_NFEATURES], float proba[IRIS_TREE_NCLASSES])
+{
+    const float *p = iris_tree_leaf_proba[iris_tree_leaf(x)];
+    int k;
+
+    for (k = 0; k < IRIS_TREE_NCLASSES; k++)
+        proba[k] = p[k];
+}
+
+void iris_tree_predict_batch(const float *x, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = iris_tree_predict(x + i * IRIS_TREE_NFEATURES);
 }

@@ -23,11 +23,23 @@
  *   1  versicolor
  *   2  virginica
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
-#ifndef IRIS_TREE_H
-#define IRIS_TREE_H
+#ifndef NR_IRIS_TREE_D320CCF7_H
+#define NR_IRIS_TREE_D320CCF7_H
+
+#include <stddef.h> /* size_t */
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,6 +51,16 @@ extern "C" {
 
 /* The class the rules give the row x. */
 int iris_tree_predict(const float x[IRIS_TREE_NFEATURES]);
+
+/* The class distribution behind that answer, in proba[0] to
+ * proba[IRIS_TREE_NCLASSES - 1], summing to 1: the share of each class among the
+ * rows (the training rows, or the samples) that reached the
+ * deciding leaf. */
+void iris_tree_predict_proba(const float x[IRIS_TREE_NFEATURES], float proba[IRIS_TREE_NCLASSES]);
+
+/* iris_tree_predict of n rows: row i is x[i * IRIS_TREE_NFEATURES] to
+ * x[i * IRIS_TREE_NFEATURES + IRIS_TREE_NFEATURES - 1], its class goes to out[i]. */
+void iris_tree_predict_batch(const float *x, size_t n, int *out);
 
 /* The name of class k, or NULL when there is no class k. */
 const char *iris_tree_class_name(int k);

@@ -33,8 +33,18 @@
  *   0  democrat
  *   1  republican
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
 #include "vote-profile.h"
 
@@ -72,11 +82,47 @@ const char *vote_profile_feature_name(int i)
     return i >= 0 && i < VOTE_PROFILE_NFEATURES ? vote_profile_feature_names[i] : 0;
 }
 
-int vote_profile_predict(const float x[VOTE_PROFILE_NFEATURES])
+/* The class of each leaf (leaves numbered in the order of their nodes), */
+static const int vote_profile_leaf_class[2] = {
+    1, /* leaf 0 (node 1): republican */
+    0, /* leaf 1 (node 2): democrat */
+};
+
+/* and its class distribution: the share of each class among the rows
+   that reached it. */
+static const float vote_profile_leaf_proba[2][VOTE_PROFILE_NCLASSES] = {
+    {0.04197531f, 0.9580247f}, /* leaf 0 */
+    {0.99159664f, 0.008403362f}, /* leaf 1 */
+};
+
+/* The leaf that decides the row x. */
+static int vote_profile_leaf(const float x[VOTE_PROFILE_NFEATURES])
 {
     /* physician-fee-freeze */
     if (x[3] > 0.5f) {
-        return 1; /* republican */
+        return 0; /* republican */
     }
-    return 0; /* democrat */
+    return 1; /* democrat */
+}
+
+int vote_profile_predict(const float x[VOTE_PROFILE_NFEATURES])
+{
+    return vote_profile_leaf_class[vote_profile_leaf(x)];
+}
+
+void vote_profile_predict_proba(const float x[VOTE_PROFILE_NFEATURES], float proba[VOTE_PROFILE_NCLASSES])
+{
+    const float *p = vote_profile_leaf_proba[vote_profile_leaf(x)];
+    int k;
+
+    for (k = 0; k < VOTE_PROFILE_NCLASSES; k++)
+        proba[k] = p[k];
+}
+
+void vote_profile_predict_batch(const float *x, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = vote_profile_predict(x + i * VOTE_PROFILE_NFEATURES);
 }

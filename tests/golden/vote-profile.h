@@ -33,11 +33,23 @@
  *   0  democrat
  *   1  republican
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
-#ifndef VOTE_PROFILE_H
-#define VOTE_PROFILE_H
+#ifndef NR_VOTE_PROFILE_C58222C3_H
+#define NR_VOTE_PROFILE_C58222C3_H
+
+#include <stddef.h> /* size_t */
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,6 +61,16 @@ extern "C" {
 
 /* The class the rules give the row x. */
 int vote_profile_predict(const float x[VOTE_PROFILE_NFEATURES]);
+
+/* The class distribution behind that answer, in proba[0] to
+ * proba[VOTE_PROFILE_NCLASSES - 1], summing to 1: the share of each class among the
+ * rows (the training rows, or the samples) that reached the
+ * deciding leaf. */
+void vote_profile_predict_proba(const float x[VOTE_PROFILE_NFEATURES], float proba[VOTE_PROFILE_NCLASSES]);
+
+/* vote_profile_predict of n rows: row i is x[i * VOTE_PROFILE_NFEATURES] to
+ * x[i * VOTE_PROFILE_NFEATURES + VOTE_PROFILE_NFEATURES - 1], its class goes to out[i]. */
+void vote_profile_predict_batch(const float *x, size_t n, int *out);
 
 /* The name of class k, or NULL when there is no class k. */
 const char *vote_profile_class_name(int k);

@@ -34,8 +34,18 @@
  *   0  democrat
  *   1  republican
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
 #include "vote-tree.h"
 
@@ -73,11 +83,47 @@ const char *vote_tree_feature_name(int i)
     return i >= 0 && i < VOTE_TREE_NFEATURES ? vote_tree_feature_names[i] : 0;
 }
 
-int vote_tree_predict(const float x[VOTE_TREE_NFEATURES])
+/* The class of each leaf (leaves numbered in the order of their nodes), */
+static const int vote_tree_leaf_class[2] = {
+    1, /* leaf 0 (node 1): republican */
+    0, /* leaf 1 (node 2): democrat */
+};
+
+/* and its class distribution: the share of each class among the rows
+   that reached it. */
+static const float vote_tree_leaf_proba[2][VOTE_TREE_NCLASSES] = {
+    {0.03731343f, 0.96268654f}, /* leaf 0 */
+    {1.0f, 0.0f}, /* leaf 1 */
+};
+
+/* The leaf that decides the row x. */
+static int vote_tree_leaf(const float x[VOTE_TREE_NFEATURES])
 {
     /* physician-fee-freeze */
     if (x[3] > 0.5f) {
-        return 1; /* republican */
+        return 0; /* republican */
     }
-    return 0; /* democrat */
+    return 1; /* democrat */
+}
+
+int vote_tree_predict(const float x[VOTE_TREE_NFEATURES])
+{
+    return vote_tree_leaf_class[vote_tree_leaf(x)];
+}
+
+void vote_tree_predict_proba(const float x[VOTE_TREE_NFEATURES], float proba[VOTE_TREE_NCLASSES])
+{
+    const float *p = vote_tree_leaf_proba[vote_tree_leaf(x)];
+    int k;
+
+    for (k = 0; k < VOTE_TREE_NCLASSES; k++)
+        proba[k] = p[k];
+}
+
+void vote_tree_predict_batch(const float *x, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = vote_tree_predict(x + i * VOTE_TREE_NFEATURES);
 }

@@ -48,8 +48,18 @@
  *   0  malignant
  *   1  benign
  *
- * Thresholds are hexadecimal float literals with the decimal beside them,
- * compared in float, so each test is bit for bit the one nn2rules made.
+ * Thresholds are decimal float literals that read back as exactly the
+ * float nn2rules compared with, and x is compared in float, so each test
+ * is bit for bit the one `nn2rules eval` makes.  The code is C99 and
+ * compiles as C++11 too; it allocates nothing and keeps no state.
+ *
+ * NaN (a missing value): every comparison with NaN is false, as in
+ * `nn2rules eval`.  x[i] <= t, x[i] > t and x[i] == v do not hold and
+ * x[i] != v does; a Boolean test (x[i] > 0.5) does not hold and its
+ * negation does.  So in a tree a NaN goes the "no" way of a test, and a
+ * rule with a condition that does not hold does not fire.  Do not compile
+ * with -ffast-math or -ffinite-math-only: they let the compiler assume
+ * there is no NaN and decide such rows otherwise.
  */
 #include "wdbc-tree.h"
 
@@ -101,23 +111,65 @@ const char *wdbc_tree_feature_name(int i)
     return i >= 0 && i < WDBC_TREE_NFEATURES ? wdbc_tree_feature_names[i] : 0;
 }
 
-int wdbc_tree_predict(const float x[WDBC_TREE_NFEATURES])
+/* The class of each leaf (leaves numbered in the order of their nodes), */
+static const int wdbc_tree_leaf_class[5] = {
+    1, /* leaf 0 (node 2): benign */
+    1, /* leaf 1 (node 4): benign */
+    0, /* leaf 2 (node 5): malignant */
+    0, /* leaf 3 (node 7): malignant */
+    0, /* leaf 4 (node 8): malignant */
+};
+
+/* and its class distribution: the share of each class among the rows
+   that reached it. */
+static const float wdbc_tree_leaf_proba[5][WDBC_TREE_NCLASSES] = {
+    {0.015503876f, 0.9844961f}, /* leaf 0 */
+    {0.0f, 1.0f}, /* leaf 1 */
+    {0.95f, 0.05f}, /* leaf 2 */
+    {0.5f, 0.5f}, /* leaf 3 */
+    {1.0f, 0.0f}, /* leaf 4 */
+};
+
+/* The leaf that decides the row x. */
+static int wdbc_tree_leaf(const float x[WDBC_TREE_NFEATURES])
 {
     /* worst_concave_points <= 0.14235 */
-    if (x[27] <= 0x1.238866p-3f /* 0.14235 */) {
+    if (x[27] <= 0.14235f) {
         /* worst_radius <= 16.8 */
-        if (x[20] <= 0x1.0cccccp+4f /* 16.8 */) {
-            return 1; /* benign */
+        if (x[20] <= 16.8f) {
+            return 0; /* benign */
         }
         /* worst_texture <= 19.7 */
-        if (x[21] <= 0x1.3b3334p+4f /* 19.7 */) {
+        if (x[21] <= 19.7f) {
             return 1; /* benign */
         }
-        return 0; /* malignant */
+        return 2; /* malignant */
     }
     /* area_error <= 22 */
-    if (x[13] <= 0x1.6p+4f /* 22 */) {
-        return 0; /* malignant */
+    if (x[13] <= 22.0f) {
+        return 3; /* malignant */
     }
-    return 0; /* malignant */
+    return 4; /* malignant */
+}
+
+int wdbc_tree_predict(const float x[WDBC_TREE_NFEATURES])
+{
+    return wdbc_tree_leaf_class[wdbc_tree_leaf(x)];
+}
+
+void wdbc_tree_predict_proba(const float x[WDBC_TREE_NFEATURES], float proba[WDBC_TREE_NCLASSES])
+{
+    const float *p = wdbc_tree_leaf_proba[wdbc_tree_leaf(x)];
+    int k;
+
+    for (k = 0; k < WDBC_TREE_NCLASSES; k++)
+        proba[k] = p[k];
+}
+
+void wdbc_tree_predict_batch(const float *x, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        out[i] = wdbc_tree_predict(x + i * WDBC_TREE_NFEATURES);
 }

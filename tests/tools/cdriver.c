@@ -3,11 +3,15 @@
  * tests that check generated C against `nn2rules eval --predictions`.
  *
  * Built by tests/golden.sh with -DPREFIX=name -DNFEATURES=NAME_NFEATURES
- * -DHEADER='"name.h"' against the
+ * -DNCLASSES=NAME_NCLASSES -DHEADER='"name.h"' against the
  * generated name.c.  Reads CSV on standard input (a header line, then rows
  * whose first PREFIX_NFEATURES fields are the features in model order) and
- * prints the predicted class name of each row, one per line.
+ * prints the predicted class name of each row, one per line.  It also
+ * checks, on every row, that PREFIX_predict_proba sums to 1 within 1e-6 and
+ * that PREFIX_predict_batch over all rows gives what PREFIX_predict gave
+ * row by row; a failure is a line on standard error and exit status 3.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +22,20 @@
 #define CAT(a, b) CAT2(a, b)
 #define SYM(name) CAT(PREFIX, name)
 
+#define MAXROWS 100000
+
 int main(void)
 {
     static char line[1 << 16];
-    float x[NFEATURES];
+    static float rows[MAXROWS * NFEATURES];
+    static int want[MAXROWS], got[MAXROWS];
+    float x[NFEATURES], proba[NCLASSES];
+    int n = 0, bad = 0;
     if (!fgets(line, sizeof line, stdin))
         return 1;
     while (fgets(line, sizeof line, stdin)) {
         char *p = line;
+        double sum = 0;
         for (int i = 0; i < NFEATURES; i++) {
             char *end;
             x[i] = strtof(p, &end);
@@ -35,7 +45,21 @@ int main(void)
             if (*p == ',')
                 p++;
         }
-        puts(SYM(_class_name)(SYM(_predict)(x)));
+        if (n >= MAXROWS)
+            return 2;
+        memcpy(&rows[n * NFEATURES], x, sizeof x);
+        want[n] = SYM(_predict)(x);
+        SYM(_predict_proba)(x, proba);
+        for (int k = 0; k < NCLASSES; k++)
+            sum += proba[k];
+        if (fabs(sum - 1) > 1e-6 && bad++ < 5)
+            fprintf(stderr, "row %d: predict_proba sums to %.9g\n", n + 1, sum);
+        n++;
+        puts(SYM(_class_name)(want[n - 1]));
     }
-    return 0;
+    SYM(_predict_batch)(rows, (size_t)n, got);
+    for (int i = 0; i < n; i++)
+        if (got[i] != want[i] && bad++ < 5)
+            fprintf(stderr, "row %d: predict_batch gives %d, predict %d\n", i + 1, got[i], want[i]);
+    return bad ? 3 : 0;
 }
