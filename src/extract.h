@@ -56,12 +56,26 @@ int nr_sample_domain(const nn_model *m, int n, nr_rng *rng, float **out,
 
 /* ---- extractors --------------------------------------------------------- */
 
+/* What every extractor is given, whatever its own options (see
+ * extractor.h for those). */
 typedef struct nr_extract_opts {
     const char *model_path;   /* for provenance */
     const char *data_path;    /* NULL: sample the domain */
     uint32_t model_crc;       /* CRC-32 of the model file */
     uint64_t seed;
     int samples;              /* domain samples when there is no data */
+    const char *options_text; /* the options as the user gave them, for provenance */
+    struct nr_progress *progress; /* reports of long work (progress.h); NULL: none */
+} nr_extract_opts;
+
+void nr_extract_opts_default(nr_extract_opts *o);
+
+/* The provenance block of r from o, under the name algorithm. */
+int nr_set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorithm,
+                      nr_error *err);
+
+/* The `tree` extractor's own settings (its options, extract_tree.c). */
+typedef struct nr_tree_settings {
     nr_tree_opts tree;
     int as_rules;             /* turn the tree into a rule set (C4.5rules) */
     int max_rules;            /* with as_rules and tree.max_leaves = max_rules + 1:
@@ -70,11 +84,9 @@ typedef struct nr_extract_opts {
                                  the tree options alone decide it */
     double tolerance;         /* held-out fidelity the smallest tree may lose
                                  against the best size, a fraction (0.01) */
-    const char *options_text; /* the options as the user gave them, for provenance */
-    struct nr_progress *progress; /* reports of long work (progress.h); NULL: none */
-} nr_extract_opts;
+} nr_tree_settings;
 
-void nr_extract_opts_default(nr_extract_opts *o);
+void nr_tree_settings_default(nr_tree_settings *s);
 
 /* How well a result fits the rows it was learnt from, for the summary and
  * for saying when it is degenerate.  Classification only (nrows 0
@@ -96,6 +108,7 @@ typedef struct nr_extract_report {
     int leaves;        /* the chosen number of leaves */
     int best_leaves;   /* the size with the best held-out fidelity */
     long best_agree;   /* held-out rows agreeing at that size */
+    double tolerance;  /* the fidelity the chosen size was allowed to lose */
 } nr_extract_report;
 
 /* Pedagogical tree: label the rows (or domain samples) with the network and
@@ -114,8 +127,8 @@ typedef struct nr_extract_report {
  * sizes instead.  Fewer than 20 rows, or regression: the tree options
  * decide. */
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
-                    const nr_extract_opts *o, nr_rules **out,
-                    nr_extract_report *rep, nr_error *err);
+                    const nr_extract_opts *o, const nr_tree_settings *s,
+                    nr_rules **out, nr_extract_report *rep, nr_error *err);
 
 /* ---- evaluation ---------------------------------------------------------- */
 

@@ -4,47 +4,25 @@
  * the network's own labels.  The baseline every other extractor is compared
  * against.  With no data it samples the input domain the model declares.
  */
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "extract.h"
+#include "extractor.h"
 #include "passes.h"
 #include "profile.h"
 #include "progress.h"
 #include "version.h"
 
-void nr_extract_opts_default(nr_extract_opts *o)
+void nr_tree_settings_default(nr_tree_settings *s)
 {
-    memset(o, 0, sizeof *o);
-    o->seed = 1;
-    o->samples = 10000;
-    o->select_size = 1;
-    o->tolerance = 0.01;
-    nr_tree_opts_default(&o->tree);
-}
-
-/* Provenance strings go into the rules' arena. */
-static int set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorithm,
-                          nr_error *err)
-{
-    char crc[16];
-    nr_provenance *p = &r->prov;
-    snprintf(crc, sizeof crc, "%08x", (unsigned)o->model_crc);
-    p->algorithm = nr_arena_strdup(r->arena, algorithm);
-    p->version = nr_arena_strdup(r->arena, NR_VERSION);
-    if (o->model_path) {
-        p->model = nr_arena_strdup(r->arena, o->model_path);
-        p->model_crc = nr_arena_strdup(r->arena, crc);
-    }
-    if (o->data_path)
-        p->data = nr_arena_strdup(r->arena, o->data_path);
-    if (o->options_text && o->options_text[0])
-        p->options = nr_arena_strdup(r->arena, o->options_text);
-    if (!p->algorithm || !p->version || (o->model_path && (!p->model || !p->model_crc)) ||
-        (o->data_path && !p->data) || (o->options_text && o->options_text[0] && !p->options))
-        return nr_error_set(err, NR_ENOMEM, "out of memory");
-    return 0;
+    memset(s, 0, sizeof *s);
+    s->select_size = 1;
+    s->tolerance = 0.01;
+    nr_tree_opts_default(&s->tree);
 }
 
 /* Nominal data columns make nominal features, so that rules say
@@ -131,8 +109,8 @@ static void path_agreement(const nr_tree *tr, const int *rank, int S, const floa
  * was drawn around the other folds' rows, never on noise around the rows
  * they are judged on. */
 static int choose_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
-                       const nr_extract_opts *o, nr_rng *rng, nr_extract_report *rep,
-                       nr_error *err)
+                       const nr_extract_opts *o, const nr_tree_settings *ts, nr_rng *rng,
+                       nr_extract_report *rep, nr_error *err)
 {
     const int n = t->nrows, d = t->ncols, nfolds = hn > 0 || n < 5000 ? 5 : 1;
     const int nperm = hn > 0 ? hn : n;
@@ -176,7 +154,7 @@ static int choose_size(const nr_table *t, const int *src, const float *hx, const
         fit.y = yfit;
         if (!arena)
             rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        else if ((rc = nr_tree_induce_path(&fit, &o->tree, arena, &tr, &rank, err)) == 0) {
+        else if ((rc = nr_tree_induce_path(&fit, &ts->tree, arena, &tr, &rank, err)) == 0) {
             if ((tr.nnodes - 1) / 2 > smax)
                 smax = (tr.nnodes - 1) / 2;
             for (int i = 0; i < nperm; i++)
@@ -201,9 +179,10 @@ static int choose_size(const nr_table *t, const int *src, const float *hx, const
         if (diff[s] > diff[best])
             best = s;
     for (pick = 0; pick < best; pick++)
-        if ((double)diff[pick] >= (double)diff[best] - o->tolerance * (double)nheld)
+        if ((double)diff[pick] >= (double)diff[best] - ts->tolerance * (double)nheld)
             break;
     rep->selected = 1;
+    rep->tolerance = ts->tolerance;
     rep->held_profile = hn > 0;
     rep->held_out = nheld;
     rep->held_agree = diff[pick];
@@ -220,7 +199,8 @@ done:
 }
 
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
-                    nr_rules **out, nr_extract_report *rep, nr_error *err)
+                    const nr_tree_settings *ts, nr_rules **out, nr_extract_report *rep,
+                    nr_error *err)
 {
     nr_rules *r = NULL;
     float *sampled = NULL;
@@ -304,8 +284,8 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     }
     r->kind = NR_BODY_TREE;
     memset(&report, 0, sizeof report);
-    tree_opts = o->tree;
-    if (o->select_size && r->task == NR_TASK_CLASSIFY && nrows >= 20) {
+    tree_opts = ts->tree;
+    if (ts->select_size && r->task == NR_TASK_CLASSIFY && nrows >= 20) {
         /* drawn around a profile's kept rows: those real rows, labelled by
          * the network, judge the sizes */
         const nn_profile *p = rows ? NULL : m->profile;
@@ -315,7 +295,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
             goto done;
         }
         if ((hn && (rc = nr_label_rows(m, p->rows, hn, hy, NULL, err)) < 0) ||
-            (rc = choose_size(&t, src, hn ? p->rows : NULL, hy, hn, o, &rng, &report, err)) < 0) {
+            (rc = choose_size(&t, src, hn ? p->rows : NULL, hy, hn, o, ts, &rng, &report, err)) < 0) {
             free(hy);
             goto done;
         }
@@ -330,18 +310,18 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         r->kind = NR_BODY_TREE;
         if ((rc = nr_tree_induce(&t, &tree_opts, r->arena, &r->tree, err)) < 0)
             goto done;
-        if (o->as_rules && r->task == NR_TASK_CLASSIFY &&
-            (rc = nr_tree_to_rules(r, &t, o->tree.cf, err)) < 0)
+        if (ts->as_rules && r->task == NR_TASK_CLASSIFY &&
+            (rc = nr_tree_to_rules(r, &t, ts->tree.cf, err)) < 0)
             goto done;
         /* max_rules: a leaf fewer until the rules are few enough (C4.5rules
          * usually folds one leaf into the default) */
-        if (!o->max_rules || r->kind == NR_BODY_TREE || tree_opts.max_leaves <= 1 ||
-            nr_rules_count(r, &nconds) <= o->max_rules)
+        if (!ts->max_rules || r->kind == NR_BODY_TREE || tree_opts.max_leaves <= 1 ||
+            nr_rules_count(r, &nconds) <= ts->max_rules)
             break;
         tree_opts.max_leaves--;
     }
     nr_progress_end(o->progress);
-    if ((rc = set_provenance(r, o, o->as_rules ? "tree-rules" : "tree", err)) < 0)
+    if ((rc = nr_set_provenance(r, o, ts->as_rules ? "tree-rules" : "tree", err)) < 0)
         goto done;
     if (rep) {
         *rep = report;
@@ -362,3 +342,116 @@ done:
     free(nvalues);
     return rc;
 }
+
+/* ---- the table entry ----------------------------------------------------- */
+
+/* stored by index (NR_OPT_CHOICE) */
+_Static_assert(sizeof(nr_criterion) == sizeof(int), "nr_criterion is stored as an int");
+_Static_assert(NR_CRIT_GAIN_RATIO == 0 && NR_CRIT_GAIN == 1 && NR_CRIT_GINI == 2,
+               "criterion names in the order of nr_criterion");
+static const char *const criteria[] = {"gain-ratio", "gain", "gini", NULL};
+
+#define TS(field) offsetof(nr_tree_settings, field)
+static const nr_optdef tree_options[] = {
+    {.name = "rules", .kind = NR_OPT_FLAG, .help = "turn the tree into an ordered rule set (C4.5rules)",
+     .offset = TS(as_rules), .value = 1},
+    {.name = "criterion", .kind = NR_OPT_CHOICE, .arg = "NAME", .help = "gain-ratio (default), gain or gini",
+     .offset = TS(tree.criterion), .choices = criteria},
+    {.name = "min-leaf", .kind = NR_OPT_REAL, .arg = "N",
+     .help = "least weight of rows in each branch of a split (default 2)", .offset = TS(tree.min_leaf),
+     .lo = 1, .hi = 1e9},
+    {.name = "tolerance", .kind = NR_OPT_REAL, .arg = "P",
+     .help = "size: the smallest whose held-out fidelity is within P\npoints of the best size's (default 1)",
+     .offset = TS(tolerance), .lo = 0, .hi = 100, .scale = 0.01},
+    {.name = "max-depth", .kind = NR_OPT_INT, .arg = "N", .help = "deepest tree (default: unlimited)",
+     .offset = TS(tree.max_depth), .lo = 1, .hi = 10000, .flags = NR_OPT_SIZE},
+    {.name = "max-leaves", .kind = NR_OPT_INT, .arg = "N",
+     .help = "most leaves, grown best-first (default: unlimited)", .offset = TS(tree.max_leaves), .lo = 2,
+     .hi = 100000000, .flags = NR_OPT_SIZE},
+    {.name = "max-rules", .kind = NR_OPT_INT, .arg = "N", .help = "with --rules (implied): at most N rules",
+     .offset = TS(max_rules), .lo = 1, .hi = 100000000, .flags = NR_OPT_SIZE},
+    {.name = "cf", .kind = NR_OPT_REAL, .arg = "X", .help = "C4.5 pruning confidence factor (default 0.25)",
+     .offset = TS(tree.cf), .lo = 1e-6, .hi = 0.999999, .flags = NR_OPT_SIZE},
+    {.name = "no-prune", .kind = NR_OPT_FLAG, .help = "keep the tree unpruned", .offset = TS(tree.prune),
+     .value = 0, .flags = NR_OPT_SIZE},
+    {.name = "no-mdl", .kind = NR_OPT_FLAG,
+     .help = "gain ratio without C4.5's correction for numeric thresholds", .offset = TS(tree.mdl), .value = 0},
+    {.name = "ccp-alpha", .kind = NR_OPT_REAL, .arg = "X",
+     .help = "CART cost-complexity pruning strength (default 0: none)", .offset = TS(tree.ccp_alpha), .lo = 0,
+     .hi = 1e300, .flags = NR_OPT_SIZE},
+    {.name = NULL},
+};
+
+static void tree_defaults(void *settings)
+{
+    nr_tree_settings_default(settings);
+}
+
+/* A size option, or a pruning one, decides the size; else it is chosen on
+ * held-out rows.  --max-rules grows one leaf more than rules (C4.5rules
+ * usually folds one into the default) and implies --rules. */
+static void tree_finish(void *settings, const unsigned char *given)
+{
+    nr_tree_settings *s = settings;
+    for (int i = 0; tree_options[i].name; i++)
+        if (given[i] && (tree_options[i].flags & NR_OPT_SIZE))
+            s->select_size = 0;
+    if (s->max_rules) {
+        s->tree.max_leaves = s->max_rules + 1;
+        s->as_rules = 1;
+    }
+}
+
+static void appendf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    if (len + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
+static void tree_describe(const void *settings, char *buf, size_t size)
+{
+    const nr_tree_settings *s = settings;
+    buf[0] = 0;
+    appendf(buf, size, "--criterion %s --min-leaf %g", criteria[s->tree.criterion], s->tree.min_leaf);
+    if (s->tree.max_depth)
+        appendf(buf, size, " --max-depth %d", s->tree.max_depth);
+    if (s->max_rules)
+        appendf(buf, size, " --max-rules %d", s->max_rules);
+    else if (s->tree.max_leaves)
+        appendf(buf, size, " --max-leaves %d", s->tree.max_leaves);
+    if (s->select_size)
+        appendf(buf, size, " --tolerance %g", 100 * s->tolerance);
+    else if (s->tree.prune)
+        appendf(buf, size, " --cf %g", s->tree.cf);
+    else
+        appendf(buf, size, " --no-prune");
+    if (s->tree.ccp_alpha > 0)
+        appendf(buf, size, " --ccp-alpha %g", s->tree.ccp_alpha);
+    if (!s->tree.mdl && s->tree.criterion == NR_CRIT_GAIN_RATIO)
+        appendf(buf, size, " --no-mdl");
+    if (s->as_rules)
+        appendf(buf, size, " --rules");
+}
+
+static int tree_run(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
+                    const void *settings, nr_rules **out, nr_extract_report *rep, nr_error *err)
+{
+    return nr_extract_tree(m, rows, o, settings, out, rep, err);
+}
+
+const nr_extractor nr_extractor_tree = {
+    .name = "tree",
+    .summary = "a C4.5/CART tree (or rule set) induced on the network's labels",
+    .opts = tree_options,
+    .settings_size = sizeof(nr_tree_settings),
+    .defaults = tree_defaults,
+    .finish = tree_finish,
+    .describe = tree_describe,
+    .run = tree_run,
+};

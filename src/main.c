@@ -26,6 +26,7 @@
 #include "emit.h"
 #include "error.h"
 #include "extract.h"
+#include "extractor.h"
 #include "fileio.h"
 #include "model_io.h"
 #include "model_load.h"
@@ -1080,7 +1081,7 @@ static const char USAGE_EXTRACT[] =
     "standard output.  A summary goes to standard error.\n"
     "\n"
     "Options:\n"
-    "  -a, --algorithm NAME       tree (the default): a C4.5/CART tree on the network's labels\n"
+    "  -a, --algorithm NAME       the extractor (below; default tree)\n"
     "  -o, --output FILE          where to write the rules\n"
     "  -f, --format FMT           txt, dot, svg, png, c or json\n"
     "  -d, --data FILE            rows to label with the network and learn from\n"
@@ -1095,20 +1096,8 @@ static const char USAGE_EXTRACT[] =
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --seed N               random seed (default 1); same inputs and seed, same output\n"
     "      --samples N            inputs to draw when there is no --data (default 10000)\n"
-    "      --rules                turn the tree into an ordered rule set (C4.5rules)\n"
-    "      --criterion NAME       gain-ratio (default), gain or gini\n"
-    "      --min-leaf N           least weight of rows in each branch of a split (default 2)\n"
-    "      --tolerance P          size: the smallest whose held-out fidelity is within P\n"
-    "                             points of the best size's (default 1)\n"
-    "      --max-depth N          deepest tree (default: unlimited)\n"
-    "      --max-leaves N         most leaves, grown best-first (default: unlimited)\n"
-    "      --max-rules N          with --rules (implied): at most N rules\n"
     "      --draw-depth N         DOT, SVG, PNG: draw the tree to depth N, each subtree\n"
     "                             below as one box (a decision list: its first N rules)\n"
-    "      --cf X                 C4.5 pruning confidence factor (default 0.25)\n"
-    "      --no-prune             keep the tree unpruned\n"
-    "      --no-mdl               gain ratio without C4.5's correction for numeric thresholds\n"
-    "      --ccp-alpha X          CART cost-complexity pruning strength (default 0: none)\n"
     "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n"
@@ -1116,29 +1105,6 @@ static const char USAGE_EXTRACT[] =
     "      --ranges LIST          input ranges to sample without --data: LO:HI for every\n"
     "                             feature, NAME=LO:HI for one (comma-separated)\n"
     "  -q, --quiet                no summary on standard error\n";
-
-static int parse_real(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static const char *criterion_name(nr_criterion c)
-{
-    switch (c) {
-    case NR_CRIT_GAIN_RATIO: return "gain-ratio";
-    case NR_CRIT_GAIN: return "gain";
-    case NR_CRIT_GINI: return "gini";
-    case NR_CRIT_VARIANCE: return "variance";
-    }
-    return "?";
-}
 
 /* Read data and match it to the model; NULL path gives NULL.  A model
  * that lacks names (an ONNX file) takes them from the data; one that
@@ -1198,39 +1164,115 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
                 100 * share);
 }
 
+/* ---- extract: the extractors' own options ------------------------------ */
+
+/* Every extractor's options are on the command line before -a says which
+ * one runs, so getopt_long is given each name once (values XOPT and on,
+ * indexing xopt_names), and what is given is kept and applied to the
+ * chosen extractor once parsing is done. */
+enum { XOPT = 1000 };
+
+typedef struct xopts {
+    struct option *table;  /* the common options, then each extractor option name once */
+    const char **names;    /* names[v - XOPT] */
+    int n;
+} xopts;
+
+static int xopts_build(xopts *x, const struct option *common, size_t ncommon)
+{
+    int cap = 0;
+    for (int e = 0; nr_extractors[e]; e++)
+        for (int i = 0; nr_extractors[e]->opts[i].name; i++)
+            cap++;
+    x->n = 0;
+    x->table = calloc(ncommon + (size_t)cap + 1, sizeof *x->table);
+    x->names = calloc((size_t)cap + 1, sizeof *x->names);
+    if (!x->table || !x->names)
+        return -1;
+    memcpy(x->table, common, ncommon * sizeof *common);
+    for (int e = 0; nr_extractors[e]; e++)
+        for (int i = 0; nr_extractors[e]->opts[i].name; i++) {
+            const nr_optdef *d = &nr_extractors[e]->opts[i];
+            int k = 0;
+            while (k < x->n && strcmp(x->names[k], d->name) != 0)
+                k++;
+            if (k < x->n)
+                continue;
+            x->names[x->n] = d->name;
+            x->table[ncommon + (size_t)x->n] = (struct option){
+                d->name, d->kind == NR_OPT_FLAG ? no_argument : required_argument, NULL, XOPT + x->n};
+            x->n++;
+        }
+    return 0;
+}
+
+static void xopts_free(xopts *x)
+{
+    free(x->table);
+    free(x->names);
+}
+
+/* The help of one extractor's options, in the layout of the usage texts. */
+static void print_extractor_options(FILE *f, const nr_extractor *x)
+{
+    fprintf(f, "\nOptions of -a %s:\n", x->name);
+    for (int i = 0; x->opts[i].name; i++) {
+        const nr_optdef *d = &x->opts[i];
+        char head[64];
+        const char *h = d->help, *nl;
+        snprintf(head, sizeof head, "--%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+        fprintf(f, "      %-22s", head);
+        if (strlen(head) > 21)
+            fprintf(f, "\n%29s", "");
+        else
+            fputc(' ', f);
+        while ((nl = strchr(h, '\n'))) {
+            fprintf(f, "%.*s\n%29s", (int)(nl - h), h, "");
+            h = nl + 1;
+        }
+        fprintf(f, "%s\n", h);
+    }
+}
+
+/* extract's usage: the common options, the extractors, and the options of
+ * one (only, when -a named it) or of each. */
+static void print_extract_help(const nr_extractor *only)
+{
+    fputs(USAGE_EXTRACT, stdout);
+    fputs("\nAlgorithms (-a NAME; 'nn2rules help extract -a NAME' lists one's options):\n", stdout);
+    for (int e = 0; nr_extractors[e]; e++)
+        printf("  %-24s %s%s\n", nr_extractors[e]->name, nr_extractors[e]->summary,
+               e == 0 ? " (the default)" : "");
+    for (int e = 0; nr_extractors[e]; e++)
+        if (!only || only == nr_extractors[e])
+            print_extractor_options(stdout, nr_extractors[e]);
+}
+
 static int cmd_extract(int argc, char **argv)
 {
-    enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_RULES, O_CRIT, O_MINLEAF, O_MAXDEPTH,
-           O_MAXLEAVES, O_CF, O_NOPRUNE, O_CCP, O_PREFIX, O_NOMDL, O_TOL, O_MAXRULES, O_DRAWDEPTH };
-    static const struct option opts[] = {
+    enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_PREFIX, O_DRAWDEPTH };
+    static const struct option common[] = {
         {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
         {"test", required_argument, NULL, O_TEST},   {"label", required_argument, NULL, 'l'},
         {"labels", required_argument, NULL, O_LABELS}, {"seed", required_argument, NULL, O_SEED},
-        {"samples", required_argument, NULL, O_SAMPLES}, {"rules", no_argument, NULL, O_RULES},
-        {"criterion", required_argument, NULL, O_CRIT}, {"min-leaf", required_argument, NULL, O_MINLEAF},
-        {"max-depth", required_argument, NULL, O_MAXDEPTH},
-        {"max-leaves", required_argument, NULL, O_MAXLEAVES}, {"max-rules", required_argument, NULL, O_MAXRULES},
-        {"cf", required_argument, NULL, O_CF}, {"draw-depth", required_argument, NULL, O_DRAWDEPTH},
-        {"no-prune", no_argument, NULL, O_NOPRUNE}, {"ccp-alpha", required_argument, NULL, O_CCP},
-        {"no-mdl", no_argument, NULL, O_NOMDL}, {"tolerance", required_argument, NULL, O_TOL},
+        {"samples", required_argument, NULL, O_SAMPLES}, {"draw-depth", required_argument, NULL, O_DRAWDEPTH},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'}, {"nonfinite", required_argument, NULL, 'N'},
         {"missing", required_argument, NULL, 'M'}, {"data-format", required_argument, NULL, 'D'},
-        {NULL, 0, NULL, 0}};
+    };
     nr_error err;
     meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL, NULL};
     nr_extract_opts eo;
     missing_opts mi = {MISSING_SKIP, 0, 0, NULL};
-    const char *algorithm = "tree", *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
+    const char *algorithm = NULL, *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
                *prefix = NULL;
-    int c, quiet = 0, status = 0, n, sized = 0, skip = 0;
+    int c, quiet = 0, status = 0, skip = 0, help = 0, ngiven = 0;
     nr_progress prog;
     cli_progress cprog;
-    double v;
     out_format f;
     nn_model *m = NULL;
     nr_dataset *rows = NULL, *trows = NULL;
@@ -1238,12 +1280,22 @@ static int cmd_extract(int argc, char **argv)
     nr_extract_report rep;
     nr_draw_opts draw = {0};
     char options[512];
+    xopts xo = {0};
+    const nr_extractor *x;
+    void *settings = NULL;
+    unsigned char *given = NULL;
+    struct { int k; const char *arg; } *gv = NULL; /* extractor options given, in order */
 
     nr_error_clear(&err);
     memset(&rep, 0, sizeof rep);
     nr_extract_opts_default(&eo);
+    if (xopts_build(&xo, common, NELEM(common)) < 0 || !(gv = calloc((size_t)argc + 1, sizeof *gv))) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":a:o:f:d:l:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":a:o:f:d:l:qh", xo.table, NULL)) != -1) {
         switch (c) {
         case 'a': algorithm = optarg; break;
         case 'o': out = optarg; break;
@@ -1256,139 +1308,123 @@ static int cmd_extract(int argc, char **argv)
             char *end;
             errno = 0;
             eo.seed = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-')
-                return usage_error("extract", "--seed wants a whole number, not '%s'", optarg);
+            if (errno || end == optarg || *end || optarg[0] == '-') {
+                status = usage_error("extract", "--seed wants a whole number, not '%s'", optarg);
+                goto done;
+            }
             break;
         }
         case O_SAMPLES:
-            if (parse_count(optarg, 1, 100000000, &eo.samples) < 0)
-                return usage_error("extract", "--samples wants a whole number from 1 to 10^8, not '%s'", optarg);
-            break;
-        case O_RULES: eo.as_rules = 1; break;
-        case O_CRIT:
-            if (strcmp(optarg, "gain-ratio") == 0)
-                eo.tree.criterion = NR_CRIT_GAIN_RATIO;
-            else if (strcmp(optarg, "gain") == 0)
-                eo.tree.criterion = NR_CRIT_GAIN;
-            else if (strcmp(optarg, "gini") == 0)
-                eo.tree.criterion = NR_CRIT_GINI;
-            else
-                return usage_error("extract", "--criterion is gain-ratio, gain or gini, not '%s'", optarg);
-            break;
-        case O_MINLEAF:
-            if (parse_real(optarg, 1, 1e9, &eo.tree.min_leaf) < 0)
-                return usage_error("extract", "--min-leaf wants a number of at least 1, not '%s'", optarg);
-            break;
-        case O_MAXDEPTH:
-            if (parse_count(optarg, 1, 10000, &eo.tree.max_depth) < 0)
-                return usage_error("extract", "--max-depth wants a whole number from 1 to 10000, not '%s'", optarg);
-            sized = 1;
+            if (parse_count(optarg, 1, 100000000, &eo.samples) < 0) {
+                status = usage_error("extract", "--samples wants a whole number from 1 to 10^8, not '%s'", optarg);
+                goto done;
+            }
             break;
         case O_DRAWDEPTH:
-            if (parse_count(optarg, 1, 10000, &draw.max_depth) < 0)
-                return usage_error("extract", "--draw-depth wants a whole number from 1 to 10000, not '%s'", optarg);
-            break;
-        case O_MAXLEAVES:
-            if (parse_count(optarg, 2, 100000000, &eo.tree.max_leaves) < 0)
-                return usage_error("extract", "--max-leaves wants a whole number of at least 2, not '%s'", optarg);
-            sized = 1;
-            break;
-        case O_MAXRULES:
-            /* a rule per leaf, one of them usually the default's */
-            if (parse_count(optarg, 1, 100000000, &eo.max_rules) < 0)
-                return usage_error("extract", "--max-rules wants a whole number of at least 1, not '%s'", optarg);
-            eo.tree.max_leaves = eo.max_rules + 1;
-            eo.as_rules = 1;
-            sized = 1;
-            break;
-        case O_CF:
-            if (parse_real(optarg, 1e-6, 0.999999, &eo.tree.cf) < 0)
-                return usage_error("extract", "--cf wants a number between 0 and 1, not '%s'", optarg);
-            sized = 1;
-            break;
-        case O_NOPRUNE: eo.tree.prune = 0; sized = 1; break;
-        case O_NOMDL: eo.tree.mdl = 0; break;
-        case O_TOL:
-            if (parse_real(optarg, 0, 100, &v) < 0)
-                return usage_error("extract", "--tolerance wants points of fidelity from 0 to 100, not '%s'", optarg);
-            eo.tolerance = v / 100;
-            break;
-        case O_CCP:
-            if (parse_real(optarg, 0, 1e300, &v) < 0)
-                return usage_error("extract", "--ccp-alpha wants a number of at least 0, not '%s'", optarg);
-            eo.tree.ccp_alpha = v;
-            sized = 1;
+            if (parse_count(optarg, 1, 10000, &draw.max_depth) < 0) {
+                status = usage_error("extract", "--draw-depth wants a whole number from 1 to 10000, not '%s'", optarg);
+                goto done;
+            }
             break;
         case O_PREFIX: prefix = optarg; break;
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'K': mo.like = optarg; break;
         case 'R':
-            if (nr_model_set_ranges(NULL, optarg, &err) < 0)
-                return usage_error("extract", "%s", err.msg);
+            if (nr_model_set_ranges(NULL, optarg, &err) < 0) {
+                status = usage_error("extract", "%s", err.msg);
+                goto done;
+            }
             mo.ranges = optarg;
             break;
         case 'q': quiet = 1; break;
-        case 'h': fputs(USAGE_EXTRACT, stdout); return 0;
+        case 'h': help = 1; break;
         case 'N':
         case 'M':
-        case 'D': {
-            int st = row_option("extract", c, optarg, &skip, &mi, &ropts);
-            if (st != 0)
-                return st;
+        case 'D':
+            if ((status = row_option("extract", c, optarg, &skip, &mi, &ropts)) != 0)
+                goto done;
             break;
-        }
-        default: return bad_option("extract", c, argv);
+        default:
+            if (c >= XOPT && c < XOPT + xo.n) {
+                gv[ngiven].k = c - XOPT;
+                gv[ngiven++].arg = optarg;
+                break;
+            }
+            status = bad_option("extract", c, argv);
+            goto done;
         }
     }
-    if (argc - optind != 1)
-        return usage_error("extract", "%s", "'extract' takes one model file");
-    if (strcmp(algorithm, "tree") != 0)
-        return usage_error("extract", "unknown algorithm '%s' (available: tree)", algorithm);
-    if ((n = pick_format("extract", fmt, out, &f)) != 0)
-        return n;
-    if (draw.max_depth && f != FMT_DOT && f != FMT_SVG && f != FMT_PNG)
-        return usage_error("extract", "%s", "--draw-depth is for drawings: dot, svg or png output");
-    if (prefix && nr_c_prefix_check(prefix, &err) < 0)
-        return usage_error("extract", "--prefix: %s", err.msg);
+    x = algorithm ? nr_extractor_find(algorithm) : nr_extractors[0];
+    if (!x && algorithm) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "unknown algorithm '%s' (available:", algorithm);
+        for (int e = 0; nr_extractors[e]; e++)
+            appendf(msg, sizeof msg, " %s", nr_extractors[e]->name);
+        appendf(msg, sizeof msg, ")");
+        status = usage_error("extract", "%s", msg);
+        goto done;
+    }
+    if (help) {
+        print_extract_help(algorithm ? x : NULL);
+        goto done;
+    }
+    /* the chosen extractor's options, in the order given */
+    settings = calloc(1, x->settings_size);
+    given = calloc(1, (size_t)xo.n + 1);
+    if (!settings || !given) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    x->defaults(settings);
+    for (int i = 0; i < ngiven; i++) {
+        int idx;
+        const nr_optdef *d = nr_extractor_option(x, xo.names[gv[i].k], &idx);
+        if (!d) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "option '--%s' is not one of -a %s's", xo.names[gv[i].k], x->name);
+            status = usage_error("extract", "%s", msg);
+            goto done;
+        }
+        if (nr_opt_set(d, settings, gv[i].arg, &err) < 0) {
+            status = usage_error("extract", "%s", err.msg);
+            goto done;
+        }
+        given[idx] = 1;
+    }
+    if (x->finish)
+        x->finish(settings, given);
+    if (argc - optind != 1) {
+        status = usage_error("extract", "%s", "'extract' takes one model file");
+        goto done;
+    }
+    if ((status = pick_format("extract", fmt, out, &f)) != 0)
+        goto done;
+    if (draw.max_depth && f != FMT_DOT && f != FMT_SVG && f != FMT_PNG) {
+        status = usage_error("extract", "%s", "--draw-depth is for drawings: dot, svg or png output");
+        goto done;
+    }
+    if (prefix && nr_c_prefix_check(prefix, &err) < 0) {
+        status = usage_error("extract", "--prefix: %s", err.msg);
+        goto done;
+    }
     {
         const char *ins[] = {argv[optind], data, test, ropts.labels_path, mo.like,
                              names_file(mo.features), names_file(mo.classes)};
-        if ((n = check_rules_outputs("extract", f, out, ins, NELEM(ins))) != 0)
-            return n;
+        if ((status = check_rules_outputs("extract", f, out, ins, NELEM(ins))) != 0)
+            goto done;
     }
-    if (!fmt && (n = check_extension("extract", "-o", out, RULES_EXTS)) != 0)
-        return n;
+    if (!fmt && (status = check_extension("extract", "-o", out, RULES_EXTS)) != 0)
+        goto done;
     mi.quiet = quiet;
     /* training rows impute from themselves, and --test from them; --test
      * alone from the model's profile */
     mi.from_profile = !data;
     eo.model_path = argv[optind];
     eo.data_path = data;
-    /* a size option, or a pruning one, decides the size; else it is chosen */
-    eo.select_size = !sized;
     /* the options that shape the result, spelled the same way every time */
-    options[0] = 0;
-    appendf(options, sizeof options, "--criterion %s --min-leaf %g", criterion_name(eo.tree.criterion),
-            eo.tree.min_leaf);
-    if (eo.tree.max_depth)
-        appendf(options, sizeof options, " --max-depth %d", eo.tree.max_depth);
-    if (eo.max_rules)
-        appendf(options, sizeof options, " --max-rules %d", eo.max_rules);
-    else if (eo.tree.max_leaves)
-        appendf(options, sizeof options, " --max-leaves %d", eo.tree.max_leaves);
-    if (eo.select_size)
-        appendf(options, sizeof options, " --tolerance %g", 100 * eo.tolerance);
-    else if (eo.tree.prune)
-        appendf(options, sizeof options, " --cf %g", eo.tree.cf);
-    else
-        appendf(options, sizeof options, " --no-prune");
-    if (eo.tree.ccp_alpha > 0)
-        appendf(options, sizeof options, " --ccp-alpha %g", eo.tree.ccp_alpha);
-    if (!eo.tree.mdl && eo.tree.criterion == NR_CRIT_GAIN_RATIO)
-        appendf(options, sizeof options, " --no-mdl");
-    if (eo.as_rules)
-        appendf(options, sizeof options, " --rules");
+    x->describe(settings, options, sizeof options);
     if (!data)
         appendf(options, sizeof options, " --samples %d", eo.samples);
     appendf(options, sizeof options, " --seed %llu", (unsigned long long)eo.seed);
@@ -1402,7 +1438,7 @@ static int cmd_extract(int argc, char **argv)
     }
     progress_init(&prog, &cprog, quiet);
     eo.progress = &prog;
-    if (nr_extract_tree(m, rows, &eo, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &draw, &err) < 0) {
+    if (x->run(m, rows, &eo, settings, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &draw, &err) < 0) {
         name_input(&err, argv[optind]);
         status = fail(&err, err.code == NR_EINVAL ? EXIT_INPUT : EXIT_WORK);
         goto done;
@@ -1422,7 +1458,7 @@ static int cmd_extract(int argc, char **argv)
                                      : "held-out rows",
                     (double)rep.held_agree / (double)rep.held_out,
                     (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
-                    100 * eo.tolerance, eo.tolerance == 0.01 ? "" : "s");
+                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s");
         if (rep.from_profile)
             fprintf(stderr, "inputs: %d samples drawn from the model's data profile (%d kept rows "
                     "of %llu)\n", eo.samples, m->profile->nrows,
@@ -1452,6 +1488,10 @@ done:
     nr_dataset_free(trows);
     free(mi.fill);
     nn_model_free(m);
+    free(settings);
+    free(given);
+    free(gv);
+    xopts_free(&xo);
     return status;
 }
 
@@ -2007,6 +2047,15 @@ static int run_command(int argc, char **argv)
         }
         if (!(cmd = find_command(argv[2])))
             return usage_error(NULL, "no command '%s'", argv[2]);
+        if (cmd->fn == cmd_extract) {
+            /* `help extract [-a NAME]`: the extractors' options come from
+             * their table, which extract --help prints */
+            char *hargv[8] = {argv[2], "--help"};
+            int hargc = 2;
+            for (int i = 3; i < argc && hargc < 7; i++)
+                hargv[hargc++] = argv[i];
+            return cmd_extract(hargc, hargv);
+        }
         fputs(cmd->usage, stdout);
         return 0;
     }

@@ -871,5 +871,17 @@ for f in "$T"/*.dot; do
     expect 0 "dot -Tsvg $(basename "$f")" -- dot -Tsvg -o "$T/dot-check.svg" "$f"
 done
 
+# the extractors come from one table: their options are listed by
+# help extract -a NAME and parsed by shared code
+expect 0 "help extract -a tree" -- "$NN" help extract -a tree &&
+    has "help extract -a tree" "^Options of -a tree:" && has "help extract -a tree: an option" "^      --criterion NAME  "
+expect 0 "help extract" -- "$NN" help extract && has "help extract: the algorithms" "^  tree .*(the default)"
+expect 2 "help extract -a unknown" -- "$NN" help extract -a frob &&
+    one_error "help extract -a unknown" "unknown algorithm 'frob' (available: tree"
+expect 2 "extractor option value" -- "$NN" "$IRIS" --criterion entropy -o "$T/x.txt" &&
+    one_error "extractor option value" "--criterion is gain-ratio, gain or gini, not 'entropy'"
+expect 2 "extractor option range" -- "$NN" "$IRIS" --max-leaves 1 -o "$T/x.txt" &&
+    one_error "extractor option range" "--max-leaves wants a whole number from 2 to 100000000, not '1'"
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

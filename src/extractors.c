@@ -1,0 +1,116 @@
+/*
+ * extractors.c - the one table of extractors, and the shared parsing of
+ * their options (see extractor.h).
+ */
+#include "extractor.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "version.h"
+
+extern const nr_extractor nr_extractor_tree;
+
+const nr_extractor *const nr_extractors[] = {
+    &nr_extractor_tree,
+    NULL,
+};
+
+void nr_extract_opts_default(nr_extract_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->samples = 10000;
+}
+
+/* Provenance strings go into the rules' arena. */
+int nr_set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorithm, nr_error *err)
+{
+    char crc[16];
+    nr_provenance *p = &r->prov;
+    snprintf(crc, sizeof crc, "%08x", (unsigned)o->model_crc);
+    p->algorithm = nr_arena_strdup(r->arena, algorithm);
+    p->version = nr_arena_strdup(r->arena, NR_VERSION);
+    if (o->model_path) {
+        p->model = nr_arena_strdup(r->arena, o->model_path);
+        p->model_crc = nr_arena_strdup(r->arena, crc);
+    }
+    if (o->data_path)
+        p->data = nr_arena_strdup(r->arena, o->data_path);
+    if (o->options_text && o->options_text[0])
+        p->options = nr_arena_strdup(r->arena, o->options_text);
+    if (!p->algorithm || !p->version || (o->model_path && (!p->model || !p->model_crc)) ||
+        (o->data_path && !p->data) || (o->options_text && o->options_text[0] && !p->options))
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    return 0;
+}
+
+const nr_extractor *nr_extractor_find(const char *name)
+{
+    for (int i = 0; nr_extractors[i]; i++)
+        if (strcmp(nr_extractors[i]->name, name) == 0)
+            return nr_extractors[i];
+    return NULL;
+}
+
+const nr_optdef *nr_extractor_option(const nr_extractor *x, const char *name, int *index)
+{
+    for (int i = 0; x->opts && x->opts[i].name; i++)
+        if (strcmp(x->opts[i].name, name) == 0) {
+            if (index)
+                *index = i;
+            return &x->opts[i];
+        }
+    return NULL;
+}
+
+int nr_opt_set(const nr_optdef *d, void *settings, const char *arg, nr_error *err)
+{
+    char *field = (char *)settings + d->offset, *end;
+    double v;
+    int iv;
+    switch (d->kind) {
+    case NR_OPT_FLAG:
+        memcpy(field, &d->value, sizeof d->value);
+        return 0;
+    case NR_OPT_CHOICE:
+        for (int k = 0; d->choices[k]; k++)
+            if (strcmp(d->choices[k], arg) == 0) {
+                memcpy(field, &k, sizeof k);
+                return 0;
+            }
+        {
+            char list[256] = "";
+            size_t len = 0;
+            for (int k = 0; d->choices[k] && len < sizeof list; k++)
+                len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                        k == 0 ? "" : d->choices[k + 1] ? ", " : " or ",
+                                        d->choices[k]);
+            return nr_error_set(err, NR_EINVAL, "--%s is %s, not '%s'", d->name, list, arg);
+        }
+    case NR_OPT_INT:
+    case NR_OPT_REAL:
+        errno = 0;
+        v = strtod(arg, &end);
+        if (errno || end == arg || *end || !(v >= d->lo && v <= d->hi) ||
+            (d->kind == NR_OPT_INT && v != floor(v))) {
+            if (d->kind == NR_OPT_INT)
+                return nr_error_set(err, NR_EINVAL, "--%s wants a whole number from %.0f to %.0f, "
+                                    "not '%s'", d->name, d->lo, d->hi, arg);
+            return nr_error_set(err, NR_EINVAL, "--%s wants a number from %g to %g, not '%s'",
+                                d->name, d->lo, d->hi, arg);
+        }
+        if (d->kind == NR_OPT_INT) {
+            iv = (int)v;
+            memcpy(field, &iv, sizeof iv);
+        } else {
+            v *= d->scale != 0 ? d->scale : 1;
+            memcpy(field, &v, sizeof v);
+        }
+        return 0;
+    }
+    return nr_error_set(err, NR_EINVAL, "--%s: unknown kind of option", d->name);
+}
