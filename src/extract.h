@@ -70,6 +70,24 @@ typedef struct nr_extract_opts {
 
 void nr_extract_opts_default(nr_extract_opts *o);
 
+/* The inputs an extractor learns from: the rows of --data; else
+ * o->samples draws from the model's data profile (nr_profile_sample); else
+ * from the input box it declares (nr_sample_domain).  x is rows->x or
+ * `owned`; src says which kept row of the profile each draw came from
+ * (NULL unless drawn from a profile).  nr_inputs_free frees what it owns. */
+typedef struct nr_inputs {
+    const float *x;
+    int nrows;
+    int sampled;       /* drawn, not read */
+    int from_profile;  /* drawn from the data profile */
+    float *owned;
+    int *src;
+} nr_inputs;
+
+int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
+                      nr_rng *rng, nr_inputs *in, nr_error *err);
+void nr_inputs_free(nr_inputs *in);
+
 /* The provenance block of r from o, under the name algorithm. */
 int nr_set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorithm,
                       nr_error *err);

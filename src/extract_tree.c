@@ -203,8 +203,8 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
                     nr_error *err)
 {
     nr_rules *r = NULL;
-    float *sampled = NULL;
-    int *src = NULL;          /* profile samples: the kept row each was drawn around */
+    nr_inputs in;
+    const int *src;           /* profile samples: the kept row each was drawn around */
     const float *x;
     int nrows, rc = 0, any_nominal = 0;
     int *y = NULL, *nvalues = NULL;
@@ -217,32 +217,17 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     size_t nin = nn_model_input_size(m);
 
     *out = NULL;
+    memset(&in, 0, sizeof in);
     if (!(r = nr_rules_new()))
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     if ((rc = nr_rules_header_from_model(r, m, err)) < 0)
         goto done;
     nr_rng_seed(&rng, o->seed);
-    if (rows) {
-        x = rows->x;
-        nrows = rows->nrows;
-        if (nrows < 1) {
-            rc = nr_error_at(err, NR_EINVAL, rows->path, 0, 0, "no rows to learn from");
-            goto done;
-        }
-    } else if (m->profile) {
-        if ((rc = nr_profile_sample(m, o->samples, &rng, &sampled, &src, err)) < 0)
-            goto done;
-        x = sampled;
-        nrows = o->samples;
-    } else {
-        if ((rc = nr_sample_domain(m, o->samples, &rng, &sampled, err)) < 0) {
-            if (!err->file[0] && o->model_path)
-                snprintf(err->file, sizeof err->file, "%s", o->model_path);
-            goto done;
-        }
-        x = sampled;
-        nrows = o->samples;
-    }
+    if ((rc = nr_extract_inputs(m, rows, o, &rng, &in, err)) < 0)
+        goto done;
+    x = in.x;
+    nrows = in.nrows;
+    src = in.src;
     y = malloc(sizeof *y * (size_t)nrows);
     yv = malloc(sizeof *yv * (size_t)nrows);
     boolean = calloc(nin, 1);
@@ -325,8 +310,8 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         goto done;
     if (rep) {
         *rep = report;
-        rep->sampled = rows == NULL;
-        rep->from_profile = rows == NULL && m->profile != NULL;
+        rep->sampled = in.sampled;
+        rep->from_profile = in.from_profile;
         if (r->task == NR_TASK_CLASSIFY && (rc = fill_report(r, x, nrows, nin, y, rep, err)) < 0)
             goto done;
     }
@@ -334,8 +319,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     r = NULL;
 done:
     nr_rules_free(r);
-    free(sampled);
-    free(src);
+    nr_inputs_free(&in);
     free(y);
     free(yv);
     free(boolean);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profile.h"
 #include "version.h"
 
 extern const nr_extractor nr_extractor_tree;
@@ -46,6 +47,38 @@ int nr_set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorit
         (o->data_path && !p->data) || (o->options_text && o->options_text[0] && !p->options))
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     return 0;
+}
+
+int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
+                      nr_rng *rng, nr_inputs *in, nr_error *err)
+{
+    int rc;
+    memset(in, 0, sizeof *in);
+    if (rows) {
+        if (rows->nrows < 1)
+            return nr_error_at(err, NR_EINVAL, rows->path, 0, 0, "no rows to learn from");
+        in->x = rows->x;
+        in->nrows = rows->nrows;
+        return 0;
+    }
+    in->sampled = 1;
+    in->nrows = o->samples;
+    if (m->profile) {
+        in->from_profile = 1;
+        rc = nr_profile_sample(m, o->samples, rng, &in->owned, &in->src, err);
+    } else if ((rc = nr_sample_domain(m, o->samples, rng, &in->owned, err)) < 0 && !err->file[0] &&
+               o->model_path) {
+        snprintf(err->file, sizeof err->file, "%s", o->model_path);
+    }
+    in->x = in->owned;
+    return rc;
+}
+
+void nr_inputs_free(nr_inputs *in)
+{
+    free(in->owned);
+    free(in->src);
+    memset(in, 0, sizeof *in);
 }
 
 const nr_extractor *nr_extractor_find(const char *name)
