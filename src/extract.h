@@ -88,6 +88,12 @@ int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extrac
                       nr_rng *rng, nr_inputs *in, nr_error *err);
 void nr_inputs_free(nr_inputs *in);
 
+/* How the classification rules r fit the network's labels y on the rows x
+ * (nfeatures each): nrows, agree and the majority fields of rep. */
+struct nr_extract_report;
+int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y,
+                  struct nr_extract_report *rep, nr_error *err);
+
 /* The provenance block of r from o, under the name algorithm. */
 int nr_set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorithm,
                       nr_error *err);

@@ -49,30 +49,6 @@ static int nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, n
     return 0;
 }
 
-/* Agreement of the result with the network's labels y on the rows x. */
-static int fill_report(const nr_rules *r, const float *x, int nrows, size_t nin, const int *y,
-                       nr_extract_report *rep, nr_error *err)
-{
-    long *count = calloc((size_t)r->nclasses, sizeof *count);
-    if (!count)
-        return nr_error_set(err, NR_ENOMEM, "out of memory");
-    rep->nrows = nrows;
-    rep->agree = rep->majority = 0;
-    rep->majority_class = 0;
-    for (int i = 0; i < nrows; i++) {
-        rep->agree += nr_rules_predict(r, x + (size_t)i * nin, NULL, NULL, NULL) == y[i];
-        if (y[i] >= 0 && y[i] < r->nclasses)
-            count[y[i]]++;
-    }
-    for (int k = 0; k < r->nclasses; k++)
-        if (count[k] > rep->majority) {
-            rep->majority = count[k];
-            rep->majority_class = k;
-        }
-    free(count);
-    return 0;
-}
-
 /* Held-out agreement along a best-first path: diff[] is a difference array
  * over s = 0..S splits, and the held-out row x (label y) adds 1 to every s
  * at which the tree with s splits predicts y.  Node i on the row's path
@@ -312,7 +288,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         *rep = report;
         rep->sampled = in.sampled;
         rep->from_profile = in.from_profile;
-        if (r->task == NR_TASK_CLASSIFY && (rc = fill_report(r, x, nrows, nin, y, rep, err)) < 0)
+        if (r->task == NR_TASK_CLASSIFY && (rc = nr_report_fit(r, x, nrows, y, rep, err)) < 0)
             goto done;
     }
     *out = r;

@@ -13,10 +13,11 @@
 #include "profile.h"
 #include "version.h"
 
-extern const nr_extractor nr_extractor_tree;
+extern const nr_extractor nr_extractor_tree, nr_extractor_cred;
 
 const nr_extractor *const nr_extractors[] = {
     &nr_extractor_tree,
+    &nr_extractor_cred,
     NULL,
 };
 
@@ -79,6 +80,29 @@ void nr_inputs_free(nr_inputs *in)
     free(in->owned);
     free(in->src);
     memset(in, 0, sizeof *in);
+}
+
+int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y, nr_extract_report *rep,
+                  nr_error *err)
+{
+    long *count = calloc((size_t)r->nclasses + 1, sizeof *count);
+    if (!count)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    rep->nrows = nrows;
+    rep->agree = rep->majority = 0;
+    rep->majority_class = 0;
+    for (int i = 0; i < nrows; i++) {
+        rep->agree += nr_rules_predict(r, x + (size_t)i * r->nfeatures, NULL, NULL, NULL) == y[i];
+        if (y[i] >= 0 && y[i] < r->nclasses)
+            count[y[i]]++;
+    }
+    for (int k = 0; k < r->nclasses; k++)
+        if (count[k] > rep->majority) {
+            rep->majority = count[k];
+            rep->majority_class = k;
+        }
+    free(count);
+    return 0;
 }
 
 const nr_extractor *nr_extractor_find(const char *name)

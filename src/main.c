@@ -1440,7 +1440,8 @@ static int cmd_extract(int argc, char **argv)
     eo.progress = &prog;
     if (x->run(m, rows, &eo, settings, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &draw, &err) < 0) {
         name_input(&err, argv[optind]);
-        status = fail(&err, err.code == NR_EINVAL ? EXIT_INPUT : EXIT_WORK);
+        /* bad input, or a network this extractor does not take */
+        status = fail(&err, err.code == NR_EINVAL || err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
         goto done;
     }
     if (!quiet) {

@@ -883,5 +883,27 @@ expect 2 "extractor option value" -- "$NN" "$IRIS" --criterion entropy -o "$T/x.
 expect 2 "extractor option range" -- "$NN" "$IRIS" --max-leaves 1 -o "$T/x.txt" &&
     one_error "extractor option range" "--max-leaves wants a whole number from 2 to 100000000, not '1'"
 
+# CRED: rules over the one hidden layer, rewritten over the inputs; on a
+# network that is three steps it finds the three rules
+expect 0 "cred" -- "$NN" "$T/stairs.bin" -a cred --data "$T/stairs-train.csv" --test "$T/stairs-test.csv" -o "$T/cred.txt" &&
+    has "cred: three rules" "^cred: 3 rules" "$T/err" && has "cred: unordered" "^rules unordered confidence {" "$T/cred.txt" &&
+    has "cred: the provenance" 'algorithm "cred"' "$T/cred.txt"
+fid=$(sed -n 's/^test: fidelity \([0-9.]*\).*/\1/p' "$T/err")
+if awk -v f="${fid:-0}" 'BEGIN { exit !(f >= 0.99) }'; then ok; else bad "cred: test fidelity ${fid:-none} below 0.99"; fi
+expect 0 "cred rules parse back" -- "$NN" eval "$T/cred.txt" --model "$T/stairs.bin" --data "$T/stairs-test.csv" &&
+    has "cred rules parse back" "^fidelity: *1.0000\|^fidelity: *0.99"
+expect 0 "cred on vote" -- "$NN" examples/vote/model.bin -a cred --data examples/vote/train.csv -o "$T/cred-vote.txt"
+expect 3 "cred: two hidden layers" -- "$NN" "$T/xor.bin" -a cred -o "$T/cred2.txt" &&
+    one_error "cred: two hidden layers" "xor.bin: error: CRED takes one hidden layer and the network has 2 (DeepRED and ECLAIRE"
+expect 3 "cred: convolutions" -- "$NN" examples/digits/model.bin -a cred -o "$T/cred2.txt" &&
+    one_error "cred: convolutions" "CRED takes dense networks, and layer 0 is conv2d"
+expect 1 "cred: --max-terms" -- "$NN" "$IRIS" -a cred --data examples/iris/train.csv --max-terms 1 -o "$T/cred2.txt" &&
+    one_error "cred: --max-terms" "error: class 'versicolor': a rule over 2 hidden conditions expands to more than 1 conjunctions"
+if [ ! -e "$T/cred2.txt" ]; then ok; else bad "cred: a refused extraction wrote its output"; fi
+expect 2 "cred: a tree option" -- "$NN" "$IRIS" -a cred --rules -o "$T/cred2.txt" &&
+    one_error "cred: a tree option" "option '--rules' is not one of -a cred's"
+expect 0 "help extract -a cred" -- "$NN" help extract -a cred && has "help extract -a cred" "^      --max-terms N " &&
+    if grep -q "^Options of -a tree" "$T/out"; then bad "help extract -a cred shows tree's options"; else ok; fi
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
