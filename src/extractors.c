@@ -13,11 +13,12 @@
 #include "profile.h"
 #include "version.h"
 
-extern const nr_extractor nr_extractor_tree, nr_extractor_cred;
+extern const nr_extractor nr_extractor_tree, nr_extractor_cred, nr_extractor_deepred;
 
 const nr_extractor *const nr_extractors[] = {
     &nr_extractor_tree,
     &nr_extractor_cred,
+    &nr_extractor_deepred,
     NULL,
 };
 

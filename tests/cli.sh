@@ -894,16 +894,27 @@ expect 0 "cred rules parse back" -- "$NN" eval "$T/cred.txt" --model "$T/stairs.
     has "cred rules parse back" "^fidelity: *1.0000\|^fidelity: *0.99"
 expect 0 "cred on vote" -- "$NN" examples/vote/model.bin -a cred --data examples/vote/train.csv -o "$T/cred-vote.txt"
 expect 3 "cred: two hidden layers" -- "$NN" "$T/xor.bin" -a cred -o "$T/cred2.txt" &&
-    one_error "cred: two hidden layers" "xor.bin: error: CRED takes one hidden layer and the network has 2 (DeepRED and ECLAIRE"
+    one_error "cred: two hidden layers" "xor.bin: error: CRED takes one hidden layer and the network has 2 (-a deepred reads any number)"
 expect 3 "cred: convolutions" -- "$NN" examples/digits/model.bin -a cred -o "$T/cred2.txt" &&
     one_error "cred: convolutions" "CRED takes dense networks, and layer 0 is conv2d"
 expect 1 "cred: --max-terms" -- "$NN" "$IRIS" -a cred --data examples/iris/train.csv --max-terms 1 -o "$T/cred2.txt" &&
-    one_error "cred: --max-terms" "error: class 'versicolor': a rule over 2 hidden conditions expands to more than 1 conjunctions"
+    one_error "cred: --max-terms" "error: class 'versicolor': substituting for the first hidden layer (runtime layer 1), a rule over 2 conditions expands to more than 1 conjunctions"
 if [ ! -e "$T/cred2.txt" ]; then ok; else bad "cred: a refused extraction wrote its output"; fi
 expect 2 "cred: a tree option" -- "$NN" "$IRIS" -a cred --rules -o "$T/cred2.txt" &&
     one_error "cred: a tree option" "option '--rules' is not one of -a cred's"
 expect 0 "help extract -a cred" -- "$NN" help extract -a cred && has "help extract -a cred" "^      --max-terms N " &&
     if grep -q "^Options of -a tree" "$T/out"; then bad "help extract -a cred shows tree's options"; else ok; fi
+
+# DeepRED: the same through every hidden layer; the XOR network's two
+# layers give the four quadrants
+expect 0 "deepred" -- "$NN" "$T/xor.bin" -a deepred --data "$T/xor-train.csv" --test "$T/xor-test.csv" -o "$T/deepred.txt" &&
+    has "deepred: the provenance" 'algorithm "deepred"' "$T/deepred.txt"
+fid=$(sed -n 's/^test: fidelity \([0-9.]*\).*/\1/p' "$T/err")
+if awk -v f="${fid:-0}" 'BEGIN { exit !(f >= 0.98) }'; then ok; else bad "deepred: xor test fidelity ${fid:-none} below 0.98"; fi
+if grep -q "h[0-9]" "$T/deepred.txt"; then bad "deepred: hidden units left in the rules"; else ok; fi
+expect 0 "deepred on wdbc" -- "$NN" examples/wdbc/model.bin -a deepred --data examples/wdbc/train.csv -o "$T/deepred2.txt"
+expect 1 "deepred: --max-terms" -- "$NN" examples/wdbc/model.bin -a deepred --data examples/wdbc/train.csv --max-terms 2 -o "$T/deepred3.txt" &&
+    one_error "deepred: --max-terms" "error: class '[a-z]*': substituting for the first hidden layer (runtime layer 2), a rule over [0-9]* conditions expands to more than 2 conjunctions"
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
