@@ -316,88 +316,200 @@ done:
     return rc;
 }
 
+/* r's body: an unordered rule set of the conjunctions cls[k] for each
+ * class k, deciding by policy, the class the network gives the rows x
+ * (labels y) most often the default; simplified (duplicates and subsumed
+ * rules go), with statistics on x, less the rules that cover none of x:
+ * products of rules that no input reaches say nothing about the network. */
+static int rules_from(nr_rules *r, const dnf *cls, int K, nr_policy policy, const float *x,
+                      const int *y, int n, nr_error *err)
+{
+    int total = 0, kept = 0, rc;
+    long *count = calloc((size_t)K, sizeof *count);
+    if (!count)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    for (int k = 0; k < K; k++)
+        total += cls[k].n;
+    r->kind = NR_BODY_RULESET;
+    r->rs.kind = NR_UNORDERED;
+    r->rs.policy = policy;
+    r->rs.nrules = 0;
+    if (!(r->rs.rules = nr_arena_calloc(r->arena, (size_t)total + 1, sizeof *r->rs.rules))) {
+        free(count);
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    for (int k = 0; k < K; k++)
+        for (int i = 0; i < cls[k].n; i++) {
+            nr_rule *ru = &r->rs.rules[r->rs.nrules++];
+            ru->klass = k;
+            ru->nconds = cls[k].t[i].n;
+            if (ru->nconds &&
+                !(ru->conds = nr_arena_calloc(r->arena, (size_t)ru->nconds, sizeof *ru->conds))) {
+                free(count);
+                return nr_error_set(err, NR_ENOMEM, "out of memory");
+            }
+            if (ru->nconds)
+                memcpy(ru->conds, cls[k].t[i].c, (size_t)ru->nconds * sizeof *ru->conds);
+        }
+    for (int i = 0; i < n; i++)
+        count[y[i]]++;
+    r->rs.default_class = 0;
+    for (int k = 1; k < K; k++)
+        if (count[k] > count[r->rs.default_class])
+            r->rs.default_class = k;
+    free(count);
+    if ((rc = nr_simplify_ruleset(r, err)) < 0 || (rc = nr_rules_stats(r, x, y, n, err)) < 0)
+        return rc;
+    for (int i = 0; i < r->rs.nrules; i++)
+        if (r->rs.rules[i].stats.cover > 0)
+            r->rs.rules[kept++] = r->rs.rules[i];
+    r->rs.nrules = kept;
+    return 0;
+}
+
+/* What the decompositional extractors start from: the rules' header, the
+ * inputs, the network's classes of them, and every hidden layer's
+ * activations. */
+typedef struct decomp {
+    nr_rules *r;
+    nr_inputs in;
+    int d, K, nin;
+    int *hid;          /* the hidden layers' runtime layer indices */
+    float **h;         /* their activations, in.nrows rows each */
+    int *y, *z;        /* the network's classes; scratch labels */
+    unsigned char *boolean;
+    nr_arena *scratch; /* the trees' nodes */
+} decomp;
+
+static void decomp_close(decomp *s)
+{
+    for (int j = 0; s->h && j < s->d; j++)
+        free(s->h[j]);
+    free(s->h);
+    free(s->hid);
+    free(s->y);
+    free(s->z);
+    free(s->boolean);
+    nr_arena_free(s->scratch);
+    nr_inputs_free(&s->in);
+    nr_rules_free(s->r);
+    memset(s, 0, sizeof *s);
+}
+
+static int decomp_open(decomp *s, const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
+                       const char *who, int max_hidden, nr_error *err)
+{
+    nr_rng rng;
+    int rc;
+    memset(s, 0, sizeof *s);
+    s->nin = (int)nn_model_input_size(m);
+    if (m->task != NN_TASK_CLASSIFY)
+        return nr_error_set(err, NR_EUNSUP, "%s explains classifiers; this network is a regression", who);
+    if (!(s->hid = malloc(((size_t)m->nlayers + 1) * sizeof *s->hid)))
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    if ((rc = s->d = hidden_layers(m, s->hid, who, err)) < 0) {
+        s->d = 0;
+        goto fail;
+    }
+    if (s->d > max_hidden) {
+        rc = nr_error_set(err, NR_EUNSUP, "%s takes one hidden layer and the network has %d "
+                          "(-a deepred reads any number)", who, s->d);
+        goto fail;
+    }
+    if (!(s->r = nr_rules_new()) || !(s->scratch = nr_arena_new()) ||
+        !(s->h = calloc((size_t)s->d, sizeof *s->h))) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if ((rc = nr_rules_header_from_model(s->r, m, err)) < 0)
+        goto fail;
+    s->K = s->r->nclasses;
+    nr_rng_seed(&rng, o->seed);
+    if ((rc = nr_extract_inputs(m, rows, o, &rng, &s->in, err)) < 0)
+        goto fail;
+    for (int j = 0; j < s->d; j++)
+        if (!(s->h[j] = malloc((size_t)s->in.nrows * nn_layer_size(m, s->hid[j]) * sizeof **s->h))) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto fail;
+        }
+    s->y = malloc((size_t)s->in.nrows * sizeof *s->y);
+    s->z = malloc((size_t)s->in.nrows * sizeof *s->z);
+    s->boolean = calloc((size_t)s->nin, 1);
+    if (!s->y || !s->z || !s->boolean) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto fail;
+    }
+    nr_progress_start(o->progress, "labelling inputs", 1);
+    if ((rc = nr_label_rows(m, s->in.x, s->in.nrows, s->y, NULL, err)) == 0)
+        rc = hidden_activations(m, s->hid, s->d, s->in.x, s->in.nrows, s->h, err);
+    nr_progress_end(o->progress);
+    if (rc < 0)
+        goto fail;
+    for (int f = 0; f < s->nin; f++)
+        s->boolean[f] = s->r->features[f].kind == NR_FEAT_BOOLEAN || s->r->features[f].kind == NR_FEAT_ONEHOT;
+    return 0;
+fail:
+    decomp_close(s);
+    return rc;
+}
+
+/* The rules made: provenance, the fit report, handed over in *out. */
+static int decomp_finish(decomp *s, const nr_extract_opts *o, const char *algorithm, nr_rules **out,
+                         nr_extract_report *rep, nr_error *err)
+{
+    int rc;
+    if ((rc = nr_set_provenance(s->r, o, algorithm, err)) < 0)
+        return rc;
+    if (rep) {
+        memset(rep, 0, sizeof *rep);
+        rep->sampled = s->in.sampled;
+        rep->from_profile = s->in.from_profile;
+        if ((rc = nr_report_fit(s->r, s->in.x, s->in.nrows, s->y, rep, err)) < 0)
+            return rc;
+    }
+    *out = s->r;
+    s->r = NULL;
+    return 0;
+}
+
 int nr_extract_decomp(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
                       const nr_decomp_settings *ds, const char *algorithm, int max_hidden,
                       nr_rules **out, nr_extract_report *rep, nr_error *err)
 {
-    const int nin = (int)nn_model_input_size(m);
-    const char *who = strcmp(algorithm, "cred") == 0 ? "CRED" : "DeepRED";
-    nr_rules *r = NULL;
-    nr_inputs in;
-    nr_rng rng;
-    nr_arena *scratch = NULL;
-    float **h = NULL;
-    int *hid = NULL, *y = NULL, *z = NULL, d, K = 0, rc = 0, total = 0;
-    unsigned char *boolean = NULL;
+    decomp s;
     dnf *cls = NULL;
+    int rc, d, K, n;
 
     *out = NULL;
-    memset(&in, 0, sizeof in);
-    if (m->task != NN_TASK_CLASSIFY)
-        return nr_error_set(err, NR_EUNSUP, "%s explains classifiers; this network is a regression", who);
-    if (!(hid = malloc(((size_t)m->nlayers + 1) * sizeof *hid)))
-        return nr_error_set(err, NR_ENOMEM, "out of memory");
-    if ((d = hidden_layers(m, hid, who, err)) < 0) {
-        free(hid);
-        return d;
-    }
-    if (d > max_hidden) {
-        free(hid);
-        return nr_error_set(err, NR_EUNSUP, "%s takes one hidden layer and the network has %d "
-                            "(-a deepred reads any number)", who, d);
-    }
-    if (!(r = nr_rules_new()) || !(scratch = nr_arena_new()) || !(h = calloc((size_t)d, sizeof *h))) {
+    if ((rc = decomp_open(&s, m, rows, o, strcmp(algorithm, "cred") == 0 ? "CRED" : "DeepRED",
+                          max_hidden, err)) < 0)
+        return rc;
+    d = s.d;
+    K = s.K;
+    n = s.in.nrows;
+    if (!(cls = calloc((size_t)K, sizeof *cls))) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = nr_rules_header_from_model(r, m, err)) < 0)
-        goto done;
-    K = r->nclasses;
-    nr_rng_seed(&rng, o->seed);
-    if ((rc = nr_extract_inputs(m, rows, o, &rng, &in, err)) < 0)
-        goto done;
-    for (int j = 0; j < d; j++)
-        if (!(h[j] = malloc((size_t)in.nrows * nn_layer_size(m, hid[j]) * sizeof **h))) {
-            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-            goto done;
-        }
-    y = malloc((size_t)in.nrows * sizeof *y);
-    z = malloc((size_t)in.nrows * sizeof *z);
-    boolean = calloc((size_t)nin, 1);
-    cls = calloc((size_t)K, sizeof *cls);
-    if (!y || !z || !boolean || !cls) {
-        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        goto done;
-    }
-    nr_progress_start(o->progress, "labelling inputs", 1);
-    if ((rc = nr_label_rows(m, in.x, in.nrows, y, NULL, err)) == 0)
-        rc = hidden_activations(m, hid, d, in.x, in.nrows, h, err);
-    nr_progress_end(o->progress);
-    if (rc < 0)
-        goto done;
-    for (int f = 0; f < nin; f++)
-        boolean[f] = r->features[f].kind == NR_FEAT_BOOLEAN || r->features[f].kind == NR_FEAT_ONEHOT;
-
     /* per class, rules over the last hidden layer */
     nr_progress_start(o->progress, "rules over the last hidden layer", K);
     for (int k = 0; k < K && rc == 0; k++) {
-        const int width = (int)nn_layer_size(m, hid[d - 1]);
         nr_table t;
         nr_tree tr;
         int any = 0;
-        for (int i = 0; i < in.nrows; i++)
-            any |= (z[i] = y[i] == k);
+        for (int i = 0; i < n; i++)
+            any |= (s.z[i] = s.y[i] == k);
         if (!any)
             continue; /* the network never says k: no rule can */
         memset(&t, 0, sizeof t);
-        t.nrows = in.nrows;
-        t.ncols = width;
-        t.x = h[d - 1];
-        t.y = z;
+        t.nrows = n;
+        t.ncols = (int)nn_layer_size(m, s.hid[d - 1]);
+        t.x = s.h[d - 1];
+        t.y = s.z;
         t.nclasses = 2;
         t.var_kind = NR_VAR_HIDDEN;
-        t.var_layer = hid[d - 1];
-        if ((rc = grow(&t, ds, scratch, &tr, err)) == 0 && tree_paths(&tr, 1, &cls[k]) < 0)
+        t.var_layer = s.hid[d - 1];
+        if ((rc = grow(&t, ds, s.scratch, &tr, err)) == 0 && tree_paths(&tr, 1, &cls[k]) < 0)
             rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         nr_progress_update(o->progress, k + 1);
     }
@@ -408,92 +520,109 @@ int nr_extract_decomp(const nn_model *m, const nr_dataset *rows, const nr_extrac
     for (int j = d - 1; j >= 0 && rc == 0; j--) {
         char what[64];
         if (j > 0)
-            snprintf(what, sizeof what, "hidden layer %d (runtime layer %d)", j + 1, hid[j]);
+            snprintf(what, sizeof what, "hidden layer %d (runtime layer %d)", j + 1, s.hid[j]);
         else
-            snprintf(what, sizeof what, "the first hidden layer (runtime layer %d)", hid[j]);
-        rc = substitute(cls, K, r->classes, h[j], (int)nn_layer_size(m, hid[j]),
-                        j > 0 ? h[j - 1] : in.x,
-                        j > 0 ? (int)nn_layer_size(m, hid[j - 1]) : nin,
-                        j > 0 ? NR_VAR_HIDDEN : NR_VAR_INPUT, j > 0 ? hid[j - 1] : 0,
-                        j > 0 ? NULL : boolean, in.nrows, ds, what, scratch, o->progress, err);
+            snprintf(what, sizeof what, "the first hidden layer (runtime layer %d)", s.hid[j]);
+        rc = substitute(cls, K, s.r->classes, s.h[j], (int)nn_layer_size(m, s.hid[j]),
+                        j > 0 ? s.h[j - 1] : s.in.x,
+                        j > 0 ? (int)nn_layer_size(m, s.hid[j - 1]) : s.nin,
+                        j > 0 ? NR_VAR_HIDDEN : NR_VAR_INPUT, j > 0 ? s.hid[j - 1] : 0,
+                        j > 0 ? NULL : s.boolean, n, ds, what, s.scratch, o->progress, err);
     }
-    if (rc < 0)
-        goto done;
-
-    /* the rule set: unordered, the most confident rule that fires decides */
-    for (int k = 0; k < K; k++)
-        total += cls[k].n;
-    r->kind = NR_BODY_RULESET;
-    r->rs.kind = NR_UNORDERED;
-    r->rs.policy = NR_POLICY_CONFIDENCE;
-    r->rs.nrules = 0;
-    if (!(r->rs.rules = nr_arena_calloc(r->arena, (size_t)total + 1, sizeof *r->rs.rules))) {
-        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int k = 0; k < K; k++)
-        for (int i = 0; i < cls[k].n; i++) {
-            nr_rule *ru = &r->rs.rules[r->rs.nrules++];
-            ru->klass = k;
-            ru->nconds = cls[k].t[i].n;
-            if (ru->nconds &&
-                !(ru->conds = nr_arena_calloc(r->arena, (size_t)ru->nconds, sizeof *ru->conds))) {
-                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-                goto done;
-            }
-            if (ru->nconds)
-                memcpy(ru->conds, cls[k].t[i].c, (size_t)ru->nconds * sizeof *ru->conds);
-        }
-    {
-        long *count = calloc((size_t)K, sizeof *count);
-        if (!count) {
-            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (int i = 0; i < in.nrows; i++)
-            count[y[i]]++;
-        r->rs.default_class = 0;
-        for (int k = 1; k < K; k++)
-            if (count[k] > count[r->rs.default_class])
-                r->rs.default_class = k;
-        free(count);
-    }
-    if ((rc = nr_simplify_ruleset(r, err)) < 0 || (rc = nr_rules_stats(r, in.x, y, in.nrows, err)) < 0)
-        goto done;
-    {
-        /* products of rules that no input reaches say nothing about the
-         * network: keep the rules that cover some input */
-        int kept = 0;
-        for (int i = 0; i < r->rs.nrules; i++)
-            if (r->rs.rules[i].stats.cover > 0)
-                r->rs.rules[kept++] = r->rs.rules[i];
-        r->rs.nrules = kept;
-    }
-    if ((rc = nr_set_provenance(r, o, algorithm, err)) < 0)
-        goto done;
-    if (rep) {
-        memset(rep, 0, sizeof *rep);
-        rep->sampled = in.sampled;
-        rep->from_profile = in.from_profile;
-        if ((rc = nr_report_fit(r, in.x, in.nrows, y, rep, err)) < 0)
-            goto done;
-    }
-    *out = r;
-    r = NULL;
+    if (rc == 0 && (rc = rules_from(s.r, cls, K, NR_POLICY_CONFIDENCE, s.in.x, s.y, n, err)) == 0)
+        rc = decomp_finish(&s, o, algorithm, out, rep, err);
 done:
     for (int k = 0; cls && k < K; k++)
         dnf_free(&cls[k]);
-    for (int j = 0; h && j < d; j++)
-        free(h[j]);
-    free(h);
-    free(hid);
     free(cls);
-    free(y);
-    free(z);
-    free(boolean);
-    nr_arena_free(scratch);
-    nr_inputs_free(&in);
-    nr_rules_free(r);
+    decomp_close(&s);
+    return rc;
+}
+
+/* Whether every condition of c (on one hidden layer) holds for row h. */
+static int clause_holds(const conj *c, const float *h)
+{
+    for (int i = 0; i < c->n; i++)
+        if (!nr_cond_test_value(&c->c[i], h[c->c[i].var.index]))
+            return 0;
+    return 1;
+}
+
+int nr_extract_eclaire(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
+                       const nr_decomp_settings *ds, nr_rules **out, nr_extract_report *rep,
+                       nr_error *err)
+{
+    decomp s;
+    dnf *res = NULL, clauses = {0, 0, NULL};
+    int rc, K, n;
+
+    *out = NULL;
+    if ((rc = decomp_open(&s, m, rows, o, "ECLAIRE", 1 << 30, err)) < 0)
+        return rc;
+    K = s.K;
+    n = s.in.nrows;
+    if (!(res = calloc((size_t)K, sizeof *res))) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    nr_progress_start(o->progress, "rules from each hidden layer", s.d);
+    for (int j = 0; j < s.d && rc == 0; j++) {
+        const int width = (int)nn_layer_size(m, s.hid[j]);
+        nr_table t;
+        nr_tree tr;
+        /* a tree from this layer to the network's class ... */
+        memset(&t, 0, sizeof t);
+        t.nrows = n;
+        t.ncols = width;
+        t.x = s.h[j];
+        t.y = s.y;
+        t.nclasses = K;
+        t.var_kind = NR_VAR_HIDDEN;
+        t.var_layer = s.hid[j];
+        if ((rc = grow(&t, ds, s.scratch, &tr, err)) < 0)
+            break;
+        for (int k = 0; k < K && rc == 0; k++) {
+            if (tree_paths(&tr, k, &clauses) < 0) {
+                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+                break;
+            }
+            /* ... and for each of its clauses, a tree from the inputs to
+             * "the clause holds": its rules stand in for the clause, with
+             * no product to expand */
+            for (int c = 0; c < clauses.n && rc == 0; c++) {
+                nr_table ti;
+                nr_tree tri;
+                int any = 0;
+                for (int i = 0; i < n; i++)
+                    any |= (s.z[i] = clause_holds(&clauses.t[c], s.h[j] + (size_t)i * width));
+                if (!any)
+                    continue;
+                memset(&ti, 0, sizeof ti);
+                ti.nrows = n;
+                ti.ncols = s.nin;
+                ti.x = s.in.x;
+                ti.y = s.z;
+                ti.nclasses = 2;
+                ti.boolean = s.boolean;
+                ti.var_kind = NR_VAR_INPUT;
+                if ((rc = grow(&ti, ds, s.scratch, &tri, err)) == 0 && tree_paths(&tri, 1, &res[k]) < 0)
+                    rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            }
+            dnf_free(&clauses);
+        }
+        nr_progress_update(o->progress, j + 1);
+    }
+    nr_progress_end(o->progress);
+    /* every layer's rules together; each class's fired rules add up their
+     * confidence */
+    if (rc == 0 && (rc = rules_from(s.r, res, K, NR_POLICY_VOTE, s.in.x, s.y, n, err)) == 0)
+        rc = decomp_finish(&s, o, "eclaire", out, rep, err);
+done:
+    dnf_free(&clauses);
+    for (int k = 0; res && k < K; k++)
+        dnf_free(&res[k]);
+    free(res);
+    decomp_close(&s);
     return rc;
 }
 

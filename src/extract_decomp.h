@@ -28,4 +28,13 @@ int nr_extract_decomp(const nn_model *m, const nr_dataset *rows, const nr_extrac
                       const nr_decomp_settings *ds, const char *algorithm, int max_hidden,
                       nr_rules **out, nr_extract_report *rep, nr_error *err);
 
+/* ECLAIRE: for every hidden layer a tree from it to the network's class;
+ * for each clause of its rules a tree from the inputs to "the clause
+ * holds", whose rules replace the clause (no product expansion); every
+ * layer's rules together, each class's fired rules adding up their
+ * confidence (max_terms unused). */
+int nr_extract_eclaire(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
+                       const nr_decomp_settings *ds, nr_rules **out, nr_extract_report *rep,
+                       nr_error *err);
+
 #endif

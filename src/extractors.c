@@ -13,12 +13,14 @@
 #include "profile.h"
 #include "version.h"
 
-extern const nr_extractor nr_extractor_tree, nr_extractor_cred, nr_extractor_deepred;
+extern const nr_extractor nr_extractor_tree, nr_extractor_cred, nr_extractor_deepred,
+    nr_extractor_eclaire;
 
 const nr_extractor *const nr_extractors[] = {
     &nr_extractor_tree,
     &nr_extractor_cred,
     &nr_extractor_deepred,
+    &nr_extractor_eclaire,
     NULL,
 };
 

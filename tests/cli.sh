@@ -916,5 +916,15 @@ expect 0 "deepred on wdbc" -- "$NN" examples/wdbc/model.bin -a deepred --data ex
 expect 1 "deepred: --max-terms" -- "$NN" examples/wdbc/model.bin -a deepred --data examples/wdbc/train.csv --max-terms 2 -o "$T/deepred3.txt" &&
     one_error "deepred: --max-terms" "error: class '[a-z]*': substituting for the first hidden layer (runtime layer 2), a rule over [0-9]* conditions expands to more than 2 conjunctions"
 
+# ECLAIRE: every hidden layer's clauses rewritten over the inputs, no
+# product expanded; rules aggregated by confidence
+expect 0 "eclaire" -- "$NN" "$T/xor.bin" -a eclaire --data "$T/xor-train.csv" --test "$T/xor-test.csv" -o "$T/eclaire.txt" &&
+    has "eclaire: voting rules" "^rules unordered vote {" "$T/eclaire.txt" && has "eclaire: the provenance" 'algorithm "eclaire"' "$T/eclaire.txt"
+fid=$(sed -n 's/^test: fidelity \([0-9.]*\).*/\1/p' "$T/err")
+if awk -v f="${fid:-0}" 'BEGIN { exit !(f >= 0.98) }'; then ok; else bad "eclaire: xor test fidelity ${fid:-none} below 0.98"; fi
+expect 0 "eclaire rules parse back" -- "$NN" eval "$T/eclaire.txt" --model "$T/xor.bin" --data "$T/xor-test.csv"
+expect 2 "eclaire has no --max-terms" -- "$NN" "$T/xor.bin" -a eclaire --max-terms 5 -o "$T/x.txt" &&
+    one_error "eclaire has no --max-terms" "option '--max-terms' is not one of -a eclaire's"
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
