@@ -926,5 +926,15 @@ expect 0 "eclaire rules parse back" -- "$NN" eval "$T/eclaire.txt" --model "$T/x
 expect 2 "eclaire has no --max-terms" -- "$NN" "$T/xor.bin" -a eclaire --max-terms 5 -o "$T/x.txt" &&
     one_error "eclaire has no --max-terms" "option '--max-terms' is not one of -a eclaire's"
 
+# networks whose weights are known Boolean functions: every decompositional
+# extractor that takes them gives rules equal to them on the whole cube
+"$MKNET" boolean "$T" || bad "mknet boolean failed"
+for net in andor:cred andor:deepred andor:eclaire bxor1:cred bxor1:deepred bxor1:eclaire bxor2:deepred bxor2:eclaire; do
+    n=${net%%:*} a=${net#*:}
+    if "$NN" "$T/$n.bin" -a "$a" -q -o "$T/$n-$a.txt" 2>"$T/err" &&
+        "$NN" eval "$T/$n-$a.txt" --model "$T/$n.bin" --exhaustive >"$T/out" 2>&1 &&
+        grep -q "fidelity: *1.000000 (exactly 8 of 8 agree" "$T/out"; then ok; else bad "$a on $n: not exact on the cube: $(cat "$T/err" "$T/out" | head -3)"; fi
+done
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

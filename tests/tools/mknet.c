@@ -2,7 +2,7 @@
  * mknet.c - writes small networks with a known answer, and data for them,
  * for the CLI tests: what the extractors must find is known exactly.
  *
- * usage: mknet xor|stairs OUTDIR
+ * usage: mknet xor|stairs|boolean OUTDIR
  *
  * Each writes OUTDIR/NAME.bin, OUTDIR/NAME-train.csv (1,000 rows) and
  * OUTDIR/NAME-test.csv (500 rows) of five inputs x1..x5 drawn uniformly
@@ -16,6 +16,10 @@
  *
  * stairs: "a" when x1 <= 0.3, else "b" when x2 <= 0.6, else "c"; x3..x5
  * are noise.  The right tree has exactly three leaves.
+ *
+ * boolean: OUTDIR/andor.bin, (a and b) or c with one hidden layer;
+ * OUTDIR/bxor1.bin and bxor2.bin, a xor b with one and with two hidden
+ * layers; three Boolean inputs, no data (the cube has 8 points).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -160,16 +164,89 @@ static int stairs_net(const char *dir)
                      "a when x1 <= 0.3, else b when x2 <= 0.6, else c; x3..x5 are noise");
 }
 
+/* Three Boolean inputs a, b, c through sigmoid dense layers (nl of them,
+ * the last to the two classes no and yes, softmax): steep weights make
+ * each unit a Boolean gate, so the network is a known Boolean function. */
+static int boolean_net(const char *dir, const char *name, int nl, const int *units,
+                       const float *const *w, const float *const *b, const char *description)
+{
+    static const char *names[3] = {"a", "b", "c"};
+    char path[4096];
+    nn_model *m = nn_model_new();
+    nn_error nerr = {0};
+    nr_error err;
+    int in = 3;
+    if (!m)
+        return -1;
+    m->input = (nn_shape){3, 1, 1};
+    for (int l = 0; l < nl; l++) {
+        dense(m, units[l], w[l], (size_t)units[l] * in, b[l]);
+        act(m, l + 1 < nl ? NN_SIGMOID : NN_SOFTMAX);
+        in = units[l];
+    }
+    m->nfeatures = 3;
+    m->features = calloc(3, sizeof *m->features);
+    m->nclasses = 2;
+    m->class_names = calloc(2, sizeof *m->class_names);
+    if (!m->features || !m->class_names)
+        return -1;
+    for (int k = 0; k < 3; k++) {
+        m->features[k].name = strdup(names[k]);
+        m->features[k].type = NN_FEAT_BOOLEAN;
+        m->features[k].group = -1;
+        m->features[k].min = 0;
+        m->features[k].max = 1;
+    }
+    m->class_names[0] = strdup("no");
+    m->class_names[1] = strdup("yes");
+    m->description = strdup(description);
+    if (nn_model_finalize(m, &nerr) < 0) {
+        fprintf(stderr, "mknet: %s\n", nerr.msg);
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/%s.bin", dir, name);
+    nr_error_clear(&err);
+    if (nr_model_write(path, m, &err) < 0) {
+        fprintf(stderr, "mknet: %s\n", err.msg);
+        return -1;
+    }
+    nn_model_free(m);
+    return 0;
+}
+
+/* (a and b) or c, a XOR b with one hidden layer, and with two */
+static int boolean_nets(const char *dir)
+{
+    static const int u2[2] = {2, 2}, u3[3] = {2, 2, 2};
+    static const float andor1[6] = {20, 20, 0, 0, 0, 20}, andor1b[2] = {-30, -10};
+    static const float out[4] = {0, 0, 20, 20}, outb[2] = {0, -10};
+    static const float xor1[6] = {20, 20, 0, 20, 20, 0}, xor1b[2] = {-10, -30};
+    static const float xorout[4] = {0, 0, 20, -20}, xoroutb[2] = {0, -10};
+    static const float copy[6] = {20, 0, 0, 0, 20, 0}, copyb[2] = {-10, -10};
+    static const float gates[4] = {20, 20, 20, 20}, gatesb[2] = {-10, -30};
+    const float *andor_w[2] = {andor1, out}, *andor_b[2] = {andor1b, outb};
+    const float *xor1_w[2] = {xor1, xorout}, *xor1_b[2] = {xor1b, xoroutb};
+    const float *xor2_w[3] = {copy, gates, xorout}, *xor2_b[3] = {copyb, gatesb, xoroutb};
+    if (boolean_net(dir, "andor", 2, u2, andor_w, andor_b, "(a and b) or c, one hidden layer") < 0 ||
+        boolean_net(dir, "bxor1", 2, u2, xor1_w, xor1_b, "a xor b, one hidden layer (or, and)") < 0 ||
+        boolean_net(dir, "bxor2", 3, u3, xor2_w, xor2_b, "a xor b, two hidden layers (copies; or, and)") < 0)
+        return -1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
-    if (argc != 3 || (strcmp(argv[1], "xor") != 0 && strcmp(argv[1], "stairs") != 0)) {
-        fprintf(stderr, "usage: mknet xor|stairs OUTDIR\n");
+    if (argc != 3 || (strcmp(argv[1], "xor") != 0 && strcmp(argv[1], "stairs") != 0 &&
+                      strcmp(argv[1], "boolean") != 0)) {
+        fprintf(stderr, "usage: mknet xor|stairs|boolean OUTDIR\n");
         return 2;
     }
-    rc = strcmp(argv[1], "xor") == 0 ? xor_net(argv[2]) : stairs_net(argv[2]);
+    rc = strcmp(argv[1], "xor") == 0      ? xor_net(argv[2])
+         : strcmp(argv[1], "stairs") == 0 ? stairs_net(argv[2])
+                                          : boolean_nets(argv[2]);
     if (rc < 0) {
-        fprintf(stderr, "mknet: cannot write the %s network to %s\n", argv[1], argv[2]);
+        fprintf(stderr, "mknet: cannot write the %s network(s) to %s\n", argv[1], argv[2]);
         return 1;
     }
     return 0;
