@@ -82,7 +82,7 @@ sklearn_at() {
     skfid=-
     [ $HAVE_SKLEARN = 1 ] || return 0
     run_logged /usr/bin/python3 bench/sklearn_tree.py fidelity "examples/$X/train.csv" "examples/$X/test.csv" \
-        "$T/$X.train.pred" "$T/$X.test.pred" "$2" >"$T/$X.sk"
+        "$T/$X.train.csv" "$T/$X.test.csv" "$2" >"$T/$X.sk"
     skfid=$(sed -n 's/^fidelity .* test_fidelity=\([0-9.]*\)$/\1/p' "$T/$X.sk")
     skleaves=$(sed -n 's/^fidelity .* leaves=\([0-9]*\) .*/\1/p' "$T/$X.sk")
     if [ -z "$skfid" ]; then
@@ -99,8 +99,8 @@ sklearn_at() {
 for X in iris wdbc vote digits; do
     E=examples/$X
     if [ $HAVE_SKLEARN = 1 ]; then
-        run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/train.csv" -o "$T/$X.train.pred"
-        run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/test.csv" -o "$T/$X.test.pred"
+        run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/train.csv" -o "$T/$X.train.csv"
+        run_logged "$BUILD/nn2rules" run "$E/model.bin" --data "$E/test.csv" -o "$T/$X.test.csv"
     fi
     extract "$X" --data "$E/train.csv"
     dleaves=$leaves dfid=$fid
@@ -122,9 +122,9 @@ if [ -r "$IMAGES" ] && [ -r "$LABELS" ]; then
     cat "$T/tree"
     if [ $HAVE_SKLEARN = 1 ]; then
         run_logged "$BUILD/nn2rules" run examples/fashion/model.bin --data "$IMAGES" --labels "$LABELS" \
-            -o "$T/fashion.pred"
+            -o "$T/fashion-pred.csv"
         run_logged /usr/bin/python3 bench/sklearn_tree.py timing "$IMAGES" "$LABELS" 10000 \
-            "$T/fashion.pred" >"$T/sktree"
+            "$T/fashion-pred.csv" >"$T/sktree"
         cat "$T/sktree"
         awk 'function val(line, key,   i, n, f, kv) {
                  n = split(line, f, " ");
