@@ -46,7 +46,7 @@ BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 NN2RULES = $(BUILD)/nn2rules
 
-.PHONY: all deps demo check unit e2e golden bench install uninstall clean fuzz-onnx fuzz-rules
+.PHONY: all deps demo check unit e2e golden bench install uninstall clean fuzz fuzz-onnx fuzz-rules fuzz-csv fuzz-arff fuzz-idx fuzz-model
 .SUFFIXES:
 # keep object files of the test programs between runs
 .SECONDARY:
@@ -168,6 +168,103 @@ fuzz-rules: $(FUZZ_BUILD)/fuzz_rules
 	  $(FUZZ_BUILD)/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 	    -dict=tests/fuzz/rules.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
 	fi
+
+# libFuzzer target for model.bin: read, run forward on zeros and ones,
+# write, read and write again (abort unless byte-identical).  The first
+# input byte is a flag (bit 0: recompute the chunk CRCs first); seeds are
+# the example models (fashion's is too large to mutate usefully) and the
+# ONNX graphs test_onnx builds, converted.
+FUZZ_MODEL_SRC = tests/fuzz/fuzz_model.c src/model_io.c src/fileio.c src/error.c $(RT_SRC)
+
+$(FUZZ_BUILD)/fuzz_model: $(FUZZ_MODEL_SRC) $(wildcard src/*.h runtime/*.h)
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_MODEL_SRC) -lopenblas -lz -lm
+
+fuzz-model: $(FUZZ_BUILD)/fuzz_model $(BUILD)/tests/test_onnx $(NN2RULES)
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && onnx=$$(mktemp -d) && \
+	  for f in examples/*/model.bin; do \
+	    [ $$(wc -c <"$$f") -le 65536 ] || continue; \
+	    n=$$(basename $$(dirname $$f)); \
+	    { printf '\001'; cat "$$f"; } >"$$corpus/$$n-crc.bin"; \
+	    { printf '\000'; cat "$$f"; } >"$$corpus/$$n.bin"; \
+	  done && \
+	  NR_ONNX_SEEDS="$$onnx" $(BUILD)/tests/test_onnx >/dev/null && \
+	  for f in "$$onnx"/*.onnx; do \
+	    $(NN2RULES) convert -o "$$onnx/m.bin" "$$f" 2>/dev/null || continue; \
+	    { printf '\001'; cat "$$onnx/m.bin"; } >"$$corpus/$$(basename $$f .onnx)-crc.bin"; \
+	  done && rm -rf "$$onnx" && \
+	  $(FUZZ_BUILD)/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -dict=tests/fuzz/model.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+# libFuzzer targets for the data readers.  Each input is written to a
+# memfd and read through its /proc/self/fd path, as the CLI reads files;
+# what a reader accepts is checked for consistency and matched to a small
+# model (tests/fuzz/fuzz_data.h).  Seeds are made here from the examples
+# and tests/data (first lines only: long inputs mutate slowly).
+FUZZ_DATA_SRC = src/data.c src/data_csv.c src/data_arff.c src/data_idx.c src/error.c $(RT_SRC)
+
+$(FUZZ_BUILD)/fuzz_csv $(FUZZ_BUILD)/fuzz_arff $(FUZZ_BUILD)/fuzz_idx: $(FUZZ_BUILD)/fuzz_%: \
+    tests/fuzz/fuzz_%.c tests/fuzz/fuzz_data.h $(FUZZ_DATA_SRC) $(wildcard src/*.h runtime/*.h)
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_DATA_SRC) -lopenblas -lz -lm
+
+fuzz-csv: $(FUZZ_BUILD)/fuzz_csv
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && \
+	  for f in examples/*/data.csv tests/data/*.csv; do \
+	    n=$$(echo "$$f" | tr / -); head -n 12 "$$f" >"$$corpus/$$n"; \
+	  done && \
+	  head -n 12 examples/iris/data.csv | gzip -9n >"$$corpus/iris.csv.gz" && \
+	  { printf '\000class\000'; head -n 6 tests/data/data_iris.csv; } >"$$corpus/label-class" && \
+	  { printf '\000sepal_width\000'; head -n 6 tests/data/data_iris.csv; } >"$$corpus/label-numeric" && \
+	  printf 'a,b,class\r\n1,"2",x\r\n"3.5",,y\r\n' >"$$corpus/model-crlf.csv" && \
+	  $(FUZZ_BUILD)/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -dict=tests/fuzz/csv.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+fuzz-arff: $(FUZZ_BUILD)/fuzz_arff
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && cp tests/data/*.arff "$$corpus/" && \
+	  sed -n '/^@/p' examples/vote/vote.arff >"$$corpus/vote-header.arff" && \
+	  grep -v '^%' examples/vote/vote.arff | head -n 30 >"$$corpus/vote.arff" && \
+	  gzip -9nc tests/data/data_weather.arff >"$$corpus/weather.arff.gz" && \
+	  { printf '\000temperature\000'; cat tests/data/data_weather.arff; } >"$$corpus/label-numeric" && \
+	  { printf '\000windy\000'; cat tests/data/data_weather.arff; } >"$$corpus/label-nominal" && \
+	  printf '@relation m\n@attribute a numeric\n@attribute b real\n@attribute class {x,y}\n@data\n1,2,x\n?,"3",y\n' \
+	    >"$$corpus/model.arff" && \
+	  $(FUZZ_BUILD)/fuzz_arff -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -dict=tests/fuzz/arff.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+# Seeds for fuzz_idx (flag byte, then see tests/fuzz/fuzz_idx.c): 2 images
+# of 2x2 and their labels, 3 rows of 2 values with labels up to 9, plain,
+# gzip'd by the target, and gzip'd here so that mutations corrupt the
+# compressed stream itself.
+IDX_IMG3 = \000\000\010\003\000\000\000\002\000\000\000\002\000\000\000\002\000\001\177\200\377\376\002\003
+IDX_LAB2 = \000\000\010\001\000\000\000\002\000\001
+IDX_IMG2 = \000\000\010\002\000\000\000\003\000\000\000\002\001\002\003\004\005\006
+IDX_LAB3 = \000\000\010\001\000\000\000\003\000\003\011
+
+fuzz-idx: $(FUZZ_BUILD)/fuzz_idx
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && \
+	  printf '\000$(IDX_IMG3)' >"$$corpus/img3" && \
+	  printf '\001$(IDX_IMG3)' >"$$corpus/img3-zip" && \
+	  printf '\002\012\000$(IDX_IMG3)$(IDX_LAB2)' >"$$corpus/img3-lab" && \
+	  printf '\007\012\000$(IDX_IMG3)$(IDX_LAB2)' >"$$corpus/img3-lab-zip" && \
+	  printf '\002\013\000$(IDX_IMG2)$(IDX_LAB3)' >"$$corpus/img2-lab" && \
+	  { printf '\000'; printf '$(IDX_IMG2)' | gzip -9n; } >"$$corpus/img2-gz" && \
+	  printf '$(IDX_LAB2)' | gzip -9n >"$$corpus/lab.gz" && \
+	  { printf "\\002\\$$(printf %03o $$(wc -c <"$$corpus/lab.gz"))\\000"; \
+	    printf '$(IDX_IMG3)' | gzip -9n; cat "$$corpus/lab.gz"; } >"$$corpus/img3-lab-gz" && rm "$$corpus/lab.gz" && \
+	  $(FUZZ_BUILD)/fuzz_idx -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -dict=tests/fuzz/idx.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+# Build every fuzz target; FUZZ_SECONDS=N runs each in turn for N seconds.
+fuzz: fuzz-onnx fuzz-rules fuzz-csv fuzz-arff fuzz-idx fuzz-model
 
 bench: all $(BENCHES)
 	./bench/run.sh $(BUILD)
