@@ -263,7 +263,8 @@ fuzz-idx: $(FUZZ_BUILD)/fuzz_idx
 	    -dict=tests/fuzz/idx.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
 	fi
 
-# Build every fuzz target; FUZZ_SECONDS=N runs each in turn for N seconds.
+# Build every fuzz target; FUZZ_SECONDS=N runs each for N seconds (in turn,
+# unless make is given -j).
 fuzz: fuzz-onnx fuzz-rules fuzz-csv fuzz-arff fuzz-idx fuzz-model
 
 bench: all $(BENCHES)
