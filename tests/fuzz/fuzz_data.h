@@ -53,7 +53,6 @@ static int fuzz_file_set(fuzz_file *f, const void *p, size_t n)
 /* Everything nr_dataset promises its users (data.h). */
 static void fuzz_check_dataset(const nr_dataset *d)
 {
-    volatile float sink = 0;
     FUZZ_CHECK(d->path && d->nrows >= 0 && d->ncols >= 0);
     FUZZ_CHECK(d->ncols == 0 || d->cols);
     FUZZ_CHECK(d->nrows == 0 || d->ncols == 0 || d->x);
@@ -69,7 +68,10 @@ static void fuzz_check_dataset(const nr_dataset *d)
         }
     }
     for (int i = 0; i < d->nrows; i++) {
-        sink += (float)d->row_line[i];
+        /* source lines: 0 for IDX, else increasing */
+        FUZZ_CHECK(d->row_line[i] >= 0);
+        if (i > 0 && d->row_line[i])
+            FUZZ_CHECK(d->row_line[i] > d->row_line[i - 1]);
         for (int j = 0; j < d->ncols; j++) {
             float v = d->x[(size_t)i * (size_t)d->ncols + (size_t)j];
             if (isnan(v))
@@ -88,7 +90,6 @@ static void fuzz_check_dataset(const nr_dataset *d)
         for (int i = 0; i < d->nrows; i++)
             FUZZ_CHECK(d->labels[i] >= 0 && d->labels[i] < d->nlabels);
     }
-    (void)sink;
 }
 
 /* A classifier over features "a" and "b" with classes "x" and "y", built
