@@ -241,11 +241,13 @@ fuzz-arff: $(FUZZ_BUILD)/fuzz_arff
 # Seeds for fuzz_idx (flag byte, then see tests/fuzz/fuzz_idx.c): 2 images
 # of 2x2 and their labels, 3 rows of 2 values with labels up to 9, plain,
 # gzip'd by the target, and gzip'd here so that mutations corrupt the
-# compressed stream itself.
+# compressed stream itself; 2 blank images of 256x256, gzip'd, so that
+# more than the first buffer's worth of pixels arrives from a short input.
 IDX_IMG3 = \000\000\010\003\000\000\000\002\000\000\000\002\000\000\000\002\000\001\177\200\377\376\002\003
 IDX_LAB2 = \000\000\010\001\000\000\000\002\000\001
 IDX_IMG2 = \000\000\010\002\000\000\000\003\000\000\000\002\001\002\003\004\005\006
 IDX_LAB3 = \000\000\010\001\000\000\000\003\000\003\011
+IDX_BIG = \000\000\010\003\000\000\000\002\000\000\001\000\000\000\001\000
 
 fuzz-idx: $(FUZZ_BUILD)/fuzz_idx
 	@if [ -n "$(FUZZ_SECONDS)" ]; then \
@@ -256,6 +258,7 @@ fuzz-idx: $(FUZZ_BUILD)/fuzz_idx
 	  printf '\007\012\000$(IDX_IMG3)$(IDX_LAB2)' >"$$corpus/img3-lab-zip" && \
 	  printf '\002\013\000$(IDX_IMG2)$(IDX_LAB3)' >"$$corpus/img2-lab" && \
 	  { printf '\000'; printf '$(IDX_IMG2)' | gzip -9n; } >"$$corpus/img2-gz" && \
+	  { printf '\000'; { printf '$(IDX_BIG)'; head -c 131072 /dev/zero; } | gzip -9n; } >"$$corpus/big-gz" && \
 	  printf '$(IDX_LAB2)' | gzip -9n >"$$corpus/lab.gz" && \
 	  { printf "\\002\\$$(printf %03o $$(wc -c <"$$corpus/lab.gz"))\\000"; \
 	    printf '$(IDX_IMG3)' | gzip -9n; cat "$$corpus/lab.gz"; } >"$$corpus/img3-lab-gz" && rm "$$corpus/lab.gz" && \
