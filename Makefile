@@ -46,7 +46,7 @@ BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 NN2RULES = $(BUILD)/nn2rules
 
-.PHONY: all deps demo check unit e2e kernels golden bench install uninstall clean fuzz-onnx fuzz-rules
+.PHONY: all deps demo check unit e2e kernels golden bench install uninstall clean fuzz fuzz-onnx fuzz-rules fuzz-csv fuzz-arff fuzz-idx fuzz-model
 .SUFFIXES:
 # keep object files of the test programs between runs
 .SECONDARY:
@@ -166,13 +166,31 @@ golden: $(NN2RULES)
 # graphs test_onnx builds; crashes are written to build/fuzz/.
 FUZZ_BUILD = build/fuzz
 FUZZ_CC ?= clang
-FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_COMMON = -std=c11 -g -O1 -fno-sanitize-recover=undefined \
               -fno-omit-frame-pointer -D_POSIX_C_SOURCE=200809L -Iruntime -Isrc
-FUZZ_ONNX_SRC = tests/fuzz/fuzz_onnx.c src/onnx.c src/pb.c src/model_meta.c src/fileio.c src/error.c $(RT_SRC)
+FUZZ_CFLAGS = -fsanitize=fuzzer,address,undefined $(FUZZ_COMMON)
+# Every fuzz target links the whole compiler and runtime, built once with
+# clang and the same sanitizers into one archive, so that no target's list
+# of sources can fall behind what the code it reaches calls.
+FUZZ_LIB_SRC = $(SRC_LIB) $(RT_SRC)
+FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
+               $(FUZZ_BUILD)/obj/grammar/rules.tab.o $(FUZZ_BUILD)/obj/grammar/rules.lex.o
+FUZZ_OBJ_CFLAGS = -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_COMMON) -I$(BUILD)/grammar $(GV_CFLAGS)
+FUZZ_LIBS = $(GV_LIBS) -lgmp -lopenblas -lz -lm
 
-$(FUZZ_BUILD)/fuzz_onnx: $(FUZZ_ONNX_SRC) $(wildcard src/*.h runtime/*.h)
-	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(FUZZ_ONNX_SRC) -lopenblas -lm
+$(FUZZ_BUILD)/obj/%.o: %.c $(BUILD)/grammar/rules.tab.h $(BUILD)/grammar/rules.lex.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_OBJ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/obj/grammar/%.o: $(BUILD)/grammar/%.c $(BUILD)/grammar/rules.tab.h $(BUILD)/grammar/rules.lex.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_OBJ_CFLAGS) $(GEN_WARN) -c $< -o $@
+
+$(FUZZ_BUILD)/libnrfuzz.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libnrfuzz.a $(wildcard tests/fuzz/*.h)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/grammar -o $@ $< $(FUZZ_BUILD)/libnrfuzz.a $(FUZZ_LIBS)
 
 fuzz-onnx: $(FUZZ_BUILD)/fuzz_onnx $(BUILD)/tests/test_onnx
 	@if [ -n "$(FUZZ_SECONDS)" ]; then \
@@ -186,12 +204,6 @@ fuzz-onnx: $(FUZZ_BUILD)/fuzz_onnx $(BUILD)/tests/test_onnx
 # libFuzzer target for the rule language: parse, emit, parse again, emit
 # again (abort unless byte-identical and predicting the same).  Seeds: the
 # fixtures and the golden files.
-FUZZ_RULES_SRC = tests/fuzz/fuzz_rules.c src/parse.c src/emit_text.c src/ir.c src/error.c src/fileio.c \
-                 $(BUILD)/grammar/rules.tab.c $(BUILD)/grammar/rules.lex.c $(RT_SRC)
-
-$(FUZZ_BUILD)/fuzz_rules: $(FUZZ_RULES_SRC) $(wildcard src/*.h runtime/*.h)
-	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/grammar $(GEN_WARN) -o $@ $(FUZZ_RULES_SRC) -lopenblas -lm
 
 fuzz-rules: $(FUZZ_BUILD)/fuzz_rules
 	@if [ -n "$(FUZZ_SECONDS)" ]; then \
@@ -200,6 +212,96 @@ fuzz-rules: $(FUZZ_BUILD)/fuzz_rules
 	  $(FUZZ_BUILD)/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 	    -dict=tests/fuzz/rules.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
 	fi
+
+# libFuzzer target for model.bin: read, run forward on zeros and ones,
+# write, read and write again (abort unless byte-identical).  The first
+# input byte is a flag (bit 0: recompute the chunk CRCs first); seeds are
+# the example models (fashion's is too large to mutate usefully) and the
+# ONNX graphs test_onnx builds, converted.
+
+fuzz-model: $(FUZZ_BUILD)/fuzz_model $(BUILD)/tests/test_onnx $(NN2RULES)
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && onnx=$$(mktemp -d) && \
+	  for f in examples/*/model.bin; do \
+	    [ $$(wc -c <"$$f") -le 65536 ] || continue; \
+	    n=$$(basename $$(dirname $$f)); \
+	    { printf '\001'; cat "$$f"; } >"$$corpus/$$n-crc.bin"; \
+	    { printf '\000'; cat "$$f"; } >"$$corpus/$$n.bin"; \
+	  done && \
+	  NR_ONNX_SEEDS="$$onnx" $(BUILD)/tests/test_onnx >/dev/null && \
+	  for f in "$$onnx"/*.onnx; do \
+	    $(NN2RULES) convert -o "$$onnx/m.bin" "$$f" 2>/dev/null || continue; \
+	    { printf '\001'; cat "$$onnx/m.bin"; } >"$$corpus/$$(basename $$f .onnx)-crc.bin"; \
+	  done && rm -rf "$$onnx" && \
+	  $(FUZZ_BUILD)/fuzz_model -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -dict=tests/fuzz/model.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+# libFuzzer targets for the data readers.  Each input is written to a
+# memfd and read through its /proc/self/fd path, as the CLI reads files;
+# what a reader accepts is checked for consistency and matched to a small
+# model (tests/fuzz/fuzz_data.h).  Seeds are made here from the examples
+# and tests/data (first lines only: long inputs mutate slowly).
+
+fuzz-csv: $(FUZZ_BUILD)/fuzz_csv
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && \
+	  for f in examples/*/data.csv tests/data/*.csv; do \
+	    n=$$(echo "$$f" | tr / -); head -n 12 "$$f" >"$$corpus/$$n"; \
+	  done && \
+	  head -n 12 examples/iris/data.csv | gzip -9n >"$$corpus/iris.csv.gz" && \
+	  { printf '\000class\000'; head -n 6 tests/data/data_iris.csv; } >"$$corpus/label-class" && \
+	  { printf '\000sepal_width\000'; head -n 6 tests/data/data_iris.csv; } >"$$corpus/label-numeric" && \
+	  printf 'a,b,class\r\n1,"2",x\r\n"3.5",,y\r\n' >"$$corpus/model-crlf.csv" && \
+	  $(FUZZ_BUILD)/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -dict=tests/fuzz/csv.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+fuzz-arff: $(FUZZ_BUILD)/fuzz_arff
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && cp tests/data/*.arff "$$corpus/" && \
+	  sed -n '/^@/p' examples/vote/vote.arff >"$$corpus/vote-header.arff" && \
+	  grep -v '^%' examples/vote/vote.arff | head -n 30 >"$$corpus/vote.arff" && \
+	  gzip -9nc tests/data/data_weather.arff >"$$corpus/weather.arff.gz" && \
+	  { printf '\000temperature\000'; cat tests/data/data_weather.arff; } >"$$corpus/label-numeric" && \
+	  { printf '\000windy\000'; cat tests/data/data_weather.arff; } >"$$corpus/label-nominal" && \
+	  printf '@relation m\n@attribute a numeric\n@attribute b real\n@attribute class {x,y}\n@data\n1,2,x\n?,"3",y\n' \
+	    >"$$corpus/model.arff" && \
+	  $(FUZZ_BUILD)/fuzz_arff -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -dict=tests/fuzz/arff.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+# Seeds for fuzz_idx (flag byte, then see tests/fuzz/fuzz_idx.c): 2 images
+# of 2x2 and their labels, 3 rows of 2 values with labels up to 9, plain,
+# gzip'd by the target, and gzip'd here so that mutations corrupt the
+# compressed stream itself; 2 blank images of 256x256, gzip'd, so that
+# more than the first buffer's worth of pixels arrives from a short input.
+IDX_IMG3 = \000\000\010\003\000\000\000\002\000\000\000\002\000\000\000\002\000\001\177\200\377\376\002\003
+IDX_LAB2 = \000\000\010\001\000\000\000\002\000\001
+IDX_IMG2 = \000\000\010\002\000\000\000\003\000\000\000\002\001\002\003\004\005\006
+IDX_LAB3 = \000\000\010\001\000\000\000\003\000\003\011
+IDX_BIG = \000\000\010\003\000\000\000\002\000\000\001\000\000\000\001\000
+
+fuzz-idx: $(FUZZ_BUILD)/fuzz_idx
+	@if [ -n "$(FUZZ_SECONDS)" ]; then \
+	  corpus=$$(mktemp -d) && \
+	  printf '\000$(IDX_IMG3)' >"$$corpus/img3" && \
+	  printf '\001$(IDX_IMG3)' >"$$corpus/img3-zip" && \
+	  printf '\002\012\000$(IDX_IMG3)$(IDX_LAB2)' >"$$corpus/img3-lab" && \
+	  printf '\007\012\000$(IDX_IMG3)$(IDX_LAB2)' >"$$corpus/img3-lab-zip" && \
+	  printf '\002\013\000$(IDX_IMG2)$(IDX_LAB3)' >"$$corpus/img2-lab" && \
+	  { printf '\000'; printf '$(IDX_IMG2)' | gzip -9n; } >"$$corpus/img2-gz" && \
+	  { printf '\000'; { printf '$(IDX_BIG)'; head -c 131072 /dev/zero; } | gzip -9n; } >"$$corpus/big-gz" && \
+	  printf '$(IDX_LAB2)' | gzip -9n >"$$corpus/lab.gz" && \
+	  { printf "\\002\\$$(printf %03o $$(wc -c <"$$corpus/lab.gz"))\\000"; \
+	    printf '$(IDX_IMG3)' | gzip -9n; cat "$$corpus/lab.gz"; } >"$$corpus/img3-lab-gz" && rm "$$corpus/lab.gz" && \
+	  $(FUZZ_BUILD)/fuzz_idx -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	    -dict=tests/fuzz/idx.dict -artifact_prefix=$(FUZZ_BUILD)/ "$$corpus"; st=$$?; rm -rf "$$corpus"; exit $$st; \
+	fi
+
+# Build every fuzz target; FUZZ_SECONDS=N runs each for N seconds (in turn,
+# unless make is given -j).
+fuzz: fuzz-onnx fuzz-rules fuzz-csv fuzz-arff fuzz-idx fuzz-model
 
 bench: all $(BENCHES)
 	./bench/run.sh $(BUILD)
