@@ -127,3 +127,14 @@ size_t nr_utf8_valid(const char *s, size_t n)
     }
     return n;
 }
+
+void nr_appendf(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    if (len + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}

@@ -50,6 +50,10 @@ void nr_error_format(const nr_error *e, char *buf, size_t size);
 
 const char *nr_strerror(int code);
 
+/* printf onto the end of the string in buf (size bytes), cut to fit: the
+ * way messages and option summaries are built up. */
+void nr_appendf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* How many of the n bytes at s are well-formed UTF-8 (no overlong forms,
  * surrogates or code points past U+10FFFF): n when all are.  Every reader
  * checks names with it, and every reader links this file. */

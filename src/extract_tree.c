@@ -362,41 +362,29 @@ static void tree_finish(void *settings, const unsigned char *given)
     }
 }
 
-static void appendf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void appendf(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    va_list ap;
-    if (len + 1 >= size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
-}
-
 static void tree_describe(const void *settings, char *buf, size_t size)
 {
     const nr_tree_settings *s = settings;
     buf[0] = 0;
-    appendf(buf, size, "--criterion %s --min-leaf %g", criteria[s->tree.criterion], s->tree.min_leaf);
+    nr_appendf(buf, size, "--criterion %s --min-leaf %g", criteria[s->tree.criterion], s->tree.min_leaf);
     if (s->tree.max_depth)
-        appendf(buf, size, " --max-depth %d", s->tree.max_depth);
+        nr_appendf(buf, size, " --max-depth %d", s->tree.max_depth);
     if (s->max_rules)
-        appendf(buf, size, " --max-rules %d", s->max_rules);
+        nr_appendf(buf, size, " --max-rules %d", s->max_rules);
     else if (s->tree.max_leaves)
-        appendf(buf, size, " --max-leaves %d", s->tree.max_leaves);
+        nr_appendf(buf, size, " --max-leaves %d", s->tree.max_leaves);
     if (s->select_size)
-        appendf(buf, size, " --tolerance %g", 100 * s->tolerance);
+        nr_appendf(buf, size, " --tolerance %g", 100 * s->tolerance);
     else if (s->tree.prune)
-        appendf(buf, size, " --cf %g", s->tree.cf);
+        nr_appendf(buf, size, " --cf %g", s->tree.cf);
     else
-        appendf(buf, size, " --no-prune");
+        nr_appendf(buf, size, " --no-prune");
     if (s->tree.ccp_alpha > 0)
-        appendf(buf, size, " --ccp-alpha %g", s->tree.ccp_alpha);
+        nr_appendf(buf, size, " --ccp-alpha %g", s->tree.ccp_alpha);
     if (!s->tree.mdl && s->tree.criterion == NR_CRIT_GAIN_RATIO)
-        appendf(buf, size, " --no-mdl");
+        nr_appendf(buf, size, " --no-mdl");
     if (s->as_rules)
-        appendf(buf, size, " --rules");
+        nr_appendf(buf, size, " --rules");
 }
 
 static int tree_run(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,

@@ -417,17 +417,6 @@ static int load_model(const char *path, nn_model **m, nr_error *err)
     return rc;
 }
 
-static void appendf(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t len = strlen(buf);
-    va_list ap;
-    if (len + 1 >= size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
-}
-
 /* The extension of path's last component (after its last dot), or NULL. */
 static const char *extension(const char *path)
 {
@@ -457,7 +446,7 @@ static int check_extension(const char *cmd, const char *opt, const char *path, c
         if (strcmp(ext, *e) == 0)
             return 0;
     for (const char *const *e = exts; *e; e++)
-        appendf(list, sizeof list, "%s.%s", e == exts ? "" : ", ", *e);
+        nr_appendf(list, sizeof list, "%s.%s", e == exts ? "" : ", ", *e);
     {
         char msg[PATH_MAX + 384];
         snprintf(msg, sizeof msg, "%s '%s': unknown output extension '.%s' (known: %s)", opt, path, ext,
@@ -1360,8 +1349,8 @@ static int cmd_extract(int argc, char **argv)
         char msg[512];
         snprintf(msg, sizeof msg, "unknown algorithm '%s' (available:", algorithm);
         for (int e = 0; nr_extractors[e]; e++)
-            appendf(msg, sizeof msg, " %s", nr_extractors[e]->name);
-        appendf(msg, sizeof msg, ")");
+            nr_appendf(msg, sizeof msg, " %s", nr_extractors[e]->name);
+        nr_appendf(msg, sizeof msg, ")");
         status = usage_error("extract", "%s", msg);
         goto done;
     }
@@ -1426,8 +1415,8 @@ static int cmd_extract(int argc, char **argv)
     /* the options that shape the result, spelled the same way every time */
     x->describe(settings, options, sizeof options);
     if (!data)
-        appendf(options, sizeof options, " --samples %d", eo.samples);
-    appendf(options, sizeof options, " --seed %llu", (unsigned long long)eo.seed);
+        nr_appendf(options, sizeof options, " --samples %d", eo.samples);
+    nr_appendf(options, sizeof options, " --seed %llu", (unsigned long long)eo.seed);
     eo.options_text = options;
 
     if (load_model_meta(argv[optind], &mo, &m, &eo.model_crc, &err) < 0 ||

@@ -20,17 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nr_dataset *d = NULL;
     nr_error err;
 
-    if (size >= 2 && data[0] == 0) {
-        const uint8_t *end = memchr(data + 1, 0, size - 1);
-        size_t n;
-        if (!end || (n = (size_t)(end - data - 1)) >= sizeof label)
-            return 0;
-        memcpy(label, data + 1, n);
-        label[n] = 0;
-        opts.label = label;
-        size -= n + 2;
-        data = end + 1;
-    }
+    if (!(data = fuzz_label_prefix(data, &size, label, sizeof label, &opts)))
+        return 0;
     if (fuzz_file_set(&f, data, size) < 0)
         abort();
     nr_error_clear(&err);

@@ -128,6 +128,26 @@ static nn_model *fuzz_model(void)
 }
 
 /* Check what a reader returned; a success is also matched to the model. */
+/* A text reader's input: `\0NAME\0` first asks for label column NAME
+ * (into label, cap bytes; the readers refuse a leading NUL anyway), then
+ * the file.  Returns the file's bytes (*size updated), or NULL to skip an
+ * input whose name does not fit. */
+static const uint8_t *fuzz_label_prefix(const uint8_t *data, size_t *size, char *label, size_t cap,
+                                        nr_read_opts *opts)
+{
+    const uint8_t *end;
+    size_t n;
+    if (*size < 2 || data[0] != 0)
+        return data;
+    if (!(end = memchr(data + 1, 0, *size - 1)) || (n = (size_t)(end - data - 1)) >= cap)
+        return NULL;
+    memcpy(label, data + 1, n);
+    label[n] = 0;
+    opts->label = label;
+    *size -= n + 2;
+    return end + 1;
+}
+
 static void fuzz_check_result(int rc, nr_dataset *d, const nr_error *err)
 {
     nr_error merr;
