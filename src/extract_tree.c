@@ -4,7 +4,6 @@
  * the network's own labels.  The baseline every other extractor is compared
  * against.  With no data it samples the input domain the model declares.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -85,43 +85,29 @@ static int write_rows(const char *dir, const char *name, const nn_model *m, int 
     return fclose(f);
 }
 
-/* Two steep steps, on x1 at a and on x2 at b, then a dense layer of
- * nout units on them (w2, b2), then softmax: the networks below. */
-static int write_net(const char *dir, const char *name, float a, float b, int hidden2,
-                     const float *w2, const float *b2, int nout, const float *w3,
-                     const float *b3, const char *const *classes, const char *description)
+/* Name m's inputs (all of type `type`, range [0, 1]) and classes,
+ * describe it, finalize it and write it to DIR/NAME.bin; m is kept. */
+static int save_net(nn_model *m, const char *dir, const char *name, const char *const *features,
+                    int nf, nn_feature_type type, const char *const *classes, int nc,
+                    const char *description)
 {
-    const float w1[10] = {60, 0, 0, 0, 0, 0, 60, 0, 0, 0}, b1[2] = {-60 * a, -60 * b};
-    static const char *names[5] = {"x1", "x2", "x3", "x4", "x5"};
-    char path[4096], file[256];
-    nn_model *m = nn_model_new();
+    char path[4096];
     nn_error nerr = {0};
     nr_error err;
-    if (!m)
-        return -1;
-    m->input = (nn_shape){5, 1, 1};
-    dense(m, 2, w1, 10, b1);
-    act(m, NN_SIGMOID);
-    if (hidden2) {
-        dense(m, 2, w2, 4, b2);
-        act(m, NN_SIGMOID);
-    }
-    dense(m, nout, w3, (size_t)nout * 2, b3);
-    act(m, NN_SOFTMAX);
-    m->nfeatures = 5;
-    m->features = calloc(5, sizeof *m->features);
-    m->nclasses = nout;
-    m->class_names = calloc((size_t)nout, sizeof *m->class_names);
+    m->nfeatures = nf;
+    m->features = calloc((size_t)nf, sizeof *m->features);
+    m->nclasses = nc;
+    m->class_names = calloc((size_t)nc, sizeof *m->class_names);
     if (!m->features || !m->class_names)
         return -1;
-    for (int k = 0; k < 5; k++) {
-        m->features[k].name = strdup(names[k]);
-        m->features[k].type = NN_FEAT_CONTINUOUS;
+    for (int k = 0; k < nf; k++) {
+        m->features[k].name = strdup(features[k]);
+        m->features[k].type = type;
         m->features[k].group = -1;
         m->features[k].min = 0;
         m->features[k].max = 1;
     }
-    for (int k = 0; k < nout; k++)
+    for (int k = 0; k < nc; k++)
         m->class_names[k] = strdup(classes[k]);
     m->description = strdup(description);
     if (nn_model_finalize(m, &nerr) < 0) {
@@ -134,6 +120,32 @@ static int write_net(const char *dir, const char *name, float a, float b, int hi
         fprintf(stderr, "mknet: %s\n", err.msg);
         return -1;
     }
+    return 0;
+}
+
+/* Two steep steps, on x1 at a and on x2 at b, then a dense layer of
+ * nout units on them (w2, b2), then softmax: the networks below. */
+static int write_net(const char *dir, const char *name, float a, float b, int hidden2,
+                     const float *w2, const float *b2, int nout, const float *w3,
+                     const float *b3, const char *const *classes, const char *description)
+{
+    const float w1[10] = {60, 0, 0, 0, 0, 0, 60, 0, 0, 0}, b1[2] = {-60 * a, -60 * b};
+    static const char *names[5] = {"x1", "x2", "x3", "x4", "x5"};
+    char file[256];
+    nn_model *m = nn_model_new();
+    if (!m)
+        return -1;
+    m->input = (nn_shape){5, 1, 1};
+    dense(m, 2, w1, 10, b1);
+    act(m, NN_SIGMOID);
+    if (hidden2) {
+        dense(m, 2, w2, 4, b2);
+        act(m, NN_SIGMOID);
+    }
+    dense(m, nout, w3, (size_t)nout * 2, b3);
+    act(m, NN_SOFTMAX);
+    if (save_net(m, dir, name, names, 5, NN_FEAT_CONTINUOUS, classes, nout, description) < 0)
+        return -1;
     snprintf(file, sizeof file, "%s-train.csv", name);
     if (write_rows(dir, file, m, 1000) < 0)
         return -1;
@@ -170,11 +182,8 @@ static int stairs_net(const char *dir)
 static int boolean_net(const char *dir, const char *name, int nl, const int *units,
                        const float *const *w, const float *const *b, const char *description)
 {
-    static const char *names[3] = {"a", "b", "c"};
-    char path[4096];
+    static const char *names[3] = {"a", "b", "c"}, *no_yes[2] = {"no", "yes"};
     nn_model *m = nn_model_new();
-    nn_error nerr = {0};
-    nr_error err;
     int in = 3;
     if (!m)
         return -1;
@@ -184,32 +193,8 @@ static int boolean_net(const char *dir, const char *name, int nl, const int *uni
         act(m, l + 1 < nl ? NN_SIGMOID : NN_SOFTMAX);
         in = units[l];
     }
-    m->nfeatures = 3;
-    m->features = calloc(3, sizeof *m->features);
-    m->nclasses = 2;
-    m->class_names = calloc(2, sizeof *m->class_names);
-    if (!m->features || !m->class_names)
+    if (save_net(m, dir, name, names, 3, NN_FEAT_BOOLEAN, no_yes, 2, description) < 0)
         return -1;
-    for (int k = 0; k < 3; k++) {
-        m->features[k].name = strdup(names[k]);
-        m->features[k].type = NN_FEAT_BOOLEAN;
-        m->features[k].group = -1;
-        m->features[k].min = 0;
-        m->features[k].max = 1;
-    }
-    m->class_names[0] = strdup("no");
-    m->class_names[1] = strdup("yes");
-    m->description = strdup(description);
-    if (nn_model_finalize(m, &nerr) < 0) {
-        fprintf(stderr, "mknet: %s\n", nerr.msg);
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/%s.bin", dir, name);
-    nr_error_clear(&err);
-    if (nr_model_write(path, m, &err) < 0) {
-        fprintf(stderr, "mknet: %s\n", err.msg);
-        return -1;
-    }
     nn_model_free(m);
     return 0;
 }
