@@ -66,6 +66,9 @@ typedef struct nr_extract_opts {
     int samples;              /* domain samples when there is no data */
     const char *options_text; /* the options as the user gave them, for provenance */
     struct nr_progress *progress; /* reports of long work (progress.h); NULL: none */
+    int precision;            /* round thresholds to this many significant digits
+                                 (nr_round_thresholds) before the fit is measured;
+                                 0: as chosen */
 } nr_extract_opts;
 
 void nr_extract_opts_default(nr_extract_opts *o);
@@ -94,7 +97,9 @@ struct nr_extract_report;
 int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y,
                   struct nr_extract_report *rep, nr_error *err);
 
-/* The provenance block of r from o, under the name algorithm. */
+/* The provenance block of r from o, under the name algorithm; and, when
+ * o->precision asks, r's thresholds rounded (every extractor calls this
+ * last, before measuring the fit). */
 int nr_set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorithm,
                       nr_error *err);
 

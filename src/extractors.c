@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "passes.h"
 #include "profile.h"
 #include "version.h"
 
@@ -50,7 +51,7 @@ int nr_set_provenance(nr_rules *r, const nr_extract_opts *o, const char *algorit
     if (!p->algorithm || !p->version || (o->model_path && (!p->model || !p->model_crc)) ||
         (o->data_path && !p->data) || (o->options_text && o->options_text[0] && !p->options))
         return nr_error_set(err, NR_ENOMEM, "out of memory");
-    return 0;
+    return o->precision ? nr_round_thresholds(r, o->precision, err) : 0;
 }
 
 int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,

@@ -1085,6 +1085,8 @@ static const char USAGE_EXTRACT[] =
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --seed N               random seed (default 1); same inputs and seed, same output\n"
     "      --samples N            inputs to draw when there is no --data (default 10000)\n"
+    "      --precision N          round thresholds to N significant digits (1-9) in\n"
+    "                             every output; the fidelity reported is the rounded rules'\n"
     "      --draw-depth N         DOT, SVG, PNG: draw the tree to depth N, each subtree\n"
     "                             below as one box (a decision list: its first N rules)\n"
     "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
@@ -1239,13 +1241,14 @@ static void print_extract_help(const nr_extractor *only)
 
 static int cmd_extract(int argc, char **argv)
 {
-    enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_PREFIX, O_DRAWDEPTH };
+    enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_PREFIX, O_DRAWDEPTH, O_PRECISION };
     static const struct option common[] = {
         {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
         {"test", required_argument, NULL, O_TEST},   {"label", required_argument, NULL, 'l'},
         {"labels", required_argument, NULL, O_LABELS}, {"seed", required_argument, NULL, O_SEED},
         {"samples", required_argument, NULL, O_SAMPLES}, {"draw-depth", required_argument, NULL, O_DRAWDEPTH},
+        {"precision", required_argument, NULL, O_PRECISION},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
@@ -1306,6 +1309,12 @@ static int cmd_extract(int argc, char **argv)
         case O_SAMPLES:
             if (parse_count(optarg, 1, 100000000, &eo.samples) < 0) {
                 status = usage_error("extract", "--samples wants a whole number from 1 to 10^8, not '%s'", optarg);
+                goto done;
+            }
+            break;
+        case O_PRECISION:
+            if (parse_count(optarg, 1, 9, &eo.precision) < 0) {
+                status = usage_error("extract", "--precision wants a whole number of digits from 1 to 9, not '%s'", optarg);
                 goto done;
             }
             break;
@@ -1416,6 +1425,8 @@ static int cmd_extract(int argc, char **argv)
     x->describe(settings, options, sizeof options);
     if (!data)
         nr_appendf(options, sizeof options, " --samples %d", eo.samples);
+    if (eo.precision)
+        nr_appendf(options, sizeof options, " --precision %d", eo.precision);
     nr_appendf(options, sizeof options, " --seed %llu", (unsigned long long)eo.seed);
     eo.options_text = options;
 

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -985,4 +986,48 @@ done:
     free(c.cerr);
     free(c.kept);
     return rc;
+}
+
+/* ---- rounding for display ------------------------------------------------ */
+
+static void round_cond(nr_cond *c, int digits)
+{
+    char buf[32];
+    float t;
+    if (c->op == NR_MOFN) {
+        for (int i = 0; i < c->n; i++)
+            round_cond(&c->sub[i], digits);
+        return;
+    }
+    if ((c->op != NR_LE && c->op != NR_GT) || !isfinite(c->t))
+        return;
+    snprintf(buf, sizeof buf, "%.*g", digits, (double)c->t);
+    t = strtof(buf, NULL);
+    /* a threshold rounded past the float range stays what it was */
+    if (isfinite(t))
+        c->t = t;
+}
+
+int nr_round_thresholds(nr_rules *r, int digits, nr_error *err)
+{
+    if (digits < 1 || digits > 9)
+        return nr_error_set(err, NR_EINVAL, "a precision of %d digits: it must be 1 to 9", digits);
+    switch (r->kind) {
+    case NR_BODY_TREE:
+        for (int i = 0; i < r->tree.nnodes; i++)
+            if (!r->tree.nodes[i].leaf)
+                round_cond(&r->tree.nodes[i].test, digits);
+        return 0;
+    case NR_BODY_RULESET:
+        for (int i = 0; i < r->rs.nrules; i++)
+            for (int k = 0; k < r->rs.rules[i].nconds; k++)
+                round_cond(&r->rs.rules[i].conds[k], digits);
+        return nr_simplify_ruleset(r, err);
+    case NR_BODY_LINEAR:
+        for (int i = 0; i < r->lin.nterms; i++)
+            if (r->lin.terms[i].indicator)
+                round_cond(&r->lin.terms[i].cond, digits);
+        return 0;
+    }
+    return 0;
 }

@@ -52,6 +52,13 @@ int nr_tree_to_rules(nr_rules *r, const nr_table *t, double cf, nr_error *err);
 int nr_rules_stats(nr_rules *r, const float *x, const int *y, int nrows,
                    nr_error *err);
 
+/* Round every threshold of r (conditions `var <= t` and `var > t`, inside
+ * m-of-n conditions and the indicator terms of linear bodies too) to
+ * `digits` significant decimal digits, 1 to 9, for display: the rules then
+ * are the rounded ones, in every output.  A rule set is simplified again
+ * (two thresholds may have become one).  Statistics are left as they were. */
+int nr_round_thresholds(nr_rules *r, int digits, nr_error *err);
+
 /* C4.5's pessimistic error: upper confidence bound of the error count for
  * e errors in n cases at confidence factor cf (so at least e; 0 when
  * n <= 0).  z is the exact normal quantile for cf, not C4.5's table. */

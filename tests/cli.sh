@@ -134,6 +134,15 @@ expect 0 "extract rules" -- "$NN" extract "$IRIS" --data examples/iris/train.csv
 has "extract rules" "^rules ordered {" "$T/rules.txt"
 expect 0 "extract gini depth" -- "$NN" extract examples/wdbc/model.bin --data examples/wdbc/train.csv --criterion gini --max-depth 2 -o "$T/w.json"
 has "extract json" '"kind"' "$T/w.json"
+expect 0 "extract --precision" -- "$NN" extract examples/wdbc/model.bin --data examples/wdbc/train.csv --max-leaves 6 --precision 2 -o "$T/wp.txt"
+has "extract --precision provenance" 'options ".*--precision 2' "$T/wp.txt"
+# every threshold: at most 2 significant digits (and there are some)
+if grep -oE '(<=|>) -?[0-9][0-9.e+-]*' "$T/wp.txt" |
+    awk '{ v = $2; sub(/^-/, "", v); sub(/e.*/, "", v); sub(/\./, "", v); sub(/^0+/, "", v); sub(/0+$/, "", v)
+           n++; if (length(v) > 2) long++ } END { exit !(n > 0 && long == 0) }'; then
+    ok; else bad "extract --precision 2 left a threshold with more than 2 digits"; fi
+expect 0 "extract --precision evaluates" -- "$NN" eval "$T/wp.txt" --model examples/wdbc/model.bin --data examples/wdbc/train.csv
+expect 2 "extract --precision 0" -- "$NN" extract "$IRIS" --precision 0 -o "$T/wp0.txt" && one_error "extract --precision 0" "--precision wants"
 expect 0 "extract digits domain" -- "$NN" extract examples/digits/model.bin --samples 500 --max-leaves 10 -o "$T/d.txt"
 expect 2 "extract bad algorithm" -- "$NN" extract "$IRIS" -a magic && one_error "extract bad algorithm" "unknown algorithm 'magic'"
 expect 2 "extract bad cf" -- "$NN" extract "$IRIS" --cf 2 && one_error "extract bad cf" "--cf"

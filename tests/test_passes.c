@@ -671,6 +671,43 @@ static void test_tree_to_rules_regression(void)
     nr_rules_free(r);
 }
 
+/* Rounding for display: significant digits, both comparisons and m-of-n
+ * members, nominal values untouched, and thresholds that meet merged. */
+static void test_round_thresholds(void)
+{
+    nr_rules *r = ruleset(3, 2, NR_UNORDERED, 2);
+    nr_cond sub[2] = {in_cond(NR_LE, 0, 0.123456f), in_cond(NR_GT, 1, 98765.4f)};
+    nr_cond mofn;
+    nr_error err;
+    memset(&mofn, 0, sizeof mofn);
+    mofn.op = NR_MOFN;
+    mofn.m = 1;
+    mofn.n = 2;
+    mofn.sub = sub;
+    {
+        nr_cond a[] = {in_cond(NR_LE, 0, 1.6868f), in_cond(NR_GT, 1, -0.000123456f), in_cond(NR_EQ, 2, 3)};
+        /* x0 <= 1.71 and x0 <= 1.7 read 1.7 and 1.7 at 2 digits: one */
+        nr_cond b[] = {in_cond(NR_LE, 0, 1.71f), in_cond(NR_LE, 0, 1.68f), mofn};
+        set_rule(r, 0, 0, 3, a);
+        set_rule(r, 1, 1, 3, b);
+    }
+    CU_ASSERT_EQUAL_FATAL(nr_round_thresholds(r, 2, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(r->rs.nrules, 2);
+    CU_ASSERT(has_cond(r->rs.rules[0].conds, r->rs.rules[0].nconds, NR_LE, 0, 1.7f));
+    CU_ASSERT(has_cond(r->rs.rules[0].conds, r->rs.rules[0].nconds, NR_GT, 1, -0.00012f));
+    CU_ASSERT(has_cond(r->rs.rules[0].conds, r->rs.rules[0].nconds, NR_EQ, 2, 3));
+    CU_ASSERT_EQUAL(r->rs.rules[1].nconds, 2);
+    CU_ASSERT(has_cond(r->rs.rules[1].conds, r->rs.rules[1].nconds, NR_LE, 0, 1.7f));
+    for (int k = 0; k < r->rs.rules[1].nconds; k++)
+        if (r->rs.rules[1].conds[k].op == NR_MOFN) {
+            CU_ASSERT_EQUAL(r->rs.rules[1].conds[k].sub[0].t, 0.12f);
+            CU_ASSERT_EQUAL(r->rs.rules[1].conds[k].sub[1].t, 99000.0f);
+        }
+    CU_ASSERT(nr_round_thresholds(r, 0, &err) < 0);
+    CU_ASSERT(nr_round_thresholds(r, 10, &err) < 0);
+    nr_rules_free(r);
+}
+
 static const cutest tests[] = {
     {"pessimistic errors", test_pessimistic},
     {"simplify: thresholds", test_simplify_thresholds},
@@ -684,6 +721,7 @@ static const cutest tests[] = {
     {"tree to rules: hidden units", test_tree_to_rules_hidden},
     {"tree to rules: negated tests", test_tree_to_rules_negation},
     {"tree to rules: regression", test_tree_to_rules_regression},
+    {"round thresholds", test_round_thresholds},
     {NULL, NULL},
 };
 
