@@ -66,6 +66,9 @@ typedef struct nr_extract_opts {
     int samples;              /* domain samples when there is no data */
     const char *options_text; /* the options as the user gave them, for provenance */
     struct nr_progress *progress; /* reports of long work (progress.h); NULL: none */
+    struct nr_rules **intermediate; /* decompositional extractors: receives the
+                                 rules over hidden units before they are rewritten
+                                 over the inputs; NULL: not wanted */
     int precision;            /* round thresholds to this many significant digits
                                  (nr_round_thresholds) before the fit is measured;
                                  0: as chosen */
@@ -90,6 +93,11 @@ typedef struct nr_inputs {
 int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
                       nr_rng *rng, nr_inputs *in, nr_error *err);
 void nr_inputs_free(nr_inputs *in);
+
+/* Nominal columns of rows make nominal features of r (so that rules say
+ * `colour == red`, not `colour == 2`); nvalues[j] receives column j's
+ * number of values, 0 for the others. */
+int nr_nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err);
 
 /* How the classification rules r fit the network's labels y on the rows x
  * (nfeatures each): nrows, agree and the majority fields of rep. */
@@ -138,6 +146,9 @@ typedef struct nr_extract_report {
     int best_leaves;   /* the size with the best held-out fidelity */
     long best_agree;   /* held-out rows agreeing at that size */
     double tolerance;  /* the fidelity the chosen size was allowed to lose */
+    int in_rules;      /* 1: leaves and best_leaves above count rules (besides
+                          the default), chosen among `candidates` */
+    int candidates;
 } nr_extract_report;
 
 /* Pedagogical tree: label the rows (or domain samples) with the network and

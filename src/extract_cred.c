@@ -14,6 +14,7 @@ static int cred_run(const nn_model *m, const nr_dataset *rows, const nr_extract_
 
 const nr_extractor nr_extractor_cred = {
     .name = "cred",
+    .flags = NR_X_INTERMEDIATE,
     .summary = "CRED: rules over one hidden layer, rewritten over the inputs",
     .opts = nr_decomp_options,
     .settings_size = sizeof(nr_decomp_settings),

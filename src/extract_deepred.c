@@ -14,6 +14,7 @@ static int deepred_run(const nn_model *m, const nr_dataset *rows, const nr_extra
 
 const nr_extractor nr_extractor_deepred = {
     .name = "deepred",
+    .flags = NR_X_INTERMEDIATE,
     .summary = "DeepRED: CRED through every hidden layer, substituted layer by layer",
     .opts = nr_decomp_options,
     .settings_size = sizeof(nr_decomp_settings),

@@ -24,30 +24,6 @@ void nr_tree_settings_default(nr_tree_settings *s)
     nr_tree_opts_default(&s->tree);
 }
 
-/* Nominal data columns make nominal features, so that rules say
- * `colour == red` rather than `colour == 2`. */
-static int nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err)
-{
-    for (int j = 0; j < rows->ncols && j < r->nfeatures; j++) {
-        const nr_column *c = &rows->cols[j];
-        nr_feature *f = &r->features[j];
-        nvalues[j] = 0;
-        if (c->kind != NR_COL_NOMINAL || c->nvalues < 1)
-            continue;
-        f->kind = NR_FEAT_NOMINAL;
-        f->group = -1;
-        f->nvalues = c->nvalues;
-        f->values = nr_arena_calloc(r->arena, (size_t)c->nvalues, sizeof *f->values);
-        if (!f->values)
-            return nr_error_set(err, NR_ENOMEM, "out of memory");
-        for (int v = 0; v < c->nvalues; v++)
-            if (!(f->values[v] = nr_arena_strdup(r->arena, c->values[v])))
-                return nr_error_set(err, NR_ENOMEM, "out of memory");
-        nvalues[j] = c->nvalues;
-    }
-    return 0;
-}
-
 /* Held-out agreement along a best-first path: diff[] is a difference array
  * over s = 0..S splits, and the held-out row x (label y) adds 1 to every s
  * at which the tree with s splits predicts y.  Node i on the row's path
@@ -219,7 +195,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     for (size_t f = 0; f < nin; f++)
         boolean[f] = r->features[f].kind == NR_FEAT_BOOLEAN || r->features[f].kind == NR_FEAT_ONEHOT;
     if (rows) {
-        if ((rc = nominal_features(r, rows, nvalues, err)) < 0)
+        if ((rc = nr_nominal_features(r, rows, nvalues, err)) < 0)
             goto done;
         for (size_t f = 0; f < nin; f++)
             if (nvalues[f]) {

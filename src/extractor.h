@@ -25,7 +25,9 @@ typedef enum nr_optkind {
     NR_OPT_FLAG,   /* no argument: stores `value` in an int */
     NR_OPT_INT,    /* a whole number in [lo, hi], in an int */
     NR_OPT_REAL,   /* a number in [lo, hi], times `scale` (0: 1), in a double */
-    NR_OPT_CHOICE  /* one of `choices`: its index, in an int (or an int-sized enum) */
+    NR_OPT_CHOICE, /* one of `choices`: its index, in an int (or an int-sized enum) */
+    NR_OPT_SET     /* "all", or whole numbers in [lo, hi] (1 <= lo, hi <= 32) separated
+                      by commas: bit v - 1 set for each v, in an unsigned */
 } nr_optkind;
 
 #define NR_OPT_SIZE 1u /* giving it decides the result's size (no held-out choice) */
@@ -43,8 +45,11 @@ typedef struct nr_optdef {
     unsigned flags;        /* NR_OPT_* */
 } nr_optdef;
 
+#define NR_X_INTERMEDIATE 1u /* it can hand back rules over hidden units
+                                (nr_extract_opts.intermediate) */
 typedef struct nr_extractor {
     const char *name;     /* for -a */
+    unsigned flags;       /* NR_X_* */
     const char *summary;  /* one line, for the help */
     const nr_optdef *opts;
     size_t settings_size;

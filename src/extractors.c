@@ -86,6 +86,30 @@ void nr_inputs_free(nr_inputs *in)
     memset(in, 0, sizeof *in);
 }
 
+/* Nominal data columns make nominal features, so that rules say
+ * `colour == red` rather than `colour == 2`. */
+int nr_nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err)
+{
+    for (int j = 0; j < rows->ncols && j < r->nfeatures; j++) {
+        const nr_column *c = &rows->cols[j];
+        nr_feature *f = &r->features[j];
+        nvalues[j] = 0;
+        if (c->kind != NR_COL_NOMINAL || c->nvalues < 1)
+            continue;
+        f->kind = NR_FEAT_NOMINAL;
+        f->group = -1;
+        f->nvalues = c->nvalues;
+        f->values = nr_arena_calloc(r->arena, (size_t)c->nvalues, sizeof *f->values);
+        if (!f->values)
+            return nr_error_set(err, NR_ENOMEM, "out of memory");
+        for (int v = 0; v < c->nvalues; v++)
+            if (!(f->values[v] = nr_arena_strdup(r->arena, c->values[v])))
+                return nr_error_set(err, NR_ENOMEM, "out of memory");
+        nvalues[j] = c->nvalues;
+    }
+    return 0;
+}
+
 int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y, nr_extract_report *rep,
                   nr_error *err)
 {
@@ -152,6 +176,28 @@ int nr_opt_set(const nr_optdef *d, void *settings, const char *arg, nr_error *er
                                         d->choices[k]);
             return nr_error_set(err, NR_EINVAL, "--%s is %s, not '%s'", d->name, list, arg);
         }
+    case NR_OPT_SET: {
+        unsigned set = 0;
+        const char *p = arg;
+        if (strcmp(arg, "all") == 0) {
+            memcpy(field, &set, sizeof set);
+            return 0;
+        }
+        for (;;) {
+            long k;
+            errno = 0;
+            k = strtol(p, &end, 10);
+            if (errno || end == p || !(k >= d->lo && k <= d->hi) || (*end && *end != ','))
+                return nr_error_set(err, NR_EINVAL, "--%s wants 'all' or whole numbers from %.0f to "
+                                    "%.0f separated by commas, not '%s'", d->name, d->lo, d->hi, arg);
+            set |= 1u << (k - 1);
+            if (!*end)
+                break;
+            p = end + 1;
+        }
+        memcpy(field, &set, sizeof set);
+        return 0;
+    }
     case NR_OPT_INT:
     case NR_OPT_REAL:
         errno = 0;

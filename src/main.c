@@ -1085,6 +1085,8 @@ static const char USAGE_EXTRACT[] =
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --seed N               random seed (default 1); same inputs and seed, same output\n"
     "      --samples N            inputs to draw when there is no --data (default 10000)\n"
+    "      --intermediate FILE    cred, deepred, eclaire: also write the rules over hidden\n"
+    "                             units, before they are rewritten over the inputs\n"
     "      --precision N          round thresholds to N significant digits (1-9) in\n"
     "                             every output; the fidelity reported is the rounded rules'\n"
     "      --draw-depth N         DOT, SVG, PNG: draw the tree to depth N, each subtree\n"
@@ -1241,7 +1243,8 @@ static void print_extract_help(const nr_extractor *only)
 
 static int cmd_extract(int argc, char **argv)
 {
-    enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_PREFIX, O_DRAWDEPTH, O_PRECISION };
+    enum { O_TEST = 256, O_LABELS, O_SEED, O_SAMPLES, O_PREFIX, O_DRAWDEPTH, O_PRECISION,
+           O_INTERMEDIATE };
     static const struct option common[] = {
         {"algorithm", required_argument, NULL, 'a'}, {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},    {"data", required_argument, NULL, 'd'},
@@ -1249,6 +1252,7 @@ static int cmd_extract(int argc, char **argv)
         {"labels", required_argument, NULL, O_LABELS}, {"seed", required_argument, NULL, O_SEED},
         {"samples", required_argument, NULL, O_SAMPLES}, {"draw-depth", required_argument, NULL, O_DRAWDEPTH},
         {"precision", required_argument, NULL, O_PRECISION},
+        {"intermediate", required_argument, NULL, O_INTERMEDIATE},
         {"prefix", required_argument, NULL, O_PREFIX}, {"quiet", no_argument, NULL, 'q'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"ranges", required_argument, NULL, 'R'},
@@ -1261,8 +1265,9 @@ static int cmd_extract(int argc, char **argv)
     nr_extract_opts eo;
     missing_opts mi = {MISSING_SKIP, 0, 0, NULL};
     const char *algorithm = NULL, *out = NULL, *fmt = NULL, *data = NULL, *test = NULL,
-               *prefix = NULL;
+               *prefix = NULL, *inter = NULL;
     int c, quiet = 0, status = 0, skip = 0, help = 0, ngiven = 0;
+    nr_rules *irules = NULL;
     nr_progress prog;
     cli_progress cprog;
     out_format f;
@@ -1325,6 +1330,7 @@ static int cmd_extract(int argc, char **argv)
             }
             break;
         case O_PREFIX: prefix = optarg; break;
+        case O_INTERMEDIATE: inter = optarg; break;
         case 'F': mo.features = optarg; break;
         case 'C': mo.classes = optarg; break;
         case 'K': mo.like = optarg; break;
@@ -1410,9 +1416,25 @@ static int cmd_extract(int argc, char **argv)
     {
         const char *ins[] = {argv[optind], data, test, ropts.labels_path, mo.like,
                              names_file(mo.features), names_file(mo.classes)};
+        const char *both[] = {argv[optind], data, test, ropts.labels_path, mo.like,
+                              names_file(mo.features), names_file(mo.classes), out};
         if ((status = check_rules_outputs("extract", f, out, ins, NELEM(ins))) != 0)
             goto done;
+        if (inter && out && (strcmp(inter, out) == 0 || same_file(inter, out))) {
+            status = usage_error("extract", "%s", "--intermediate and -o name the same file");
+            goto done;
+        }
+        if (inter && (status = check_rules_outputs("extract", FMT_TEXT, inter, both,
+                                                   out ? NELEM(both) : NELEM(both) - 1)) != 0)
+            goto done;
     }
+    if (inter && !(x->flags & NR_X_INTERMEDIATE)) {
+        status = usage_error("extract", "--intermediate is for the rules over hidden units of -a "
+                             "cred, deepred and eclaire; -a %s has none", x->name);
+        goto done;
+    }
+    if (inter)
+        eo.intermediate = &irules;
     if (!fmt && (status = check_extension("extract", "-o", out, RULES_EXTS)) != 0)
         goto done;
     mi.quiet = quiet;
@@ -1438,7 +1460,8 @@ static int cmd_extract(int argc, char **argv)
     }
     progress_init(&prog, &cprog, quiet);
     eo.progress = &prog;
-    if (x->run(m, rows, &eo, settings, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &draw, &err) < 0) {
+    if (x->run(m, rows, &eo, settings, &r, &rep, &err) < 0 || write_rules(r, f, out, prefix, &draw, &err) < 0 ||
+        (irules && write_rules(irules, FMT_TEXT, inter, NULL, NULL, &err) < 0)) {
         name_input(&err, argv[optind]);
         /* bad input, or a network this extractor does not take */
         status = fail(&err, err.code == NR_EINVAL || err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
@@ -1450,7 +1473,14 @@ static int cmd_extract(int argc, char **argv)
         char nb[NAMEBUF];
         fprintf(stderr, "%s: %d %s, %d conditions\n", r->prov.algorithm, nrules,
                 r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
-        if (rep.selected)
+        if (rep.selected && rep.in_rules)
+            fprintf(stderr, "size: %d of %d rules chosen on %ld held-out %s: fidelity %.4f there "
+                    "(best %.4f at %d rules; tolerance %g point%s)\n",
+                    rep.leaves, rep.candidates, rep.held_out, rep.sampled ? "samples" : "rows",
+                    (double)rep.held_agree / (double)rep.held_out,
+                    (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
+                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s");
+        else if (rep.selected)
             fprintf(stderr, "size: %d leaves chosen on %ld %s: fidelity %.4f there "
                     "(best %.4f at %d leaves; tolerance %g point%s)\n",
                     rep.leaves, rep.held_out,
@@ -1482,9 +1512,16 @@ static int cmd_extract(int argc, char **argv)
             nr_eval_result_free(&e);
         }
     }
+    if (irules && !quiet) {
+        int nconds, nrules = nr_rules_count(irules, &nconds);
+        char nb[NAMEBUF];
+        fprintf(stderr, "intermediate: %d rules over hidden units, %d conditions, in %s\n", nrules,
+                nconds, SHOWN(inter, nb));
+    }
     warn_degenerate(r, &rep);
 done:
     nr_rules_free(r);
+    nr_rules_free(irules);
     nr_dataset_free(rows);
     nr_dataset_free(trows);
     free(mi.fill);

@@ -2,7 +2,7 @@
  * mknet.c - writes small networks with a known answer, and data for them,
  * for the CLI tests: what the extractors must find is known exactly.
  *
- * usage: mknet xor|stairs|boolean OUTDIR
+ * usage: mknet xor|stairs|boolean|cnn OUTDIR
  *
  * Each writes OUTDIR/NAME.bin, OUTDIR/NAME-train.csv (1,000 rows) and
  * OUTDIR/NAME-test.csv (500 rows) of five inputs x1..x5 drawn uniformly
@@ -219,16 +219,82 @@ static int boolean_nets(const char *dir)
     return 0;
 }
 
+/* A convolutional front and a dense head, for the decompositional
+ * extractors' reading of the head: a 4x4 image p0..p15 (row-major), one
+ * 2x2 convolution of stride 2 with weights 1 (each output the sum of a
+ * quadrant: 0 top left, 1 top right, 2 bottom left, 3 bottom right),
+ * ReLU, flatten (runtime layer 2, four values), two steep sigmoid units
+ * [quadrant 0 > 2] and [quadrant 3 > 2], and "yes" when both hold.  Rows
+ * in cnn-train.csv (1,000) and cnn-test.csv (500). */
+static int cnn_net(const char *dir)
+{
+    static const float ones[4] = {1, 1, 1, 1}, zero[1] = {0};
+    static const float w1[8] = {20, 0, 0, 0, 0, 0, 0, 20}, b1[2] = {-40, -40};
+    static const float w2[4] = {0, 0, 20, 20}, b2[2] = {0, -30};
+    static const char *classes[2] = {"no", "yes"};
+    char names[16][4], path[4096];
+    const char *np[16];
+    nn_model *m = nn_model_new();
+    nn_workspace *ws;
+    nn_layer conv = {.type = NN_CONV2D, .units = 1, .kh = 2, .kw = 2, .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+    nn_error err = {0};
+    if (!m)
+        return -1;
+    for (int k = 0; k < 16; k++) {
+        snprintf(names[k], sizeof names[k], "p%d", k);
+        np[k] = names[k];
+    }
+    m->input = (nn_shape){1, 4, 4};
+    conv.w = copy(ones, 4);
+    conv.b = copy(zero, 1);
+    nn_model_add_layer(m, &conv);
+    act(m, NN_RELU);
+    act(m, NN_FLATTEN);
+    dense(m, 2, w1, 8, b1);
+    act(m, NN_SIGMOID);
+    dense(m, 2, w2, 4, b2);
+    act(m, NN_SOFTMAX);
+    if (save_net(m, dir, "cnn", np, 16, NN_FEAT_CONTINUOUS, classes, 2,
+                 "yes when the top-left and bottom-right quadrants of a 4x4 image each sum above 2") < 0 ||
+        !(ws = nn_workspace_new(m, 1)))
+        return -1;
+    for (int part = 0; part < 2; part++) {
+        FILE *f;
+        snprintf(path, sizeof path, "%s/cnn-%s.csv", dir, part ? "test" : "train");
+        if (!(f = fopen(path, "w")))
+            return -1;
+        for (int k = 0; k < 16; k++)
+            fprintf(f, "p%d,", k);
+        fprintf(f, "label\n");
+        for (int i = 0; i < (part ? 500 : 1000); i++) {
+            float x[16], out[2];
+            for (int k = 0; k < 16; k++) {
+                x[k] = (float)(int)(urand() * 10000) / 10000;
+                fprintf(f, "%.4f,", x[k]);
+            }
+            if (nn_forward(m, ws, x, 1, out, &err) < 0)
+                return -1;
+            fprintf(f, "%s\n", classes[nn_argmax(out, 2)]);
+        }
+        if (fclose(f) != 0)
+            return -1;
+    }
+    nn_workspace_free(ws);
+    nn_model_free(m);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int rc;
     if (argc != 3 || (strcmp(argv[1], "xor") != 0 && strcmp(argv[1], "stairs") != 0 &&
-                      strcmp(argv[1], "boolean") != 0)) {
-        fprintf(stderr, "usage: mknet xor|stairs|boolean OUTDIR\n");
+                      strcmp(argv[1], "boolean") != 0 && strcmp(argv[1], "cnn") != 0)) {
+        fprintf(stderr, "usage: mknet xor|stairs|boolean|cnn OUTDIR\n");
         return 2;
     }
     rc = strcmp(argv[1], "xor") == 0      ? xor_net(argv[2])
          : strcmp(argv[1], "stairs") == 0 ? stairs_net(argv[2])
+         : strcmp(argv[1], "cnn") == 0    ? cnn_net(argv[2])
                                           : boolean_nets(argv[2]);
     if (rc < 0) {
         fprintf(stderr, "mknet: cannot write the %s network(s) to %s\n", argv[1], argv[2]);
