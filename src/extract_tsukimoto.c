@@ -67,6 +67,7 @@ typedef struct tsuki_settings {
     int max_order;    /* longest term searched at any unit */
     int max_terms;    /* terms one unit or one expansion may have */
     int verify_bits;  /* enumerate the cube for statistics up to 2^this points */
+    int max_rules;    /* keep at most this many rules, chosen on the cube; 0: all */
 } tsuki_settings;
 
 /* ---- the layout of a term: one field of bits per variable --------------- */
@@ -1264,7 +1265,7 @@ static int term_conds(const tsuki *T, nr_rules *r, const uint64_t *t, nr_rule *r
  * and agreement, and the network's classes on the points no rule covers
  * (uncov[k]).  bits[i]: rule i's term. */
 static int verify_cube(const tsuki *T, nr_rules *r, const uint64_t *bits, long long *uncov,
-                       nr_progress *prog, nr_error *err)
+                       uint64_t *fire, unsigned char *netc, nr_progress *prog, nr_error *err)
 {
     const nn_model *m = T->m;
     const layout *l = &T->in;
@@ -1305,6 +1306,10 @@ static int verify_cube(const tsuki *T, nr_rules *r, const uint64_t *bits, long l
         for (int i = 0; i < n; i++) {
             const uint64_t *q = pt + (size_t)i * (size_t)nw;
             int net = nn_argmax(out + (size_t)i * nout, nout), any = 0;
+            unsigned long long p = p0 + (unsigned long long)i;
+            size_t pw = (size_t)((total + 63) / 64);
+            if (netc)
+                netc[p] = (unsigned char)net;
             for (int k = 0; k < R; k++) {
                 const uint64_t *t = bits + (size_t)k * (size_t)nw;
                 int in = 1;
@@ -1314,6 +1319,8 @@ static int verify_cube(const tsuki *T, nr_rules *r, const uint64_t *bits, long l
                     continue;
                 any = 1;
                 cover[k]++;
+                if (fire)
+                    fire[(size_t)k * pw + p / 64] |= (uint64_t)1 << (p % 64);
                 correct[k] += r->rs.rules[k].klass == net;
             }
             if (!any)
@@ -1348,6 +1355,89 @@ done:
     return rc;
 }
 
+/* --max-rules: keep at most max of r's rules, chosen greedily on the cube
+ * (fire: each rule's points, netc: the network's class at each of P
+ * points): for each default class, the rule that adds the most agreement
+ * with the network, until max rules or none adds any; the default with the
+ * most agreement wins.  Sets the default class. */
+static int select_rules(nr_rules *r, const uint64_t *fire, const unsigned char *netc,
+                        unsigned long long P, int max, nr_error *err)
+{
+    const int R = r->rs.nrules, K = r->nclasses;
+    const size_t pw = (size_t)((P + 63) / 64);
+    uint64_t *N = calloc((size_t)K * pw + 1, sizeof *N), *C = malloc((pw + 1) * sizeof *C);
+    int *pick = malloc(((size_t)max + 1) * (size_t)(K + 1) * sizeof *pick), *npick = calloc((size_t)K + 1, sizeof *npick);
+    long long *agree = calloc((size_t)K + 1, sizeof *agree);
+    int best = 0, rc = 0;
+    if (!N || !C || !pick || !npick || !agree) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (unsigned long long p = 0; p < P; p++)
+        N[(size_t)netc[p] * pw + p / 64] |= (uint64_t)1 << (p % 64);
+    for (int d = 0; d < K; d++) {
+        const uint64_t *Nd = N + (size_t)d * pw;
+        memset(C, 0, pw * sizeof *C);
+        for (int n = 0; n < max; n++) {
+            long long top = 0;
+            int at = -1;
+            for (int i = 0; i < R; i++) {
+                const uint64_t *F = fire + (size_t)i * pw, *Nk = N + (size_t)r->rs.rules[i].klass * pw;
+                long long g = 0;
+                if (r->rs.rules[i].klass == d)
+                    continue;
+                for (size_t w = 0; w < pw; w++) {
+                    uint64_t nw = F[w] & ~C[w];
+                    g += __builtin_popcountll(nw & Nk[w]) - __builtin_popcountll(nw & Nd[w]);
+                }
+                if (g > top) {
+                    top = g;
+                    at = i;
+                }
+            }
+            if (at < 0)
+                break;
+            pick[(size_t)d * (size_t)max + (size_t)npick[d]++] = at;
+            for (size_t w = 0; w < pw; w++)
+                C[w] |= fire[(size_t)at * pw + w];
+        }
+        /* agreement: covered points of the rule's class (classes never
+         * overlap), uncovered points of class d */
+        for (size_t w = 0; w < pw; w++)
+            agree[d] += __builtin_popcountll(~C[w] & Nd[w]);
+        for (int k = 0; k < K; k++)
+            if (k != d)
+                for (size_t w = 0; w < pw; w++)
+                    agree[d] += __builtin_popcountll(C[w] & N[(size_t)k * pw + w]);
+        if (agree[d] > agree[best])
+            best = d;
+    }
+    {
+        /* keep the picked rules in their order */
+        int n = 0;
+        unsigned char *keep = calloc((size_t)R + 1, 1);
+        if (!keep) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (int i = 0; i < npick[best]; i++)
+            keep[pick[(size_t)best * (size_t)max + (size_t)i]] = 1;
+        for (int i = 0; i < R; i++)
+            if (keep[i])
+                r->rs.rules[n++] = r->rs.rules[i];
+        r->rs.nrules = n;
+        r->rs.default_class = best;
+        free(keep);
+    }
+done:
+    free(N);
+    free(C);
+    free(pick);
+    free(npick);
+    free(agree);
+    return rc;
+}
+
 static int tsuki_run(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
                      const void *settings, nr_rules **out, nr_extract_report *rep, nr_error *err)
 {
@@ -1355,8 +1445,10 @@ static int tsuki_run(const nn_model *m, const nr_dataset *rows, const nr_extract
     tsuki T;
     nr_rules *r = NULL;
     dnf *cls = NULL;
-    uint64_t *bits = NULL;
+    uint64_t *bits = NULL, *fire = NULL;
+    unsigned char *netc = NULL;
     long long *uncov = NULL;
+    int chosen = 0;
     int *y = NULL, rc, K = 0, nrules = 0, nw;
     nr_inputs in;
     nr_rng rng;
@@ -1418,8 +1510,22 @@ static int tsuki_run(const nn_model *m, const nr_dataset *rows, const nr_extract
         mpz_mul_ui(cube, cube, (unsigned long)T.in.radix[v]);
     if (mpz_sizeinbase(cube, 2) <= (size_t)ts->verify_bits ||
         (mpz_sizeinbase(cube, 2) == (size_t)ts->verify_bits + 1 && mpz_popcount(cube) == 1)) {
-        if ((rc = verify_cube(&T, r, bits, uncov, o->progress, err)) < 0)
+        unsigned long long P = (unsigned long long)mpz_get_d(cube);
+        int sel = ts->max_rules > 0 && r->rs.nrules > ts->max_rules;
+        if (sel && (!(fire = calloc((size_t)r->rs.nrules * (size_t)((P + 63) / 64) + 1, sizeof *fire)) ||
+                    !(netc = malloc((size_t)P + 1)))) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
             goto done;
+        }
+        if ((rc = verify_cube(&T, r, bits, uncov, fire, netc, o->progress, err)) < 0 ||
+            (sel && (rc = select_rules(r, fire, netc, P, ts->max_rules, err)) < 0))
+            goto done;
+        chosen = sel;
+    } else if (ts->max_rules > 0 && r->rs.nrules > ts->max_rules) {
+        rc = nr_error_set(err, NR_EUNSUP, "-a tsukimoto: --max-rules chooses rules on the whole "
+                          "input cube, and it has more than 2^%d points (raise --verify-bits)",
+                          ts->verify_bits);
+        goto done;
     }
     nr_rng_seed(&rng, o->seed);
     if ((rc = nr_extract_inputs(m, rows, o, &rng, &in, err)) < 0)
@@ -1437,7 +1543,9 @@ static int tsuki_run(const nn_model *m, const nr_dataset *rows, const nr_extract
         long long none = 0;
         for (int k = 0; k < K; k++)
             none += uncov[k];
-        if (none == 0) {
+        if (chosen)
+            none = -1;
+        else if (none == 0) {
             /* not verified, or every point covered: the inputs no rule covers */
             r->rs.default_class = 0;
             for (int i = 0; i < in.nrows; i++) {
@@ -1453,10 +1561,12 @@ static int tsuki_run(const nn_model *m, const nr_dataset *rows, const nr_extract
                     if (y[i] >= 0 && y[i] < K)
                         uncov[y[i]]++;
         }
-        r->rs.default_class = 0;
-        for (int k = 1; k < K; k++)
-            if (uncov[k] > uncov[r->rs.default_class])
-                r->rs.default_class = k;
+        if (!chosen) {
+            r->rs.default_class = 0;
+            for (int k = 1; k < K; k++)
+                if (uncov[k] > uncov[r->rs.default_class])
+                    r->rs.default_class = k;
+        }
     }
     if ((rc = nr_set_provenance(r, o, "tsukimoto", err)) < 0)
         goto done;
@@ -1474,6 +1584,8 @@ done:
         dnf_free(&cls[k]);
     free(cls);
     free(bits);
+    free(fire);
+    free(netc);
     free(uncov);
     free(y);
     nr_inputs_free(&in);
@@ -1497,6 +1609,9 @@ static const nr_optdef tsuki_options[] = {
      .help = "exact per-rule statistics by running the network on every\npoint of input cubes up "
              "to 2^N points (default 20; 0: none)",
      .offset = TK(verify_bits), .lo = 0, .hi = 40},
+    {.name = "max-rules", .kind = NR_OPT_INT, .arg = "N",
+     .help = "keep the N rules that agree best with the network on the\ncube, chosen greedily (default: all)",
+     .offset = TK(max_rules), .lo = 1, .hi = 100000000},
     {.name = NULL},
 };
 
@@ -1506,12 +1621,15 @@ static void tsuki_defaults(void *settings)
     s->max_order = 3;
     s->max_terms = 10000;
     s->verify_bits = 20;
+    s->max_rules = 0;
 }
 
 static void tsuki_describe(const void *settings, char *buf, size_t size)
 {
     const tsuki_settings *s = settings;
     snprintf(buf, size, "--max-order %d --max-terms %d", s->max_order, s->max_terms);
+    if (s->max_rules)
+        nr_appendf(buf, size, " --max-rules %d", s->max_rules);
 }
 
 const nr_extractor nr_extractor_tsukimoto = {

@@ -966,6 +966,10 @@ expect 3 "tsukimoto: convolutions" -- "$NN" examples/digits/model.bin -a tsukimo
 expect 1 "tsukimoto: --max-terms" -- "$NN" examples/vote/model.bin -a tsukimoto --max-terms 1 -o "$T/tsuki2.txt" &&
     one_error "tsukimoto: --max-terms" "error: -a tsukimoto: unit 0 of dense layer 0 has more than 1 terms (lower --max-order or raise --max-terms)"
 if [ ! -e "$T/tsuki2.txt" ]; then ok; else bad "tsukimoto: a refused extraction wrote its output"; fi
+expect 0 "tsukimoto --max-rules" -- "$NN" examples/vote/model.bin -a tsukimoto --max-order 5 --max-rules 20 -o "$T/tsuki-vote20.txt" &&
+    has "tsukimoto --max-rules: 20 rules" "^tsukimoto: 20 rules" "$T/err"
+expect 0 "tsukimoto --max-rules evaluates" -- "$NN" eval "$T/tsuki-vote20.txt" --model examples/vote/model.bin --exhaustive &&
+    has "tsukimoto --max-rules: exact fidelity" "^fidelity: *0.872116 (exactly 57155 of 65536"
 expect 0 "help extract -a tsukimoto" -- "$NN" help extract -a tsukimoto && has "help extract -a tsukimoto" "^      --max-order K "
 
 echo "cli: $pass passed, $failn failed"
