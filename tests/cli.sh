@@ -988,6 +988,32 @@ for a in cred deepred eclaire; do
     if grep -q '^  if h2\.0 > 2[.0-9]* and h2\.3 > 2[.0-9]* then yes' "$T/cnn-$a.txt"; then ok; else bad "$a on a conv front: not the two quadrants: $(grep '^  if' "$T/cnn-$a.txt" | head -3)"; fi
 done
 expect 0 "conv-front rules evaluate" -- "$NN" eval "$T/cnn-deepred.txt" --model "$T/cnn.bin" --data "$T/cnn-test.csv"
+# Tsukimoto: each unit's low-order implicants, decided exactly, expanded to
+# the inputs; no data.  The Boolean networks come out exact on their cubes,
+# and each rule's statistics are exact counts over the cube
+for n in andor bxor1 bxor2; do
+    if "$NN" "$T/$n.bin" -a tsukimoto -q -o "$T/$n-tsukimoto.txt" 2>"$T/err" &&
+        "$NN" eval "$T/$n-tsukimoto.txt" --model "$T/$n.bin" --exhaustive >"$T/out" 2>&1 &&
+        grep -q "fidelity: *1.000000 (exactly 8 of 8 agree" "$T/out"; then ok; else bad "tsukimoto on $n: not exact on the cube: $(cat "$T/err" "$T/out" | head -3)"; fi
+done
+has "tsukimoto: exact statistics" "^  if a and b then no \[cover 2, correct 2\];" "$T/bxor2-tsukimoto.txt"
+expect 0 "tsukimoto on vote" -- "$NN" examples/vote/model.bin -a tsukimoto -o "$T/tsuki-vote.txt" &&
+    has "tsukimoto: unordered" "^rules unordered confidence {" "$T/tsuki-vote.txt" &&
+    has "tsukimoto: the provenance" 'options "--max-order 3 --max-terms 10000' "$T/tsuki-vote.txt" &&
+    has "tsukimoto: order-3 terms cover 2^13 points" 'then democrat \[cover 8192, correct 8192\];' "$T/tsuki-vote.txt"
+expect 0 "tsukimoto rules evaluate" -- "$NN" eval "$T/tsuki-vote.txt" --model examples/vote/model.bin --exhaustive
+expect 0 "tsukimoto on continuous inputs" -- "$NN" "$IRIS" -a tsukimoto -o "$T/tsuki-iris.txt" &&
+    has "tsukimoto: cuts at the profile's median" "petal_length > 4.3" "$T/tsuki-iris.txt"
+expect 3 "tsukimoto: convolutions" -- "$NN" examples/digits/model.bin -a tsukimoto -o "$T/tsuki2.txt" &&
+    one_error "tsukimoto: convolutions" "model.bin: error: -a tsukimoto takes dense networks with sigmoid, tanh, relu or leakyrelu units, and layer 0 is conv2d"
+expect 1 "tsukimoto: --max-terms" -- "$NN" examples/vote/model.bin -a tsukimoto --max-terms 1 -o "$T/tsuki2.txt" &&
+    one_error "tsukimoto: --max-terms" "error: -a tsukimoto: unit 0 of dense layer 0 has more than 1 terms (lower --max-order or raise --max-terms)"
+if [ ! -e "$T/tsuki2.txt" ]; then ok; else bad "tsukimoto: a refused extraction wrote its output"; fi
+expect 0 "tsukimoto --max-rules" -- "$NN" examples/vote/model.bin -a tsukimoto --max-order 5 --max-rules 20 -o "$T/tsuki-vote20.txt" &&
+    has "tsukimoto --max-rules: 20 rules" "^tsukimoto: 20 rules" "$T/err"
+expect 0 "tsukimoto --max-rules evaluates" -- "$NN" eval "$T/tsuki-vote20.txt" --model examples/vote/model.bin --exhaustive &&
+    has "tsukimoto --max-rules: exact fidelity" "^fidelity: *0.872116 (exactly 57155 of 65536"
+expect 0 "help extract -a tsukimoto" -- "$NN" help extract -a tsukimoto && has "help extract -a tsukimoto" "^      --max-order K "
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
