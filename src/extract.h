@@ -159,6 +159,21 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
                     const nr_extract_opts *o, const nr_tree_settings *s,
                     nr_rules **out, nr_extract_report *rep, nr_error *err);
 
+/* The held-out choice of a classification tree's number of leaves that
+ * nr_extract_tree makes (see there), for any tree options (a split hook
+ * sees the rows of t through row_id): trees grown best-first on parts of
+ * t, judged on the held-out rows of t, or, with hn > 0, on the hn real rows
+ * hx (labels hy) that row i of t was drawn around (src[i]).  Fills the size
+ * fields of rep; rep->leaves is the choice. */
+int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
+                        const nr_extract_opts *o, const nr_tree_opts *tree, double tolerance,
+                        nr_rng *rng, nr_extract_report *rep, nr_error *err);
+
+/* Nominal columns of the data rows make nominal features of r (so that
+ * rules say `colour == red`); nvalues[j] receives the number of values of
+ * column j, 0 for other columns. */
+int nr_nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err);
+
 /* ---- evaluation ---------------------------------------------------------- */
 
 typedef struct nr_eval_result {
