@@ -188,12 +188,19 @@ typedef struct nr_eval_result {
     int *net_class;           /* per row: the network's class; malloc'd */
     int *rules_class;         /* per row: the rules' class (-1: none); malloc'd */
     int nrules, nconds;
+    /* regression rules: how they fit the network output they predict */
+    int regress, output;
+    double r2, mae;           /* 1 - SSE / total sum of squares; mean |error| */
 } nr_eval_result;
 
 /* Check that the rules speak about the model's inputs: the same features in
  * the same order (by name), the same classes, and only hidden units the
  * model has (an error at the condition's line:col in the rules file). */
 int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err);
+
+/* The network output regression rules predict: the one their provenance's
+ * options name (--regress N), else 0. */
+int nr_rules_output(const nr_rules *r);
 
 /* Fidelity, accuracy, coverage and confusion matrix of rules against the
  * network on rows (matched to the model).  Free res with

@@ -962,5 +962,14 @@ expect 2 "anndt: unknown --split" -- "$NN" "$T/xor.bin" -a anndt --split best -o
 expect 3 "anndt: --regress past the outputs" -- "$NN" "$T/xor.bin" -a anndt --regress 2 --data "$T/xor-train.csv" -o "$T/x.txt" &&
     one_error "anndt: --regress past the outputs" "xor.bin: error: --regress 2: the network has 2 outputs (0 to 1)"
 
+# ANN-DT regression tree of one output (the XOR network's probability of
+# "yes"): eval reports R^2 and MAE against that output
+expect 0 "anndt --regress" -- "$NN" "$T/xor.bin" -a anndt --regress 1 --data "$T/xor-train.csv" -o "$T/anndt-reg.txt" &&
+    has "anndt --regress: a regression tree" "^target regression;" "$T/anndt-reg.txt"
+expect 0 "anndt --regress: eval" -- "$NN" eval "$T/anndt-reg.txt" --model "$T/xor.bin" --data "$T/xor-test.csv" &&
+    has "anndt --regress: eval names the output" "^r2: .*output 1)" && has "anndt --regress: eval MAE" "^mae: "
+r2=$(sed -n 's/^r2: *\([-0-9.]*\).*/\1/p' "$T/out")
+if awk -v f="${r2:--1}" 'BEGIN { exit !(f >= 0.9) }'; then ok; else bad "anndt --regress: held-out R^2 ${r2:-none} below 0.9"; fi
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
