@@ -4,6 +4,7 @@
  * on data or, for all-Boolean inputs, exactly over the whole input cube.
  */
 #include <gmp.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,14 @@ static int check_units(const nr_rules *r, const nn_model *m, nr_error *err)
     return rc;
 }
 
+/* The network output regression rules predict: the one their provenance's
+ * options name (--regress N, ANN-DT's), else the first. */
+int nr_rules_output(const nr_rules *r)
+{
+    const char *p = r->prov.options ? strstr(r->prov.options, "--regress ") : NULL;
+    return p ? atoi(p + 10) : 0;
+}
+
 int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err)
 {
     size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
@@ -90,6 +99,11 @@ int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err)
                     return nr_error_set(err, NR_EINVAL,
                                         "class %zu is '%s' in the rules but '%s' in the model", k + 1,
                                         r->classes[k], m->class_names[k]);
+    } else if (r->task == NR_TASK_REGRESS) {
+        /* of a classifier too: one of its scores */
+        if (nr_rules_output(r) < 0 || (size_t)nr_rules_output(r) >= nout)
+            return nr_error_set(err, NR_EINVAL, "the rules predict output %d, the model has %zu",
+                                nr_rules_output(r), nout);
     } else if ((r->task == NR_TASK_CLASSIFY) != (m->task == NN_TASK_CLASSIFY)) {
         return nr_error_set(err, NR_EINVAL, "the rules are for %s, the model does %s",
                             r->task == NR_TASK_CLASSIFY ? "classification" : "regression",
@@ -174,6 +188,8 @@ int nr_evaluate_progress(const nr_rules *r, const nn_model *m, const nr_dataset 
     size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
     batch_run b;
     int rc, k = r->nclasses > 0 ? r->nclasses : 1;
+    const int regress = r->task == NR_TASK_REGRESS, output = nr_rules_output(r);
+    double sy = 0, syy = 0, sse = 0, sae = 0;
 
     memset(res, 0, sizeof *res);
     if ((rc = nr_rules_check_model(r, m, err)) < 0)
@@ -199,12 +215,20 @@ int nr_evaluate_progress(const nr_rules *r, const nn_model *m, const nr_dataset 
         for (int i = 0; i < n; i++) {
             const float *x = rows->x + (size_t)(r0 + i) * nin;
             int fired, net = nn_argmax(b.out + (size_t)i * nout, nout);
-            int got = nr_rules_predict(r, x, batch_hidden(&b, i), NULL, &fired);
+            double value = 0;
+            int got = nr_rules_predict(r, x, batch_hidden(&b, i), &value, &fired);
             res->net_class[res->nrows] = net;
             res->rules_class[res->nrows] = got;
             res->nrows++;
             res->agree += got == net;
             res->covered += fired >= 0;
+            if (regress) {
+                const double yv = b.out[(size_t)i * nout + (size_t)output], e = value - yv;
+                sy += yv;
+                syy += yv * yv;
+                sse += e * e;
+                sae += fabs(e);
+            }
             if (rows->has_labels) {
                 res->correct += got == rows->labels[r0 + i];
                 res->net_correct += net == rows->labels[r0 + i];
@@ -212,6 +236,13 @@ int nr_evaluate_progress(const nr_rules *r, const nn_model *m, const nr_dataset 
             if (got >= 0 && got < k && net < k)
                 res->confusion[(size_t)net * (size_t)k + (size_t)got]++;
         }
+    }
+    if (regress && res->nrows > 0) {
+        const double sst = syy - sy * sy / (double)res->nrows;
+        res->regress = 1;
+        res->output = output;
+        res->mae = sae / (double)res->nrows;
+        res->r2 = sst > 0 ? 1 - sse / sst : sse == 0 ? 1 : 0;
     }
     nr_progress_update(prog, rows->nrows);
 done:

@@ -170,6 +170,16 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
                     const nr_extract_opts *o, const nr_tree_settings *s,
                     nr_rules **out, nr_extract_report *rep, nr_error *err);
 
+/* The held-out choice of a classification tree's number of leaves that
+ * nr_extract_tree makes (see there), for any tree options (a split hook
+ * sees the rows of t through row_id): trees grown best-first on parts of
+ * t, judged on the held-out rows of t, or, with hn > 0, on the hn real rows
+ * hx (labels hy) that row i of t was drawn around (src[i]).  Fills the size
+ * fields of rep; rep->leaves is the choice. */
+int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
+                        const nr_extract_opts *o, const nr_tree_opts *tree, double tolerance,
+                        nr_rng *rng, nr_extract_report *rep, nr_error *err);
+
 /* ---- evaluation ---------------------------------------------------------- */
 
 typedef struct nr_eval_result {
@@ -184,12 +194,19 @@ typedef struct nr_eval_result {
     int *net_class;           /* per row: the network's class; malloc'd */
     int *rules_class;         /* per row: the rules' class (-1: none); malloc'd */
     int nrules, nconds;
+    /* regression rules: how they fit the network output they predict */
+    int regress, output;
+    double r2, mae;           /* 1 - SSE / total sum of squares; mean |error| */
 } nr_eval_result;
 
 /* Check that the rules speak about the model's inputs: the same features in
  * the same order (by name), the same classes, and only hidden units the
  * model has (an error at the condition's line:col in the rules file). */
 int nr_rules_check_model(const nr_rules *r, const nn_model *m, nr_error *err);
+
+/* The network output regression rules predict: the one their provenance's
+ * options name (--regress N), else 0. */
+int nr_rules_output(const nr_rules *r);
 
 /* Fidelity, accuracy, coverage and confusion matrix of rules against the
  * network on rows (matched to the model).  Free res with

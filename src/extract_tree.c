@@ -59,21 +59,22 @@ static void path_agreement(const nr_tree *tr, const int *rank, int S, const floa
  * fit, so they judge, in 5 folds, a fold's trees being grown only on what
  * was drawn around the other folds' rows, never on noise around the rows
  * they are judged on. */
-static int choose_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
-                       const nr_extract_opts *o, const nr_tree_settings *ts, nr_rng *rng,
-                       nr_extract_report *rep, nr_error *err)
+int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
+                        const nr_extract_opts *o, const nr_tree_opts *tree, double tolerance,
+                        nr_rng *rng, nr_extract_report *rep, nr_error *err)
 {
     const int n = t->nrows, d = t->ncols, nfolds = hn > 0 || n < 5000 ? 5 : 1;
     const int nperm = hn > 0 ? hn : n;
     int *perm = malloc((size_t)nperm * sizeof *perm), *fold = malloc((size_t)nperm * sizeof *fold);
     int *yfit = malloc((size_t)n * sizeof *yfit);
+    int *idfit = malloc((size_t)n * sizeof *idfit);
     float *xfit = malloc((size_t)n * d * sizeof *xfit);
     /* no tree on at most n rows has more than n splits: s = 0..n covers
      * them all */
     long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
     int rc = 0, smax = 0, best = 0, pick;
 
-    if (!perm || !fold || !yfit || !xfit || !diff) {
+    if (!perm || !fold || !yfit || !idfit || !xfit || !diff) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -98,14 +99,16 @@ static int choose_size(const nr_table *t, const int *src, const float *hx, const
             if ((hn > 0 ? fold[src[i]] : fold[i]) == f)
                 continue;
             memcpy(xfit + (size_t)nfit * d, t->x + (size_t)i * d, (size_t)d * sizeof *xfit);
+            idfit[nfit] = t->row_id ? t->row_id[i] : i;
             yfit[nfit++] = t->y[i];
         }
         fit.nrows = nfit;
         fit.x = xfit;
         fit.y = yfit;
+        fit.row_id = idfit;
         if (!arena)
             rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        else if ((rc = nr_tree_induce_path(&fit, &ts->tree, arena, &tr, &rank, err)) == 0) {
+        else if ((rc = nr_tree_induce_path(&fit, tree, arena, &tr, &rank, err)) == 0) {
             if ((tr.nnodes - 1) / 2 > smax)
                 smax = (tr.nnodes - 1) / 2;
             for (int i = 0; i < nperm; i++)
@@ -130,10 +133,10 @@ static int choose_size(const nr_table *t, const int *src, const float *hx, const
         if (diff[s] > diff[best])
             best = s;
     for (pick = 0; pick < best; pick++)
-        if ((double)diff[pick] >= (double)diff[best] - ts->tolerance * (double)nheld)
+        if ((double)diff[pick] >= (double)diff[best] - tolerance * (double)nheld)
             break;
     rep->selected = 1;
-    rep->tolerance = ts->tolerance;
+    rep->tolerance = tolerance;
     rep->held_profile = hn > 0;
     rep->held_out = nheld;
     rep->held_agree = diff[pick];
@@ -144,6 +147,7 @@ done:
     free(perm);
     free(fold);
     free(yfit);
+    free(idfit);
     free(xfit);
     free(diff);
     return rc;
@@ -231,7 +235,8 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
             goto done;
         }
         if ((hn && (rc = nr_label_rows(m, p->rows, hn, hy, NULL, err)) < 0) ||
-            (rc = choose_size(&t, src, hn ? p->rows : NULL, hy, hn, o, ts, &rng, &report, err)) < 0) {
+            (rc = nr_choose_tree_size(&t, src, hn ? p->rows : NULL, hy, hn, o, &ts->tree,
+                                      ts->tolerance, &rng, &report, err)) < 0) {
             free(hy);
             goto done;
         }

@@ -1500,15 +1500,19 @@ static int cmd_extract(int argc, char **argv)
                     "profile in the model with 'nn2rules convert --data')\n", eo.samples);
         else
             fprintf(stderr, "inputs: %d rows of %s\n", rows->nrows, SHOWN(data, nb));
-        if (rows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, rows, &e, &err) == 0) {
+        if (rows && m->task == NN_TASK_CLASSIFY && r->task == NR_TASK_CLASSIFY && nr_evaluate(r, m, rows, &e, &err) == 0) {
             print_fidelity("training", data, &e);
             nr_eval_result_free(&e);
         }
         if (rep.sampled && rep.nrows > 0)
             fprintf(stderr, "training: fidelity %.4f (%ld of %ld samples agree with the network)\n",
                     (double)rep.agree / (double)rep.nrows, rep.agree, rep.nrows);
-        if (trows && m->task == NN_TASK_CLASSIFY && nr_evaluate(r, m, trows, &e, &err) == 0) {
+        if (trows && m->task == NN_TASK_CLASSIFY && r->task == NR_TASK_CLASSIFY && nr_evaluate(r, m, trows, &e, &err) == 0) {
             print_fidelity("test", test, &e);
+            nr_eval_result_free(&e);
+        } else if (trows && r->task == NR_TASK_REGRESS && nr_evaluate(r, m, trows, &e, &err) == 0) {
+            fprintf(stderr, "test: r2 %.4f, mean absolute error %.6g against the network's output %d "
+                    "on %s\n", e.r2, e.mae, e.output, SHOWN(test, nb));
             nr_eval_result_free(&e);
         }
     }
@@ -1810,9 +1814,13 @@ static int cmd_eval(int argc, char **argv)
             goto done;
         }
         fprintf(rep, "rows:        %ld (%s)\n", e.nrows, SHOWN(data, nb));
-        fprintf(rep, "fidelity:    %.4f (%ld of %ld agree with the network)\n",
-                e.nrows ? (double)e.agree / (double)e.nrows : 0.0, e.agree, e.nrows);
-        if (e.has_labels)
+        if (e.regress)
+            fprintf(rep, "r2:          %.4f (of the rules against the network's output %d)\n"
+                    "mae:         %.6g (mean absolute error)\n", e.r2, e.output, e.mae);
+        else
+            fprintf(rep, "fidelity:    %.4f (%ld of %ld agree with the network)\n",
+                    e.nrows ? (double)e.agree / (double)e.nrows : 0.0, e.agree, e.nrows);
+        if (e.has_labels && !e.regress)
             fprintf(rep, "accuracy:    %.4f (%ld of %ld; the network: %.4f)\n",
                     e.nrows ? (double)e.correct / (double)e.nrows : 0.0, e.correct, e.nrows,
                     e.nrows ? (double)e.net_correct / (double)e.nrows : 0.0);

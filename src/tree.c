@@ -124,6 +124,9 @@ typedef struct grower {
     int nnodes, cap;
     double *dist;       /* K per node */
     double wtotal;
+    nr_split *hc;       /* d: the candidates a split hook is shown */
+    nr_error *err;      /* for the hook's errors */
+    int hook_rc;        /* the hook's error, which ends the growth */
 } grower;
 
 void nr_tree_opts_default(nr_tree_opts *o)
@@ -692,6 +695,49 @@ static int pick_gain_ratio(const grower *g, double imp, double W, int mdl, doubl
     return best;
 }
 
+/* Let the split hook judge the choice (column best, -1: none) at node id,
+ * and take what it says if that leaves min_leaf weight either side. */
+static void hook_split(grower *g, int id, double imp, int best, double best_gain)
+{
+    gnode *nd = &g->nodes[id];
+    const double W = nd->w;
+    nr_split s = {.col = -1};
+    double wl = 0;
+    if (g->hook_rc < 0)
+        return;
+    for (int j = 0; j < g->d; j++) {
+        const cand *c = &g->cb[j];
+        nr_split *h = &g->hc[j];
+        h->col = c->ok ? j : -1;
+        h->op = g->ckind[j] == COL_NUM ? NR_LE : g->ckind[j] == COL_NOM ? NR_EQ : NR_TRUE;
+        h->t = !c->ok || g->ckind[j] == COL_BOOL ? 0
+               : g->ckind[j] == COL_NUM          ? cut_threshold(c->lo, c->hi)
+                                                 : c->v;
+        h->gain = c->ok ? imp - c->score / W : 0;
+        h->ncuts = g->ckind[j] == COL_NUM ? c->ncuts : g->ckind[j] == COL_NOM ? g->t->nvalues[j] : 1;
+    }
+    if (best >= 0 && best_gain > g->o->min_gain && best_gain > TIE * imp) {
+        s = g->hc[best];
+        s.gain = best_gain;
+    }
+    g->hook_rc = g->o->split_hook(g->o->split_ctx, g->t, g->rows + nd->start, nd->end - nd->start,
+                                  g->hc, &s, g->err);
+    if (g->hook_rc < 0 || s.col < 0 || s.col >= g->d)
+        return;
+    for (int p = nd->start; p < nd->end; p++) {
+        const int r = g->rows[p];
+        if (test_yes(s.op, g->xc[(size_t)s.col * g->n + r], s.t))
+            wl += row_w(g, r);
+    }
+    if (!(wl > 0 && W - wl > 0 && wl >= g->ml && W - wl >= g->ml))
+        return;
+    nd->can_split = 1;
+    nd->col = s.col;
+    nd->op = s.op;
+    nd->t = s.t;
+    nd->gain = s.gain > 0 ? s.gain : 0;
+}
+
 /* Find the best split of node id (sets can_split and the split fields). */
 static void find_split(grower *g, int id)
 {
@@ -743,6 +789,10 @@ static void find_split(grower *g, int id)
                 best = j;
         if (best >= 0)
             best_gain = imp - g->cb[best].score / W;
+    }
+    if (g->o->split_hook) {
+        hook_split(g, id, imp, best, best_gain);
+        return;
     }
     if (best < 0 || !(best_gain > g->o->min_gain) || best_gain <= TIE * imp)
         return;
@@ -1228,6 +1278,8 @@ static int induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena, nr_
     g.slot = malloc((size_t)d * sizeof *g.slot);
     g.numcol = malloc((size_t)d * sizeof *g.numcol);
     g.cb = calloc((size_t)d, sizeof *g.cb);
+    g.hc = calloc((size_t)d, sizeof *g.hc);
+    g.err = err;
     g.xc = malloc((size_t)n * d * sizeof *g.xc);
     g.rows = malloc((size_t)n * sizeof *g.rows);
     g.left = malloc((size_t)n);
@@ -1238,7 +1290,7 @@ static int induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena, nr_
     g.lx = calloc((size_t)(g.K ? 2 * g.K : 1), sizeof *g.lx);
     g.dirty = calloc((size_t)(g.K ? g.K : 1), sizeof *g.dirty);
     g.isdirty = calloc((size_t)(g.K ? g.K : 1), 1);
-    if (!g.ckind || !g.slot || !g.numcol || !g.cb || !g.xc || !g.rows || !g.left ||
+    if (!g.ckind || !g.slot || !g.numcol || !g.cb || !g.hc || !g.xc || !g.rows || !g.left ||
         !g.tmp || !g.cl || !g.icl || !g.icr || !g.lx || !g.dirty || !g.isdirty) {
         rc = NR_ENOMEM;
         goto done;
@@ -1350,6 +1402,8 @@ static int induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena, nr_
 
     if ((rc = grow(&g)) < 0)
         goto done;
+    if ((rc = g.hook_rc) < 0)
+        goto done;
     if (o->prune && g.K > 0 && (rc = prune_pessimistic(&g, o->cf)) < 0)
         goto done;
     if (o->ccp_alpha > 0 && (rc = prune_ccp(&g, o->ccp_alpha)) < 0)
@@ -1368,6 +1422,7 @@ done:
     free(g.slot);
     free(g.numcol);
     free(g.cb);
+    free(g.hc);
     free(g.xc);
     free(g.rows);
     free(g.left);

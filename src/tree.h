@@ -25,6 +25,32 @@ typedef enum nr_criterion {
  * min_gain is in the criterion's units per unit weight (bits of
  * information gain for gain and gain ratio, Gini decrease, variance
  * decrease).  `prune` and `cf` apply to classification only. */
+/* A split of a node: the column, its test (NR_LE for numeric columns, NR_EQ
+ * for nominal ones, NR_TRUE for Boolean ones) and threshold or value, and
+ * its impurity decrease per unit weight (which orders best-first growth). */
+typedef struct nr_split {
+    int col;          /* -1: none */
+    nr_cond_op op;
+    float t;
+    double gain;
+    int ncuts;        /* the cuts it was the best of (numeric: distinct values
+                         less one; nominal: values; Boolean: 1) */
+} nr_split;
+
+struct nr_table;
+
+/* A hook that judges or replaces the engine's split at every node it could
+ * split (impure, not stopped by depth or weight): rows[0..nrows) are the
+ * node's rows of the table, cand[j] the best cut of column j by the
+ * criterion (col -1: none; gain without the MDL correction) and *s the
+ * engine's choice (col -1: none), which the hook may replace by any split,
+ * or by none (col -1: the node stays a leaf).  A split that leaves less
+ * than min_leaf weight on either side is refused (the node stays a leaf).
+ * Returns 0, or a negative NR_E* code with err filled, which ends the
+ * growth with that error. */
+typedef int (*nr_split_hook)(void *ctx, const struct nr_table *t, const int *rows, int nrows,
+                             const nr_split *cand, nr_split *s, nr_error *err);
+
 typedef struct nr_tree_opts {
     nr_criterion criterion;
     double min_leaf;     /* minimum weight of cases in each branch of a split (C4.5: 2) */
@@ -36,6 +62,8 @@ typedef struct nr_tree_opts {
     double min_gain;     /* a split must gain more than this; 0 */
     int mdl;             /* gain ratio: C4.5 release 8's correction of a numeric
                             column's gain by log2(cuts) / weight (default on) */
+    nr_split_hook split_hook; /* NULL: none */
+    void *split_ctx;          /* passed to split_hook */
 } nr_tree_opts;
 
 /* C4.5 defaults: gain ratio with the MDL correction, min_leaf 2, pruning
@@ -60,6 +88,9 @@ typedef struct nr_table {
     /* Boolean columns (values 0 and 1) may be split as `x` / `not x`
      * instead of `x <= 0.5`: per column flag, NULL: none */
     const unsigned char *boolean;
+    /* for a split hook: row r is row row_id[r] of the rows the hook knows
+     * (a table of some of them, say); NULL: r */
+    const int *row_id;
 } nr_table;
 
 /* Grow (and prune, as the options say) a tree.  Deterministic: the same

@@ -1014,6 +1014,31 @@ expect 0 "tsukimoto --max-rules" -- "$NN" examples/vote/model.bin -a tsukimoto -
 expect 0 "tsukimoto --max-rules evaluates" -- "$NN" eval "$T/tsuki-vote20.txt" --model examples/vote/model.bin --exhaustive &&
     has "tsukimoto --max-rules: exact fidelity" "^fidelity: *0.872116 (exactly 57155 of 65536"
 expect 0 "help extract -a tsukimoto" -- "$NN" help extract -a tsukimoto && has "help extract -a tsukimoto" "^      --max-order K "
+# ANN-DT: samples drawn around the rows; on an XOR, both split choices find
+# the two inputs (two splits ahead where no single split is significant)
+for sp in significance gain; do
+    expect 0 "anndt $sp: xor" -- "$NN" "$T/xor.bin" -a anndt --split $sp --data "$T/xor-train.csv" --test "$T/xor-test.csv" -o "$T/anndt-$sp.txt" &&
+        has "anndt $sp: the provenance" 'algorithm "anndt"' "$T/anndt-$sp.txt"
+    fid=$(sed -n 's/^test: fidelity \([0-9.]*\).*/\1/p' "$T/err")
+    if awk -v f="${fid:-0}" 'BEGIN { exit !(f >= 0.99) }'; then ok; else bad "anndt $sp: xor test fidelity ${fid:-none} below 0.99"; fi
+    if awk '/^tree/ { t = 1 } t && / if / { for (i = 1; i <= NF; i++) if ($i == "if") { v = $(i + 1); c = $(i + 3);
+            if ((v != "x1" && v != "x2") || c < 0.4 || c > 0.6) bad = 1; n++ } }
+            END { exit !(n >= 3 && !bad) }' "$T/anndt-$sp.txt"; then ok; else bad "anndt $sp: xor tree splits elsewhere than x1, x2 near 0.5"; fi
+done
+expect 0 "anndt rules parse back" -- "$NN" eval "$T/anndt-significance.txt" --model "$T/xor.bin" --data "$T/xor-test.csv"
+expect 2 "anndt: unknown --split" -- "$NN" "$T/xor.bin" -a anndt --split best -o "$T/x.txt" &&
+    one_error "anndt: unknown --split" "split"
+expect 3 "anndt: --regress past the outputs" -- "$NN" "$T/xor.bin" -a anndt --regress 2 --data "$T/xor-train.csv" -o "$T/x.txt" &&
+    one_error "anndt: --regress past the outputs" "xor.bin: error: --regress 2: the network has 2 outputs (0 to 1)"
+
+# ANN-DT regression tree of one output (the XOR network's probability of
+# "yes"): eval reports R^2 and MAE against that output
+expect 0 "anndt --regress" -- "$NN" "$T/xor.bin" -a anndt --regress 1 --data "$T/xor-train.csv" -o "$T/anndt-reg.txt" &&
+    has "anndt --regress: a regression tree" "^target regression;" "$T/anndt-reg.txt"
+expect 0 "anndt --regress: eval" -- "$NN" eval "$T/anndt-reg.txt" --model "$T/xor.bin" --data "$T/xor-test.csv" &&
+    has "anndt --regress: eval names the output" "^r2: .*output 1)" && has "anndt --regress: eval MAE" "^mae: "
+r2=$(sed -n 's/^r2: *\([-0-9.]*\).*/\1/p' "$T/out")
+if awk -v f="${r2:--1}" 'BEGIN { exit !(f >= 0.9) }'; then ok; else bad "anndt --regress: held-out R^2 ${r2:-none} below 0.9"; fi
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
