@@ -16,7 +16,7 @@ CC ?= cc
 # Debian packages the build, tests and benchmarks need, and what each is for
 # (see README.md).
 DEB_PACKAGES = gcc g++ make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bison \
-               libgraphviz-dev graphviz libcunit1-dev mandoc dataset-fashion-mnist
+               libgraphviz-dev graphviz libcunit1-dev mandoc dataset-fashion-mnist time
 
 WARN = -Wall -Wextra -Werror
 OPT ?= -O2

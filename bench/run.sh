@@ -145,6 +145,83 @@ else
     echo "(dataset-fashion-mnist is not installed: no Fashion-MNIST figures; apt-get install dataset-fashion-mnist)"
 fi
 
+# ---- every extractor on every example ------------------------------------------
+# One table: for each example and extractor, with the training rows, the
+# size (leaves, or rules besides the default), conditions, and fidelity and
+# accuracy on the test rows, beside scikit-learn's tree grown to as many
+# leaves (rules + 1 for a rule set, its default being one more region).
+# An extractor that refuses a network (CRED on two hidden layers) shows "-".
+echo
+echo "== extractors with --data: test fidelity and accuracy, size; scikit-learn's tree at the same size"
+printf '%-8s %-10s %7s %6s %9s %9s %10s %7s\n' example algorithm size conds "test fid" "test acc" "sklearn" seconds
+for X in iris wdbc vote digits; do
+    E=examples/$X
+    for A in tree cred deepred eclaire anndt tsukimoto; do
+        t0=$(date +%s.%N)
+        if ! "$BUILD/nn2rules" extract "$E/model.bin" -a $A --data "$E/train.csv" --test "$E/test.csv" \
+            -o "$T/$X-$A.txt" 2>"$T/err"; then
+            if grep -q "takes one hidden layer\|no hidden dense layer\|refus\|takes dense\|is not monotone" "$T/err"; then
+                printf '%-8s %-10s %7s %6s %9s %9s %10s %7s\n' "$X" $A - - - - - -
+                continue
+            fi
+            cat "$T/err" >&2
+            echo "bench: failed: nn2rules extract $E/model.bin -a $A" >&2
+            exit 1
+        fi
+        t1=$(date +%s.%N)
+        line=$(grep "^$A: " "$T/err" | head -1)
+        size=$(echo "$line" | sed -n 's/^[a-z]*: \([0-9]*\) \(leaves\|rules\).*/\1/p')
+        kind=$(echo "$line" | sed -n 's/^[a-z]*: [0-9]* \(leaves\|rules\).*/\1/p')
+        conds=$(echo "$line" | sed -n 's/.*, \([0-9]*\) conditions.*/\1/p')
+        fid=$(sed -n 's/^test: fidelity \([0-9.]*\) .*/\1/p' "$T/err")
+        acc=$(sed -n 's/^test: .* accuracy \([0-9.]*\) .*/\1/p' "$T/err")
+        if [ -z "$size" ] || [ -z "$fid" ]; then
+            cat "$T/err" >&2
+            echo "bench: cannot read the summary of nn2rules extract -a $A on $X" >&2
+            exit 1
+        fi
+        leaves=$size
+        [ "$kind" = rules ] && leaves=$((size + 1))
+        sk=-
+        if [ $HAVE_SKLEARN = 1 ] && [ "$leaves" -ge 2 ]; then
+            sklearn_at "$X" "$leaves"
+            sk=$skfid
+        fi
+        printf '%-8s %-10s %7s %6s %9s %9s %10s %7.2f\n' "$X" $A "$size${kind%"${kind#?}"}" "${conds:--}" \
+            "$fid" "${acc:--}" "$sk" "$(echo "$t0 $t1" | awk '{ print $2 - $1 }')"
+    done
+done
+echo "(size: l leaves, r rules besides the default)"
+
+# ---- scale: the Fashion-MNIST MLP with 10,000 training images --------------------
+# DeepRED and ECLAIRE on the 784-64-32-10 network, wall seconds and peak
+# resident memory from /usr/bin/time -v, test fidelity on the 10,000 t10k
+# images.  The goal is 60 s and 2 GB each; figures only.
+echo
+echo "== decompositional extractors on Fashion-MNIST (784-64-32-10, 10,000 training images)"
+if [ -r "$IMAGES" ] && [ -r "$LABELS" ] && [ -x /usr/bin/time ]; then
+    # the first 10,000 images and labels, as IDX files of their own
+    printf '\000\000\010\003\000\000\047\020\000\000\000\034\000\000\000\034' >"$T/f10k-images"
+    gzip -dc "$IMAGES" | tail -c +17 | head -c 7840000 >>"$T/f10k-images"
+    printf '\000\000\010\001\000\000\047\020' >"$T/f10k-labels"
+    gzip -dc "$LABELS" | tail -c +9 | head -c 10000 >>"$T/f10k-labels"
+    printf '%-44s %6s %6s %9s %9s %9s\n' "algorithm and options" rules conds "test fid" seconds "peak MB"
+    for spec in "deepred --min-cases 50 --hidden-cuts 8" "eclaire --min-cases 50 --hidden-min-cases 100"; do
+        run_logged /usr/bin/time -v "$BUILD/nn2rules" extract examples/fashion/model.bin -a $spec \
+            --data "$T/f10k-images" --labels "$T/f10k-labels" -q -o "$T/fashion-rules.txt"
+        secs=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$T/err" |
+            awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
+        mb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/err" | awk '{ printf "%.0f", $1 / 1024 }')
+        run_logged "$BUILD/nn2rules" eval "$T/fashion-rules.txt" --model examples/fashion/model.bin \
+            --data "$FASHION/t10k-images-idx3-ubyte.gz" --labels "$FASHION/t10k-labels-idx1-ubyte.gz" >"$T/out"
+        fid=$(sed -n 's/^fidelity: *\([0-9.]*\).*/\1/p' "$T/out")
+        nr=$(sed -n 's/^rules: .*, \([0-9]*\) rules, \([0-9]*\) conditions).*/\1 \2/p' "$T/out")
+        printf '%-44s %6s %6s %9s %9s %9s\n' "$spec" ${nr:-- -} "${fid:--}" "$secs" "$mb"
+    done
+else
+    echo "(dataset-fashion-mnist or /usr/bin/time is not installed: no Fashion-MNIST figures)"
+fi
+
 # ---- DOT of long decision lists -----------------------------------------------
 # Writing DOT should grow linearly with the rules (it once took 14 s for 4,000
 # rules, against 0.3 s for text): seconds for 1,000 and 10,000 rules, text
