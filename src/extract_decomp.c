@@ -420,6 +420,9 @@ typedef struct decomp {
     float **h;         /* activations of hid[0..d), then of the bottom layer */
     level *lv;         /* lv[0]: the bottom; lv[j + 1]: hidden layer j */
     int *y, *z;        /* the network's classes; scratch labels */
+    int nreal;         /* drawn from a profile: rows 0..nreal-1 are its kept
+                          (real) rows, the rest drawn around them */
+    const int *src;    /* then: the kept row each drawn row came from */
     int *nvalues;      /* per bottom column: nominal values (0: none) */
     unsigned char *boolean;
     word *yes;         /* K sets: the rows of each class */
@@ -481,6 +484,24 @@ static int decomp_open(decomp *s, const nn_model *m, const nr_dataset *rows, con
     nr_rng_seed(&rng, o->seed);
     if ((rc = nr_extract_inputs(m, rows, o, &rng, &s->in, err)) < 0)
         goto fail;
+    if (s->in.from_profile && s->in.src && m->profile->nrows >= 20) {
+        /* the profile's real rows go first: they learn with the samples,
+         * and they alone judge the number of rules */
+        const int hn = m->profile->nrows, nin = (int)nn_model_input_size(m);
+        float *x = malloc(((size_t)hn + s->in.nrows) * nin * sizeof *x);
+        if (!x) {
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto fail;
+        }
+        memcpy(x, m->profile->rows, (size_t)hn * nin * sizeof *x);
+        memcpy(x + (size_t)hn * nin, s->in.x, (size_t)s->in.nrows * nin * sizeof *x);
+        free(s->in.owned);
+        s->in.owned = x;
+        s->in.x = x;
+        s->in.nrows += hn;
+        s->nreal = hn;
+        s->src = s->in.src;
+    }
     s->n = s->in.nrows;
     s->nw = nwords(s->n);
     /* hid[d]: the bottom layer, when it is not the inputs */
@@ -587,6 +608,15 @@ static int dnf_rows(const decomp *s, dnf *d)
     return 0;
 }
 
+/* --min-cases: as given, or (auto) 0.5% of the rows and at least 2, so
+ * that trees on many rows (thousands of samples, say) stay as general as
+ * on a few hundred. */
+static double min_cases_of(const decomp *s, double given)
+{
+    double auto_min = 0.005 * s->n;
+    return given > 0 ? given : auto_min > 2 ? auto_min : 2;
+}
+
 /* A tree on the columns of level l (with the bottom's Boolean and nominal
  * columns when l is it) to the labels z, with the given least cases. */
 static int grow(const decomp *s, const level *l, const int *z, int nclasses, double min_cases,
@@ -596,7 +626,7 @@ static int grow(const decomp *s, const level *l, const int *z, int nclasses, dou
     nr_tree_opts to;
     int rc;
     nr_tree_opts_default(&to);
-    to.min_leaf = min_cases;
+    to.min_leaf = min_cases_of(s, min_cases);
     to.cf = ds->cf;
     memset(&t, 0, sizeof t);
     t.nrows = s->n;
@@ -910,9 +940,13 @@ static int choose_greedy(chooser *c, const word *use, int max, int *order)
  * greedy order on the other rows, and agreement on the fold's rows after
  * each rule of it; the smallest count within tol of the best.  Fills the
  * size fields of rep. */
-static int choose_count(chooser *c, double tol, uint64_t seed, nr_extract_report *rep)
+static int choose_count(chooser *c, double tol, uint64_t seed, int nreal, const int *src,
+                        nr_extract_report *rep)
 {
-    const int n = c->n, nw = c->nw, nfolds = n < 5000 ? 5 : 1;
+    const int n = c->n, nw = c->nw, nfolds = nreal > 0 || n < 5000 ? 5 : 1;
+    /* with real rows ahead of samples drawn around them, only the real
+     * rows are held out, and with each the samples drawn around it */
+    const int nperm = nreal > 0 ? nreal : n;
     int *perm = malloc((size_t)n * sizeof *perm), *order = malloc(((size_t)c->R + 1) * sizeof *order);
     long *curve = calloc((size_t)c->R + 2, sizeof *curve), nheld = 0;
     word *fit = malloc((size_t)nw * sizeof *fit), *held = malloc((size_t)nw * sizeof *held);
@@ -927,22 +961,43 @@ static int choose_count(chooser *c, double tol, uint64_t seed, nr_extract_report
         return NR_ENOMEM;
     }
     nr_rng_seed(&rng, seed);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < nperm; i++)
         perm[i] = i;
-    for (int i = n - 1; i > 0; i--) {
+    for (int i = nperm - 1; i > 0; i--) {
         int j = (int)nr_rng_below(&rng, (uint64_t)i + 1), t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;
+    }
+    /* perm becomes each row's fold (-1: never held out) */
+    {
+        int *fold = malloc(((size_t)nperm + 1) * sizeof *fold);
+        if (!fold) {
+            free(perm);
+            free(order);
+            free(curve);
+            free(fit);
+            free(held);
+            return NR_ENOMEM;
+        }
+        for (int p = 0; p < nperm; p++)
+            fold[perm[p]] = nfolds > 1 ? p % nfolds : p >= nperm - nperm * 3 / 10 ? 0 : -1;
+        for (int i = 0; i < nperm; i++)
+            perm[i] = fold[i];
+        for (int i = nperm; i < n; i++)
+            perm[i] = src && src[i - nreal] >= 0 ? perm[src[i - nreal]] : -1;
+        free(fold);
     }
     for (int f = 0; f < nfolds; f++) {
         int L;
         long agree = 0;
         memset(held, 0, (size_t)nw * sizeof *held);
-        for (int p = 0; p < n; p++)
-            if (nfolds > 1 ? p % nfolds == f : p >= n - n * 3 / 10)
-                held[perm[p] / 64] |= (word)1 << (perm[p] % 64);
-        for (int w = 0; w < nw; w++)
-            fit[w] = ~held[w];
+        memset(fit, 0, (size_t)nw * sizeof *fit);
+        for (int i = 0; i < n; i++) {
+            if (perm[i] != f)
+                fit[i / 64] |= (word)1 << (i % 64);
+            else if (i < nperm)
+                held[i / 64] |= (word)1 << (i % 64);
+        }
         L = choose_greedy(c, fit, c->R, order);
         /* agreement on the held-out rows after 0, 1, ..., L rules, and
          * after L for every larger count */
@@ -977,6 +1032,7 @@ static int choose_count(chooser *c, double tol, uint64_t seed, nr_extract_report
             break;
     rep->selected = 1;
     rep->in_rules = 1;
+    rep->held_profile = nreal > 0;
     rep->candidates = c->R;
     rep->tolerance = tol;
     rep->held_out = nheld;
@@ -1155,7 +1211,7 @@ static int rules_from(decomp *s, nr_rules *r, dnf *cls, nr_policy policy, int ch
     } else {
         int max = ds->max_rules;
         if (!max) {
-            if (choose_count(&p.c, ds->tolerance, seed, rep) < 0) {
+            if (choose_count(&p.c, ds->tolerance, seed, s->nreal, s->src, rep) < 0) {
                 rc = nr_error_set(err, NR_ENOMEM, "out of memory");
                 goto done;
             }
@@ -1541,8 +1597,8 @@ const char *const nr_decomp_scores[] = {"confidence", "vote", NULL};
 #define DS(field) offsetof(nr_decomp_settings, field)
 const nr_optdef nr_decomp_options[] = {
     {.name = "min-cases", .kind = NR_OPT_REAL, .arg = "N",
-     .help = "least weight of rows in each branch of a split, in both\nkinds of tree (default 2)",
-     .offset = DS(min_cases), .lo = 1, .hi = 1e9},
+     .help = "least weight of rows in each branch of a split, in both\nkinds of tree (default auto: 0.5% of the rows, at\nleast 2)",
+     .offset = DS(min_cases), .lo = 1, .hi = 1e9, .flags = NR_OPT_AUTO},
     {.name = "confidence", .kind = NR_OPT_REAL, .arg = "X",
      .help = "their C4.5 pruning confidence factor, 0 to 1 (default\n0.25; smaller prunes more)",
      .offset = DS(cf), .lo = 1e-6, .hi = 0.999999},
@@ -1568,7 +1624,7 @@ void nr_decomp_defaults(void *settings)
 {
     nr_decomp_settings *s = settings;
     memset(s, 0, sizeof *s);
-    s->min_cases = 2;
+    s->min_cases = 0; /* auto */
     s->cf = 0.25;
     s->max_terms = 10000;
     s->hidden_cuts = 0;
@@ -1579,7 +1635,10 @@ void nr_decomp_defaults(void *settings)
 void nr_decomp_describe(const void *settings, char *buf, size_t size)
 {
     const nr_decomp_settings *s = settings;
-    snprintf(buf, size, "--min-cases %g --confidence %g", s->min_cases, s->cf);
+    if (s->min_cases > 0)
+        snprintf(buf, size, "--min-cases %g --confidence %g", s->min_cases, s->cf);
+    else
+        snprintf(buf, size, "--min-cases auto --confidence %g", s->cf);
     if (s->hidden_cuts)
         nr_appendf(buf, size, " --hidden-cuts %d", s->hidden_cuts);
     if (s->max_rules)

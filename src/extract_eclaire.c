@@ -19,8 +19,8 @@ static int eclaire_run(const nn_model *m, const nr_dataset *rows, const nr_extra
 #define ES(field) offsetof(nr_decomp_settings, field)
 static const nr_optdef eclaire_options[] = {
     {.name = "min-cases", .kind = NR_OPT_REAL, .arg = "N",
-     .help = "least weight of rows in each branch of a split of the\ntrees from the inputs to each clause (default 2)",
-     .offset = ES(min_cases), .lo = 1, .hi = 1e9},
+     .help = "least weight of rows in each branch of a split of the\ntrees from the inputs to each clause (default auto:\n0.5% of the rows, at least 2)",
+     .offset = ES(min_cases), .lo = 1, .hi = 1e9, .flags = NR_OPT_AUTO},
     {.name = "hidden-min-cases", .kind = NR_OPT_REAL, .arg = "N",
      .help = "the same for the trees from each hidden layer to the\nclass (default: --min-cases)",
      .offset = ES(hidden_min_cases), .lo = 1, .hi = 1e9},
@@ -55,7 +55,10 @@ static void eclaire_defaults(void *settings)
 static void eclaire_describe(const void *settings, char *buf, size_t size)
 {
     const nr_decomp_settings *s = settings;
-    snprintf(buf, size, "--min-cases %g", s->min_cases);
+    if (s->min_cases > 0)
+        snprintf(buf, size, "--min-cases %g", s->min_cases);
+    else
+        snprintf(buf, size, "--min-cases auto");
     if (s->hidden_min_cases > 0)
         nr_appendf(buf, size, " --hidden-min-cases %g", s->hidden_min_cases);
     nr_appendf(buf, size, " --confidence %g", s->cf);

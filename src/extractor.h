@@ -31,6 +31,7 @@ typedef enum nr_optkind {
 } nr_optkind;
 
 #define NR_OPT_SIZE 1u /* giving it decides the result's size (no held-out choice) */
+#define NR_OPT_AUTO 2u /* NR_OPT_INT, NR_OPT_REAL: "auto" stores 0 (the extractor decides) */
 
 typedef struct nr_optdef {
     const char *name;      /* the long option, without "--"; NULL ends a list */

@@ -202,15 +202,25 @@ int nr_opt_set(const nr_optdef *d, void *settings, const char *arg, nr_error *er
     }
     case NR_OPT_INT:
     case NR_OPT_REAL:
+        if ((d->flags & NR_OPT_AUTO) && strcmp(arg, "auto") == 0) {
+            iv = 0;
+            v = 0;
+            if (d->kind == NR_OPT_INT)
+                memcpy(field, &iv, sizeof iv);
+            else
+                memcpy(field, &v, sizeof v);
+            return 0;
+        }
         errno = 0;
         v = strtod(arg, &end);
         if (errno || end == arg || *end || !(v >= d->lo && v <= d->hi) ||
             (d->kind == NR_OPT_INT && v != floor(v))) {
+            const char *or_auto = d->flags & NR_OPT_AUTO ? " or auto" : "";
             if (d->kind == NR_OPT_INT)
-                return nr_error_set(err, NR_EINVAL, "--%s wants a whole number from %.0f to %.0f, "
-                                    "not '%s'", d->name, d->lo, d->hi, arg);
-            return nr_error_set(err, NR_EINVAL, "--%s wants a number from %g to %g, not '%s'",
-                                d->name, d->lo, d->hi, arg);
+                return nr_error_set(err, NR_EINVAL, "--%s wants a whole number from %.0f to %.0f%s, "
+                                    "not '%s'", d->name, d->lo, d->hi, or_auto, arg);
+            return nr_error_set(err, NR_EINVAL, "--%s wants a number from %g to %g%s, not '%s'",
+                                d->name, d->lo, d->hi, or_auto, arg);
         }
         if (d->kind == NR_OPT_INT) {
             iv = (int)v;

@@ -1474,9 +1474,12 @@ static int cmd_extract(int argc, char **argv)
         fprintf(stderr, "%s: %d %s, %d conditions\n", r->prov.algorithm, nrules,
                 r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
         if (rep.selected && rep.in_rules)
-            fprintf(stderr, "size: %d of %d rules chosen on %ld held-out %s: fidelity %.4f there "
+            fprintf(stderr, "size: %d of %d rules chosen on %ld %s: fidelity %.4f there "
                     "(best %.4f at %d rules; tolerance %g point%s)\n",
-                    rep.leaves, rep.candidates, rep.held_out, rep.sampled ? "samples" : "rows",
+                    rep.leaves, rep.candidates, rep.held_out,
+                    rep.held_profile ? "rows kept in the profile"
+                    : rep.sampled    ? "held-out samples"
+                                     : "held-out rows",
                     (double)rep.held_agree / (double)rep.held_out,
                     (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
                     100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s");

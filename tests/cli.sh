@@ -949,17 +949,20 @@ done
 # and says so; the options of the decompositional extractors
 expect 0 "deepred --max-rules" -- "$NN" examples/wdbc/model.bin -a deepred --data examples/wdbc/train.csv --max-rules 2 -o "$T/dr2.txt" &&
     has "deepred --max-rules: at most 2" "^deepred: [12] rules" "$T/err" &&
-    has "deepred --max-rules: provenance" 'options "--min-cases 2 --confidence 0.25 --max-rules 2 --score confidence' "$T/dr2.txt"
+    has "deepred --max-rules: provenance" 'options "--min-cases auto --confidence 0.25 --max-rules 2 --score confidence' "$T/dr2.txt"
 if grep -q "^size:" "$T/err"; then bad "deepred --max-rules still chose the size"; else ok; fi
 expect 0 "eclaire default size" -- "$NN" examples/wdbc/model.bin -a eclaire --data examples/wdbc/train.csv -o "$T/ec2.txt" &&
     has "eclaire default size" "^size: [0-9]* of [0-9]* rules chosen on 426 held-out rows" "$T/err"
 expect 0 "eclaire --layers --score" -- "$NN" examples/wdbc/model.bin -a eclaire --data examples/wdbc/train.csv --layers 2 --score confidence --hidden-min-cases 5 -o "$T/ec3.txt" &&
-    has "eclaire --layers: provenance" 'options "--min-cases 2 --hidden-min-cases 5 --confidence 0.25 --layers 2 --tolerance 1 --score confidence' "$T/ec3.txt" &&
+    has "eclaire --layers: provenance" 'options "--min-cases auto --hidden-min-cases 5 --confidence 0.25 --layers 2 --tolerance 1 --score confidence' "$T/ec3.txt" &&
     has "eclaire --score confidence" "^rules unordered confidence {" "$T/ec3.txt"
 expect 3 "eclaire --layers beyond the network" -- "$NN" examples/wdbc/model.bin -a eclaire --data examples/wdbc/train.csv --layers 1,3 -o "$T/ec4.txt" &&
     one_error "eclaire --layers beyond the network" "error: --layers names hidden layer 3, and the network has 2"
 expect 2 "eclaire --layers bad" -- "$NN" examples/wdbc/model.bin -a eclaire --layers 1,x -o "$T/ec4.txt" &&
     one_error "eclaire --layers bad" "--layers wants 'all' or whole numbers from 1 to 32 separated by commas, not '1,x'"
+expect 2 "deepred --min-cases bad" -- "$NN" examples/wdbc/model.bin -a deepred --min-cases some -o "$T/ec4.txt" &&
+    one_error "deepred --min-cases bad" "--min-cases wants a number from 1 to 1e+09 or auto, not 'some'"
+expect 0 "deepred --min-cases auto" -- "$NN" examples/wdbc/model.bin -a deepred --data examples/wdbc/train.csv --min-cases auto -q -o "$T/ec4.txt"
 expect 2 "deepred --score bad" -- "$NN" examples/wdbc/model.bin -a deepred --score max -o "$T/ec4.txt" &&
     one_error "deepred --score bad" "--score is confidence or vote, not 'max'"
 

@@ -96,8 +96,8 @@ static void fixture_init(fixture *f, int no_abc)
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->r);
     f->r->nclasses = 2;
     f->r->classes = classes;
-    f->lv[0] = (level){f->x, 3, NR_VAR_INPUT, 0};
-    f->lv[1] = (level){f->h, 2, NR_VAR_HIDDEN, 1};
+    f->lv[0] = (level){.x = f->x, .width = 3, .kind = NR_VAR_INPUT};
+    f->lv[1] = (level){.x = f->h, .width = 2, .kind = NR_VAR_HIDDEN, .layer = 1};
     f->boolean[0] = f->boolean[1] = f->boolean[2] = 1;
     f->s.r = f->r;
     f->s.n = NROWS;
@@ -263,7 +263,7 @@ static void test_choose_greedy(void)
     c.policy = NR_POLICY_VOTE;
     CU_ASSERT_EQUAL(choose_greedy(&c, NULL, 4, order), 2);
     memset(&rep, 0, sizeof rep);
-    CU_ASSERT_EQUAL(choose_count(&c, 0, 1, &rep), 0);
+    CU_ASSERT_EQUAL(choose_count(&c, 0, 1, 0, NULL, &rep), 0);
     CU_ASSERT(rep.leaves <= 2);
     CU_ASSERT_EQUAL(rep.held_out, 6);
     CU_ASSERT(rep.in_rules && rep.selected);
