@@ -232,7 +232,7 @@ static int cnn_net(const char *dir)
     static const float w1[8] = {20, 0, 0, 0, 0, 0, 0, 20}, b1[2] = {-40, -40};
     static const float w2[4] = {0, 0, 20, 20}, b2[2] = {0, -30};
     static const char *classes[2] = {"no", "yes"};
-    char names[16][4], path[4096];
+    char names[16][16], path[4096];
     const char *np[16];
     nn_model *m = nn_model_new();
     nn_workspace *ws;
