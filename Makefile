@@ -116,10 +116,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	./tests/demo.sh $(NN2RULES)
 
-# Unit suites and CLI tests with the normal build, the suites whose numbers
+# The benchmark programs are built too, so that they cannot rot unseen;
+# unit suites and CLI tests with the normal build, the suites whose numbers
 # come from OpenBLAS under other CPU kernels, then all again with sanitizers.
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCHES)
 	@$(MAKE) --no-print-directory unit e2e kernels
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 unit e2e
 

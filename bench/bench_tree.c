@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 {
     nn_model *m = NULL;
     nr_dataset *d = NULL;
-    nr_read_opts ropts = {NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
     nr_error err;
     nr_table tab;
     nr_tree_opts gini, c45;

@@ -201,14 +201,14 @@ echo
 echo "== decompositional extractors on Fashion-MNIST (784-64-32-10, 10,000 training images)"
 if [ -r "$IMAGES" ] && [ -r "$LABELS" ] && [ -x /usr/bin/time ]; then
     # the first 10,000 images and labels, as IDX files of their own
-    printf '\000\000\010\003\000\000\047\020\000\000\000\034\000\000\000\034' >"$T/f10k-images"
-    gzip -dc "$IMAGES" | tail -c +17 | head -c 7840000 >>"$T/f10k-images"
-    printf '\000\000\010\001\000\000\047\020' >"$T/f10k-labels"
-    gzip -dc "$LABELS" | tail -c +9 | head -c 10000 >>"$T/f10k-labels"
+    printf '\000\000\010\003\000\000\047\020\000\000\000\034\000\000\000\034' >"$T/f10k-images-idx3-ubyte"
+    gzip -dc "$IMAGES" | tail -c +17 | head -c 7840000 >>"$T/f10k-images-idx3-ubyte"
+    printf '\000\000\010\001\000\000\047\020' >"$T/f10k-labels-idx1-ubyte"
+    gzip -dc "$LABELS" | tail -c +9 | head -c 10000 >>"$T/f10k-labels-idx1-ubyte"
     printf '%-44s %6s %6s %9s %9s %9s\n' "algorithm and options" rules conds "test fid" seconds "peak MB"
     for spec in "deepred --min-cases 50 --hidden-cuts 8" "eclaire --min-cases 50 --hidden-min-cases 100"; do
         run_logged /usr/bin/time -v "$BUILD/nn2rules" extract examples/fashion/model.bin -a $spec \
-            --data "$T/f10k-images" --labels "$T/f10k-labels" -q -o "$T/fashion-rules.txt"
+            --data "$T/f10k-images-idx3-ubyte" --labels "$T/f10k-labels-idx1-ubyte" -q -o "$T/fashion-rules.txt"
         secs=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$T/err" |
             awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
         mb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/err" | awk '{ printf "%.0f", $1 / 1024 }')
