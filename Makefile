@@ -16,7 +16,7 @@ CC ?= cc
 # Debian packages the build, tests and benchmarks need, and what each is for
 # (see README.md).
 DEB_PACKAGES = gcc g++ make pkg-config libopenblas-dev zlib1g-dev libgmp-dev flex bison \
-               libgraphviz-dev graphviz libcunit1-dev mandoc dataset-fashion-mnist time
+               libgraphviz-dev graphviz libcunit1-dev libpng-dev mandoc dataset-fashion-mnist time
 
 WARN = -Wall -Wextra -Werror
 OPT ?= -O2
@@ -24,7 +24,7 @@ GV_CFLAGS := $(shell pkg-config --cflags libgvc libcgraph 2>/dev/null)
 GV_LIBS := $(shell pkg-config --libs libgvc libcgraph 2>/dev/null || echo -lgvc -lcgraph -lcdt)
 CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -D_POSIX_C_SOURCE=200809L -Iruntime -Isrc -I$(BUILD)/grammar $(GV_CFLAGS) $(SANFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
-LIBS = $(GV_LIBS) -lgmp -lopenblas -lz -lm -lpthread
+LIBS = $(GV_LIBS) -lgmp -lopenblas -lpng -lz -lm -lpthread
 TEST_LIBS = -lcunit
 
 ifeq ($(SAN),1)
@@ -177,7 +177,7 @@ FUZZ_LIB_SRC = $(SRC_LIB) $(RT_SRC)
 FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) \
                $(FUZZ_BUILD)/obj/grammar/rules.tab.o $(FUZZ_BUILD)/obj/grammar/rules.lex.o
 FUZZ_OBJ_CFLAGS = -fsanitize=fuzzer-no-link,address,undefined $(FUZZ_COMMON) -I$(BUILD)/grammar $(GV_CFLAGS)
-FUZZ_LIBS = $(GV_LIBS) -lgmp -lopenblas -lz -lm -lpthread
+FUZZ_LIBS = $(GV_LIBS) -lgmp -lopenblas -lpng -lz -lm -lpthread
 
 $(FUZZ_BUILD)/obj/%.o: %.c $(BUILD)/grammar/rules.tab.h $(BUILD)/grammar/rules.lex.h
 	@mkdir -p $(dir $@)

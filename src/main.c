@@ -34,6 +34,7 @@
 #include "onnx.h"
 #include "profile.h"
 #include "progress.h"
+#include "saliency.h"
 #include "sniff.h"
 #include "nn.h"
 #include "version.h"
@@ -61,6 +62,8 @@ static const char USAGE[] =
     "  info MODEL                 describe a model: layers, shapes, parameters, metadata\n"
     "  run MODEL --data FILE      the reference runtime's predictions as CSV\n"
     "  convert MODEL -o OUT       ONNX to model.bin with names and ranges, or back to ONNX\n"
+    "  saliency MODEL --data F    what the network looks at: gradient, guided, CAM,\n"
+    "                             Grad-CAM maps of a row, as PNG or CSV\n"
     "  help [COMMAND]             show this help, or a command's\n"
     "\n"
     "Options for every command:\n"
@@ -1960,6 +1963,304 @@ done:
     return status;
 }
 
+
+/* ---- saliency ------------------------------------------------------------ */
+
+static const char USAGE_SALIENCY[] =
+    "usage: nn2rules saliency MODEL --data FILE (--row N | --rows A-B | --all) [OPTIONS]\n"
+    "\n"
+    "What the network looks at for one row: a saliency map of a class score over\n"
+    "the input (or a layer's maps), as PNG (overlaid on the input, with a colour\n"
+    "scale) or CSV (one line per row of the map's grid).\n"
+    "\n"
+    "Options:\n"
+    "  -d, --data FILE            rows to explain: .csv, .arff or IDX images (.gz too)\n"
+    "      --row N                the row to explain, from 1\n"
+    "      --rows A-B             rows A to B, one file each (FILE-ROW.png), or one\n"
+    "                             contact sheet with --sheet\n"
+    "      --all                  every row, likewise\n"
+    "  -m, --method M             gradient (the default), gradient-x-input, smoothgrad,\n"
+    "                             deconvnet, guided, cam, gradcam or guided-gradcam\n"
+    "  -c, --class C              the class explained, by name or number from 0\n"
+    "                             (default: the one the network predicts)\n"
+    "      --layer N              gradcam: the runtime layer whose maps are weighed\n"
+    "                             (default: the last with spatial maps; see 'info')\n"
+    "      --samples N            smoothgrad: noisy copies (default 50)\n"
+    "      --noise X              smoothgrad: noise sd as a share of each feature's\n"
+    "                             range (default 0.15)\n"
+    "      --seed N               smoothgrad's noise (default 1)\n"
+    "  -o, --output FILE          .png or .csv (default: CSV on standard output)\n"
+    "      --no-overlay           PNG: the map alone, not over the input\n"
+    "      --sheet                PNG with many rows: one contact sheet\n"
+    "  -l, --label NAME           the label column of FILE\n"
+    "      --labels FILE          IDX labels file to go with IDX images\n"
+    "      --features LIST        feature names for a model without them\n"
+    "      --classes LIST         class names for a model without them\n"
+    "      --missing MODE         rows with missing values: skip (the default), error,\n"
+    "                             or impute\n"
+    "      --data-format FMT      csv or arff, whatever the name says\n"
+    "  -q, --quiet                no notes on standard error\n";
+
+/* FILE.ext with "-ROW" before the extension. */
+static char *numbered_path(const char *path, int row)
+{
+    const char *ext = extension(path);
+    size_t stem = ext ? (size_t)(ext - 1 - path) : strlen(path);
+    size_t len = strlen(path) + 24;
+    char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "%.*s-%d%s%s", (int)stem, path, row, ext ? "." : "", ext ? ext : "");
+    return p;
+}
+
+static int cmd_saliency(int argc, char **argv)
+{
+    enum { O_ROW = 256, O_ROWS, O_ALL, O_LAYER, O_SAMPLES, O_NOISE, O_SEED, O_NOOVERLAY, O_SHEET };
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},      {"row", required_argument, NULL, O_ROW},
+        {"rows", required_argument, NULL, O_ROWS},   {"all", no_argument, NULL, O_ALL},
+        {"method", required_argument, NULL, 'm'},    {"class", required_argument, NULL, 'c'},
+        {"layer", required_argument, NULL, O_LAYER}, {"samples", required_argument, NULL, O_SAMPLES},
+        {"noise", required_argument, NULL, O_NOISE}, {"seed", required_argument, NULL, O_SEED},
+        {"output", required_argument, NULL, 'o'},    {"no-overlay", no_argument, NULL, O_NOOVERLAY},
+        {"sheet", no_argument, NULL, O_SHEET},       {"label", required_argument, NULL, 'l'},
+        {"labels", required_argument, NULL, 'L'},    {"features", required_argument, NULL, 'F'},
+        {"classes", required_argument, NULL, 'C'},   {"missing", required_argument, NULL, 'M'},
+        {"data-format", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},           {NULL, 0, NULL, 0}};
+    static const char *const SAL_EXTS[] = {"png", "csv", NULL};
+    nr_error err;
+    meta_opts mo = {NULL, NULL, NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
+    missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
+    nr_sal_opts so;
+    const char *data_path = NULL, *out_path = NULL, *class_arg = NULL, *ext;
+    int c, status = 0, skip = 0, first = 0, last = 0, all = 0, overlay = 1, sheet = 0, method = NR_SAL_GRADIENT;
+    int klass = -1, png, nmaps = 0, *kept = NULL;
+    nn_model *m = NULL;
+    nr_dataset *d = NULL;
+    nr_salmap *maps = NULL;
+    const float **xs = NULL;
+    char *buf = NULL, nb[NAMEBUF];
+    size_t len = 0;
+
+    nr_error_clear(&err);
+    nr_sal_opts_default(&so);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":d:m:c:o:l:hq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_path = optarg; break;
+        case O_ROW:
+            if (parse_count(optarg, 1, INT_MAX, &first) < 0)
+                return usage_error("saliency", "--row wants a row number from 1, not '%s'", optarg);
+            last = first;
+            break;
+        case O_ROWS: {
+            char *end;
+            long a, b;
+            errno = 0;
+            a = strtol(optarg, &end, 10);
+            b = *end == '-' ? strtol(end + 1, &end, 10) : -1;
+            if (errno || *end || a < 1 || b < a || b > INT_MAX)
+                return usage_error("saliency", "--rows wants A-B, rows from 1 with A <= B, not '%s'", optarg);
+            first = (int)a;
+            last = (int)b;
+            break;
+        }
+        case O_ALL: all = 1; break;
+        case 'm':
+            if ((method = nr_sal_method_by_name(optarg)) < 0)
+                return usage_error("saliency", "--method is gradient, gradient-x-input, smoothgrad, "
+                                   "deconvnet, guided, cam, gradcam or guided-gradcam, not '%s'", optarg);
+            break;
+        case 'c': class_arg = optarg; break;
+        case O_LAYER:
+            if (parse_count(optarg, 0, 1 << 20, &so.layer) < 0)
+                return usage_error("saliency", "--layer wants a runtime layer number from 0, not '%s'", optarg);
+            break;
+        case O_SAMPLES:
+            if (parse_count(optarg, 1, 100000, &so.samples) < 0)
+                return usage_error("saliency", "--samples wants a whole number from 1 to 100000, not '%s'", optarg);
+            break;
+        case O_NOISE: {
+            char *end;
+            errno = 0;
+            so.noise = strtod(optarg, &end);
+            if (errno || *end || !(so.noise >= 0 && so.noise <= 10))
+                return usage_error("saliency", "--noise wants a number from 0 to 10, not '%s'", optarg);
+            break;
+        }
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            so.seed = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return usage_error("saliency", "--seed wants a whole number, not '%s'", optarg);
+            break;
+        }
+        case 'o': out_path = optarg; break;
+        case O_NOOVERLAY: overlay = 0; break;
+        case O_SHEET: sheet = 1; break;
+        case 'l': ropts.label = optarg; break;
+        case 'L': ropts.labels_path = optarg; break;
+        case 'F': mo.features = optarg; break;
+        case 'C': mo.classes = optarg; break;
+        case 'M':
+        case 'D': {
+            int st = row_option("saliency", c, optarg, &skip, &mi, &ropts);
+            if (st != 0)
+                return st;
+            break;
+        }
+        case 'q': mi.quiet = 1; break;
+        case 'h': fputs(USAGE_SALIENCY, stdout); return 0;
+        default: return bad_option("saliency", c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("saliency", "%s", "'saliency' takes one model file");
+    if (!data_path)
+        return usage_error("saliency", "%s", "'saliency' needs --data FILE");
+    if (!first && !all)
+        return usage_error("saliency", "%s", "'saliency' needs --row N, --rows A-B or --all");
+    if (first && all)
+        return usage_error("saliency", "%s", "--all or a row choice, not both");
+    ext = out_path ? extension(out_path) : NULL;
+    png = ext && strcmp(ext, "png") == 0;
+    if (!png && (sheet || !overlay))
+        return usage_error("saliency", "%s", "--sheet and --no-overlay are for PNG output (-o FILE.png)");
+    if ((c = check_extension("saliency", "-o", out_path, SAL_EXTS)) != 0)
+        return c;
+    if (png && !out_path)
+        return usage_error("saliency", "%s", "PNG output needs -o FILE.png");
+    {
+        const char *ins[] = {argv[optind], data_path, ropts.labels_path, names_file(mo.features),
+                             names_file(mo.classes)};
+        const char *outs[] = {out_path};
+        if ((c = check_outputs("saliency", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
+    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || read_data(data_path, &ropts, &d, &err) < 0 ||
+        nr_model_names_from_data(m, d, &err) < 0 || match_rows(d, m, &mi, &kept, &err) < 0) {
+        name_input(&err, data_path);
+        status = fail(&err, err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
+        goto done;
+    }
+    if (nr_sal_check(m, method, &so, &err) < 0) {
+        name_input(&err, argv[optind]);
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (class_arg) {
+        char *end;
+        long k = strtol(class_arg, &end, 10);
+        klass = -1;
+        for (int i = 0; m->class_names && i < m->nclasses; i++)
+            if (strcmp(m->class_names[i], class_arg) == 0)
+                klass = i;
+        if (klass < 0 && !*end && end != class_arg && k >= 0 && k < (long)nn_model_output_size(m))
+            klass = (int)k;
+        if (klass < 0) {
+            nr_error_set(&err, NR_EINVAL, "--class '%s': no such class (the network has %zu outputs)",
+                         SHOWN(class_arg, nb), nn_model_output_size(m));
+            status = fail(&err, EXIT_USAGE);
+            goto done;
+        }
+    }
+    if (all) {
+        first = 1;
+        last = d->nrows;
+    }
+    if (last > d->nrows) {
+        nr_error_set(&err, NR_EINVAL, "row %d asked for, and the file has %d row%s", last, d->nrows,
+                     d->nrows == 1 ? "" : "s");
+        snprintf(err.file, sizeof err.file, "%s", data_path);
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (last > first && !sheet && !out_path) {
+        status = usage_error("saliency", "%s", "many rows need -o FILE (one file each) or --sheet");
+        goto done;
+    }
+    nmaps = last - first + 1;
+    maps = calloc((size_t)nmaps, sizeof *maps);
+    xs = calloc((size_t)nmaps, sizeof *xs);
+    if (!maps || !xs) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    for (int i = 0; i < nmaps; i++) {
+        int row = first - 1 + i;
+        xs[i] = d->x + (size_t)row * nn_model_input_size(m);
+        if (nr_saliency(m, xs[i], klass, method, &so, &maps[i], &err) < 0) {
+            int file_row = (kept ? kept[row] : row) + 1;
+            if (err.code == NR_EINVAL && !err.file[0]) {
+                char msg[sizeof err.msg];
+                snprintf(msg, sizeof msg, "%s", err.msg);
+                nr_error_set(&err, NR_EINVAL, "row %d: %s", file_row, msg);
+                snprintf(err.file, sizeof err.file, "%s", data_path);
+            }
+            name_input(&err, argv[optind]);
+            status = fail(&err, err.code == NR_ENOMEM || err.code == NR_EMODEL ? EXIT_WORK : EXIT_INPUT);
+            goto done;
+        }
+    }
+    if (png && (sheet || nmaps == 1)) {
+        int cols = 1;
+        while (cols * cols < nmaps)
+            cols++;
+        if ((sheet ? nr_salmap_sheet_png(m, maps, nmaps, nr_sal_signed(method), overlay ? xs : NULL, cols,
+                                         &buf, &len, &err)
+                   : nr_salmap_png(m, &maps[0], nr_sal_signed(method), overlay ? xs[0] : NULL, &buf, &len,
+                                   &err)) < 0 ||
+            nr_write_file_atomic(out_path, buf, len, &err) < 0) {
+            name_input(&err, argv[optind]);
+            status = fail(&err, err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
+            goto done;
+        }
+    } else {
+        for (int i = 0; i < nmaps; i++) {
+            char *path = nmaps > 1 ? numbered_path(out_path, first + i) : NULL;
+            int rc = png ? nr_salmap_png(m, &maps[i], nr_sal_signed(method), overlay ? xs[i] : NULL, &buf,
+                                         &len, &err)
+                         : nr_salmap_csv(&maps[i], &buf, &len, &err);
+            if (rc == 0 && nmaps > 1 && !path)
+                rc = nr_error_set(&err, NR_ENOMEM, "out of memory");
+            if (rc == 0)
+                rc = nr_write_file_atomic(path ? path : out_path ? out_path : "-", buf, len, &err);
+            free(path);
+            free(buf);
+            buf = NULL;
+            if (rc < 0) {
+                name_input(&err, argv[optind]);
+                status = fail(&err, err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
+                goto done;
+            }
+        }
+    }
+    if (!mi.quiet) {
+        const nr_salmap *s0 = &maps[0];
+        fprintf(stderr, "saliency: %s of class %s, %d map%s of %dx%d", nr_sal_method_name(method),
+                m->class_names ? SHOWN(m->class_names[s0->klass], nb) : "?", nmaps, nmaps == 1 ? "" : "s",
+                s0->h, s0->w);
+        if (s0->layer >= 0)
+            fprintf(stderr, " (layer %d, %s)", s0->layer, nn_layer_type_name(m->layers[s0->layer].type));
+        fputc('\n', stderr);
+    }
+done:
+    free(buf);
+    for (int i = 0; maps && i < nmaps; i++)
+        nr_salmap_free(&maps[i]);
+    free(maps);
+    free(xs);
+    free(kept);
+    free(mi.fill);
+    nr_dataset_free(d);
+    nn_model_free(m);
+    return status;
+}
+
 /* ---- dispatch -------------------------------------------------------- */
 
 typedef struct command {
@@ -1975,6 +2276,7 @@ static const command COMMANDS[] = {
     {"info", cmd_info, USAGE_INFO},
     {"run", cmd_run, USAGE_RUN},
     {"convert", cmd_convert, USAGE_CONVERT},
+    {"saliency", cmd_saliency, USAGE_SALIENCY},
     {NULL, NULL, NULL},
 };
 

@@ -69,14 +69,14 @@ expect 0 "help run" -- "$NN" help run && has "help run" "--data"
 expect 0 "run --help" -- "$NN" run --help && has "run --help" "--batch"
 
 # every long option in any help text is in the man page
-for cmd in "" extract compile eval info run convert; do
+for cmd in "" extract compile eval info run convert saliency; do
     if [ -n "$cmd" ]; then "$NN" help $cmd; else "$NN" --help; fi
 done 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
 while read -r opt; do
     # mdoc writes --data as "Fl -data", and "-o, --output" as "Fl o , -output"
     if grep -E -q -- "^\..*Fl( .*)? -${opt#--}( |\$)" man/nn2rules.1; then ok; else bad "man page lacks option $opt"; fi
 done <"$T/opts"
-for cmd in extract compile eval info run convert help; do
+for cmd in extract compile eval info run convert saliency help; do
     if grep -q "^\.Ss $cmd\$" man/nn2rules.1; then ok; else bad "man page lacks command $cmd"; fi
 done
 
@@ -1042,6 +1042,55 @@ expect 0 "anndt --regress: eval" -- "$NN" eval "$T/anndt-reg.txt" --model "$T/xo
     has "anndt --regress: eval names the output" "^r2: .*output 1)" && has "anndt --regress: eval MAE" "^mae: "
 r2=$(sed -n 's/^r2: *\([-0-9.]*\).*/\1/p' "$T/out")
 if awk -v f="${r2:--1}" 'BEGIN { exit !(f >= 0.9) }'; then ok; else bad "anndt --regress: held-out R^2 ${r2:-none} below 0.9"; fi
+
+# --- saliency ------------------------------------------------------------------
+DIG=examples/digits/model.bin
+for meth in gradient gradient-x-input smoothgrad deconvnet guided cam gradcam guided-gradcam; do
+    expect 0 "saliency $meth png" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 3 -m $meth -o "$T/sal-$meth.png" &&
+        has "saliency $meth: summary" "^saliency: $meth of class [0-9]*, 1 map of [48]x[48]" "$T/err"
+    if [ "$(head -c 8 "$T/sal-$meth.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then ok; else bad "saliency $meth: not a PNG"; fi
+    expect 0 "saliency $meth csv" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 3 -m $meth -o "$T/sal-$meth.csv" -q
+done
+# the grids: the input's 8x8 for gradient methods, the maps' 4x4 for (Grad-)CAM
+if [ "$(wc -l <"$T/sal-guided.csv")" = 8 ] && [ "$(head -1 "$T/sal-guided.csv" | tr ',' '\n' | wc -l)" = 8 ]; then ok; else bad "saliency guided: not an 8x8 grid"; fi
+if [ "$(wc -l <"$T/sal-cam.csv")" = 4 ] && [ "$(head -1 "$T/sal-gradcam.csv" | tr ',' '\n' | wc -l)" = 4 ]; then ok; else bad "saliency cam: not a 4x4 grid"; fi
+# Grad-CAM on the maps CAM reads: ReLU(CAM) / 16, cell by cell
+if paste -d, "$T/sal-cam.csv" "$T/sal-gradcam.csv" | awk -F, '{ for (i = 1; i <= 4; i++) { c = $i > 0 ? $i / 16 : 0; d = c - $(i + 4); if (d < 0) d = -d; if (d > 1e-5 * (c < 0 ? -c : c) + 1e-7) bad = 1 } } END { exit bad }'; then
+    ok; else bad "saliency: Grad-CAM is not ReLU(CAM)/16 on the digits CNN"; fi
+# seeded: the same SmoothGrad twice; another seed, another map
+"$NN" saliency "$DIG" --data examples/digits/test.csv --row 5 -m smoothgrad -q -o "$T/sg1.csv"
+"$NN" saliency "$DIG" --data examples/digits/test.csv --row 5 -m smoothgrad -q -o "$T/sg2.csv"
+"$NN" saliency "$DIG" --data examples/digits/test.csv --row 5 -m smoothgrad --seed 9 -q -o "$T/sg3.csv"
+if cmp -s "$T/sg1.csv" "$T/sg2.csv" && ! cmp -s "$T/sg1.csv" "$T/sg3.csv"; then ok; else bad "saliency smoothgrad: not seeded"; fi
+# many rows: one file each, or one contact sheet
+expect 0 "saliency --rows" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --rows 2-4 -m guided -o "$T/many.png" -q
+if [ -s "$T/many-2.png" ] && [ -s "$T/many-3.png" ] && [ -s "$T/many-4.png" ] && [ ! -e "$T/many.png" ]; then ok; else bad "saliency --rows: not one file a row"; fi
+expect 0 "saliency --sheet" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --rows 1-9 --sheet -o "$T/sheet.png" -q
+expect 0 "saliency tabular csv" -- "$NN" saliency examples/wdbc/model.bin --data examples/wdbc/test.csv --row 1 -m gradient-x-input &&
+    if [ "$(tr ',' '\n' <"$T/out" | wc -l)" = 30 ]; then ok; else bad "saliency tabular: not one value a feature"; fi
+# bad requests: one clear line and a non-zero exit
+expect 3 "saliency cam without its form" -- "$NN" saliency examples/wdbc/model.bin --data examples/wdbc/test.csv --row 1 -m cam &&
+    one_error "saliency cam without its form" "wdbc/model.bin: error: cam needs a network that ends in global average pooling"
+expect 3 "saliency gradcam without maps" -- "$NN" saliency examples/wdbc/model.bin --data examples/wdbc/test.csv --row 1 -m gradcam &&
+    one_error "saliency gradcam without maps" "gradcam needs a layer with spatial maps, and this network has none"
+expect 3 "saliency --layer flat" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 1 -m gradcam --layer 7 &&
+    one_error "saliency --layer flat" "digits/model.bin: error: --layer 7 (flatten) has no spatial maps"
+expect 3 "saliency --layer past" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 1 -m gradcam --layer 99 &&
+    one_error "saliency --layer past" "--layer 99 is not a layer before the score"
+expect 3 "saliency row out of range" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 451 &&
+    one_error "saliency row out of range" "digits/test.csv: error: row 451 asked for, and the file has 450 rows"
+expect 3 "saliency png of a table" -- "$NN" saliency examples/wdbc/model.bin --data examples/wdbc/test.csv --row 1 -o "$T/w.png" &&
+    one_error "saliency png of a table" "the network's input is not an image (30x1x1): write the map as CSV instead"
+if [ ! -e "$T/w.png" ]; then ok; else bad "saliency: a refused PNG was written"; fi
+expect 2 "saliency bad method" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 1 -m lrp &&
+    one_error "saliency bad method" "--method is gradient, gradient-x-input"
+expect 2 "saliency no row" -- "$NN" saliency "$DIG" --data examples/digits/test.csv &&
+    one_error "saliency no row" "needs --row N, --rows A-B or --all"
+expect 2 "saliency --sheet to csv" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --rows 1-2 --sheet -o "$T/s.csv" &&
+    one_error "saliency --sheet to csv" "--sheet and --no-overlay are for PNG output"
+expect 2 "saliency bad class" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 1 --class 10 &&
+    one_error "saliency bad class" "--class '10': no such class"
+expect 2 "saliency many rows to stdout" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --rows 1-2
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cutest.h"
+#include "model_io.h"
 #include "nn.h"
 
 /* --- helpers ------------------------------------------------------------ */
@@ -1616,7 +1617,67 @@ static void test_memory_budget(void)
     nn_model_free(big);
 }
 
+/* The input gradients that saliency maps are made of, on every bundled
+ * example network (dense, convolutional with batch norm and max pooling,
+ * global average pooling), against central differences of the
+ * double-precision reference at points away from every kink. */
+static void test_grad_input_examples(void)
+{
+    static const char *const paths[] = {"examples/iris/model.bin", "examples/wdbc/model.bin",
+                                        "examples/vote/model.bin", "examples/digits/model.bin",
+                                        "examples/fashion/model.bin"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        const int n = 1;
+        nn_model *m = NULL;
+        nn_workspace *ws;
+        nn_error nerr = {0};
+        nr_error err;
+        size_t insz, outsz;
+        float *x = NULL, *r, *grad;
+        int found = 0, softmax;
+        nr_error_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(nr_model_read(paths[i], &m, &err), 0);
+        /* the scores saliency maps differentiate: the logits, not a
+         * softmax that saturates on trained networks */
+        softmax = m->layers[m->nlayers - 1].type == NN_SOFTMAX;
+        m->nlayers -= softmax;
+        insz = nn_model_input_size(m);
+        outsz = nn_model_output_size(m);
+        rng_seed(101 + (uint32_t)i);
+        r = frand(outsz * n, -1, 1);
+        grad = malloc(insz * n * sizeof *grad);
+        ws = nn_workspace_new(m, n);
+        CU_ASSERT_FATAL(ws && grad);
+        /* inputs across each feature's declared range, away from kinks */
+        for (int attempt = 0; attempt < 1000 && !found; attempt++) {
+            free(x);
+            x = frand(insz * n, 0, 1);
+            for (size_t k = 0; k < insz * n; k++) {
+                const nn_feature *f = &m->features[k % insz];
+                x[k] = f->min + x[k] * (f->max - f->min);
+            }
+            CU_ASSERT_FATAL(nn_forward(m, ws, x, n, NULL, &nerr) == 0);
+            /* hundreds of rectifiers, some of them small: a margin of
+             * 1e-4 with steps of 1e-5 (and check_gradient checks that no
+             * step crosses a kink) */
+            found = kink_margin(m, ws, n) >= 1e-4;
+        }
+        if (!found)
+            fprintf(stderr, "\n  %s: no input away from the kinks", paths[i]);
+        CU_ASSERT_FATAL(found);
+        CU_ASSERT_FATAL(nn_backward(m, ws, m->nlayers - 1, r, -1, NN_GRAD_PLAIN, grad, &nerr) == 0);
+        check_gradient(m, x, n, r, grad, 1e-5);
+        m->nlayers += softmax;
+        nn_workspace_free(ws);
+        free(x);
+        free(r);
+        free(grad);
+        nn_model_free(m);
+    }
+}
+
 static const cutest tests[] = {
+    {"backward: input gradient of every example network", test_grad_input_examples},
     {"dense", test_dense},
     {"conv stride and asymmetric padding", test_conv_stride_pad},
     {"conv dilation", test_conv_dilation},

@@ -1,0 +1,166 @@
+/*
+ * test_saliency.c - saliency maps: Grad-CAM against CAM on a network of
+ * CAM's form (a known identity), the folding of gradient maps, SmoothGrad
+ * with no noise, the refusals, and the CSV and PNG forms.
+ */
+#include "cutest.h"
+
+#include "model_io.h"
+#include "saliency.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static nn_model *load(const char *path)
+{
+    nn_model *m = NULL;
+    nr_error err;
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_model_read(path, &m, &err), 0);
+    return m;
+}
+
+/* A digit-like input: pixels 0..16 from a fixed pattern. */
+static void digit(float *x, int seed)
+{
+    for (int k = 0; k < 64; k++)
+        x[k] = (float)((k * 7 + seed * 13) % 17);
+}
+
+/* The digits CNN ends in ReLU maps, global average pooling, one dense
+ * layer: Grad-CAM on those maps is ReLU(CAM) / (h * w), whatever the
+ * class. */
+static void test_gradcam_is_cam(void)
+{
+    nn_model *m = load("examples/digits/model.bin");
+    nr_sal_opts o;
+    nr_error err;
+    float x[64];
+    nr_sal_opts_default(&o);
+    for (int s = 0; s < 4; s++)
+        for (int k = 0; k < 10; k += 3) {
+            nr_salmap cam, gc;
+            double top = 0;
+            digit(x, s);
+            nr_error_clear(&err);
+            CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x, k, NR_SAL_CAM, &o, &cam, &err), 0);
+            CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x, k, NR_SAL_GRADCAM, &o, &gc, &err), 0);
+            CU_ASSERT_EQUAL(cam.h, 4);
+            CU_ASSERT_EQUAL(cam.w, 4);
+            CU_ASSERT_EQUAL(gc.h, 4);
+            CU_ASSERT_EQUAL(gc.layer, cam.layer);
+            CU_ASSERT_EQUAL(gc.klass, k);
+            for (int p = 0; p < 16; p++)
+                top = fmax(top, fabs(cam.v[p]));
+            for (int p = 0; p < 16; p++)
+                CU_ASSERT(fabs(gc.v[p] - fmax(cam.v[p], 0) / 16) <= 1e-5 * top);
+            nr_salmap_free(&cam);
+            nr_salmap_free(&gc);
+        }
+    nn_model_free(m);
+}
+
+/* gradient is |gradient-x-input / input| where the input is not 0;
+ * smoothgrad without noise is the gradient; guided-gradcam is guided
+ * times Grad-CAM upsampled, so it is 0 where either is. */
+static void test_gradient_maps(void)
+{
+    nn_model *m = load("examples/digits/model.bin");
+    nr_sal_opts o;
+    nr_error err;
+    nr_salmap g, gx, sg;
+    float x[64];
+    nr_sal_opts_default(&o);
+    o.noise = 0;
+    o.samples = 3;
+    digit(x, 1);
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x, -1, NR_SAL_GRADIENT, &o, &g, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x, -1, NR_SAL_GRADIENT_X_INPUT, &o, &gx, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x, -1, NR_SAL_SMOOTHGRAD, &o, &sg, &err), 0);
+    CU_ASSERT(g.h == 8 && g.w == 8 && gx.h == 8 && sg.w == 8);
+    for (int p = 0; p < 64; p++) {
+        CU_ASSERT(g.v[p] >= 0);
+        if (x[p] != 0)
+            CU_ASSERT(fabs(fabs(gx.v[p] / x[p]) - g.v[p]) <= 1e-6 * (g.v[p] + 1e-12) + 1e-12);
+        CU_ASSERT(fabs(sg.v[p] - g.v[p]) <= 1e-5 * (g.v[p] + 1e-9));
+    }
+    nr_salmap_free(&g);
+    nr_salmap_free(&gx);
+    nr_salmap_free(&sg);
+    nn_model_free(m);
+}
+
+/* A tabular network: one value per feature; no CAM, no Grad-CAM, no PNG. */
+static void test_tabular_and_refusals(void)
+{
+    nn_model *m = load("examples/wdbc/model.bin");
+    nr_sal_opts o;
+    nr_error err;
+    nr_salmap s;
+    float x[30];
+    char *buf = NULL;
+    size_t len;
+    nr_sal_opts_default(&o);
+    for (int k = 0; k < 30; k++)
+        x[k] = m->features[k].min + 0.3f * (m->features[k].max - m->features[k].min);
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x, 0, NR_SAL_GUIDED, &o, &s, &err), 0);
+    CU_ASSERT(s.h == 1 && s.w == 30);
+    CU_ASSERT(nr_salmap_png(m, &s, 1, x, &buf, &len, &err) < 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not an image"));
+    CU_ASSERT_EQUAL(nr_salmap_csv(&s, &buf, &len, &err), 0);
+    CU_ASSERT(len > 0 && buf[len - 1] == '\n' && memchr(buf, '\n', len) == buf + len - 1);
+    free(buf);
+    nr_salmap_free(&s);
+    CU_ASSERT(nr_saliency(m, x, 0, NR_SAL_CAM, &o, &s, &err) < 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "global average pooling"));
+    CU_ASSERT(nr_saliency(m, x, 0, NR_SAL_GRADCAM, &o, &s, &err) < 0);
+    CU_ASSERT(nr_saliency(m, x, 7, NR_SAL_GRADIENT, &o, &s, &err) < 0);
+    x[3] = NAN;
+    CU_ASSERT(nr_saliency(m, x, 0, NR_SAL_GRADIENT, &o, &s, &err) < 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not finite"));
+    nn_model_free(m);
+}
+
+/* The PNG: its signature and size (the 8x8 input scaled by 32, and the
+ * colour scale beside it); the CSV: one line per grid row. */
+static void test_outputs(void)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    nn_model *m = load("examples/digits/model.bin");
+    nr_error err;
+    nr_salmap s;
+    float x[64];
+    char *buf = NULL;
+    size_t len = 0;
+    int lines = 0;
+    digit(x, 2);
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x, -1, NR_SAL_CAM, NULL, &s, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_salmap_png(m, &s, 0, x, &buf, &len, &err), 0);
+    CU_ASSERT_FATAL(len > 24);
+    CU_ASSERT_EQUAL(memcmp(buf, sig, 8), 0);
+    /* IHDR: width and height, big-endian, at 16 and 20 */
+    CU_ASSERT_EQUAL(((unsigned char)buf[18] << 8) | (unsigned char)buf[19], 256 + 6 + 14);
+    CU_ASSERT_EQUAL(((unsigned char)buf[22] << 8) | (unsigned char)buf[23], 256);
+    free(buf);
+    CU_ASSERT_EQUAL_FATAL(nr_salmap_csv(&s, &buf, &len, &err), 0);
+    for (size_t i = 0; i < len; i++)
+        lines += buf[i] == '\n';
+    CU_ASSERT_EQUAL(lines, 4);
+    free(buf);
+    nr_salmap_free(&s);
+    nn_model_free(m);
+}
+
+static const cutest tests[] = {
+    {"Grad-CAM on CAM's form is ReLU(CAM) / area", test_gradcam_is_cam},
+    {"gradient, gradient x input, smoothgrad", test_gradient_maps},
+    {"tabular maps and refusals", test_tabular_and_refusals},
+    {"PNG and CSV", test_outputs},
+    {NULL, NULL},
+};
+
+CUTEST_MAIN("saliency", tests)
