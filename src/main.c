@@ -34,6 +34,7 @@
 #include "onnx.h"
 #include "profile.h"
 #include "progress.h"
+#include "filters.h"
 #include "saliency.h"
 #include "sniff.h"
 #include "nn.h"
@@ -64,6 +65,8 @@ static const char USAGE[] =
     "  convert MODEL -o OUT       ONNX to model.bin with names and ranges, or back to ONNX\n"
     "  saliency MODEL --data F    what the network looks at: gradient, guided, CAM,\n"
     "                             Grad-CAM maps of a row, as PNG or CSV\n"
+    "  filters MODEL --data F     what each channel of a conv layer responds to (PNG\n"
+    "                             atlas), how channels feed the next layer (DOT)\n"
     "  help [COMMAND]             show this help, or a command's\n"
     "\n"
     "Options for every command:\n"
@@ -2261,6 +2264,166 @@ done:
     return status;
 }
 
+/* ---- filters ------------------------------------------------------------- */
+
+static const char USAGE_FILTERS[] =
+    "usage: nn2rules filters MODEL --data FILE -o FILE.png|FILE.dot [OPTIONS]\n"
+    "\n"
+    "What each channel of a convolutional layer responds to, across the rows of\n"
+    "FILE.  FILE.png: an atlas, a line per channel: the input patches (receptive\n"
+    "fields) that excite it most, then their deconvnet projections.  FILE.dot:\n"
+    "the graph of how strongly the layer's channels go with those of the next\n"
+    "convolution, and the class each channel favours.\n"
+    "\n"
+    "Options:\n"
+    "  -d, --data FILE            rows: .csv, .arff or IDX images (.gz too)\n"
+    "      --layer N              the runtime layer (see 'info'; default: the last with\n"
+    "                             spatial maps)\n"
+    "      --top K                patches a channel (default 6)\n"
+    "      --threshold X          DOT: least correlation drawn as an edge (default 0.5)\n"
+    "  -o, --output FILE          FILE.png (the atlas) or FILE.dot (the graph)\n"
+    "  -l, --label NAME           the label column of FILE\n"
+    "      --labels FILE          IDX labels file to go with IDX images\n"
+    "      --features LIST        feature names for a model without them\n"
+    "      --classes LIST         class names for a model without them\n"
+    "      --missing MODE         rows with missing values: skip (the default), error,\n"
+    "                             or impute\n"
+    "      --data-format FMT      csv or arff, whatever the name says\n"
+    "  -q, --quiet                no notes on standard error\n";
+
+static int cmd_filters(int argc, char **argv)
+{
+    enum { O_LAYER = 256, O_TOP, O_THRESHOLD };
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},       {"layer", required_argument, NULL, O_LAYER},
+        {"top", required_argument, NULL, O_TOP},      {"threshold", required_argument, NULL, O_THRESHOLD},
+        {"output", required_argument, NULL, 'o'},     {"label", required_argument, NULL, 'l'},
+        {"labels", required_argument, NULL, 'L'},     {"features", required_argument, NULL, 'F'},
+        {"classes", required_argument, NULL, 'C'},    {"missing", required_argument, NULL, 'M'},
+        {"data-format", required_argument, NULL, 'D'}, {"help", no_argument, NULL, 'h'},
+        {"quiet", no_argument, NULL, 'q'},            {NULL, 0, NULL, 0}};
+    static const char *const FILTER_EXTS[] = {"png", "dot", "gv", NULL};
+    nr_error err;
+    meta_opts mo = {NULL, NULL, NULL, NULL};
+    nr_read_opts ropts = {NULL, NULL, NULL};
+    missing_opts mi = {MISSING_SKIP, 1, 0, NULL};
+    const char *data_path = NULL, *out_path = NULL, *ext;
+    int c, status = 0, skip = 0, layer = -1, top = 6, *kept = NULL;
+    double threshold = 0.5;
+    nn_model *m = NULL;
+    nr_dataset *d = NULL;
+    nr_atlas atlas;
+    char *buf = NULL, nb[NAMEBUF];
+    size_t len = 0;
+
+    nr_error_clear(&err);
+    memset(&atlas, 0, sizeof atlas);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":d:o:l:hq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data_path = optarg; break;
+        case O_LAYER:
+            if (parse_count(optarg, 0, 1 << 20, &layer) < 0)
+                return usage_error("filters", "--layer wants a runtime layer number from 0, not '%s'", optarg);
+            break;
+        case O_TOP:
+            if (parse_count(optarg, 1, 100, &top) < 0)
+                return usage_error("filters", "--top wants a whole number from 1 to 100, not '%s'", optarg);
+            break;
+        case O_THRESHOLD: {
+            char *end;
+            errno = 0;
+            threshold = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(threshold >= -1 && threshold <= 1))
+                return usage_error("filters", "--threshold wants a correlation from -1 to 1, not '%s'", optarg);
+            break;
+        }
+        case 'o': out_path = optarg; break;
+        case 'l': ropts.label = optarg; break;
+        case 'L': ropts.labels_path = optarg; break;
+        case 'F': mo.features = optarg; break;
+        case 'C': mo.classes = optarg; break;
+        case 'M':
+        case 'D': {
+            int st = row_option("filters", c, optarg, &skip, &mi, &ropts);
+            if (st != 0)
+                return st;
+            break;
+        }
+        case 'q': mi.quiet = 1; break;
+        case 'h': fputs(USAGE_FILTERS, stdout); return 0;
+        default: return bad_option("filters", c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("filters", "%s", "'filters' takes one model file");
+    if (!data_path)
+        return usage_error("filters", "%s", "'filters' needs --data FILE");
+    ext = out_path ? extension(out_path) : NULL;
+    if (!ext || (strcmp(ext, "png") != 0 && strcmp(ext, "dot") != 0 && strcmp(ext, "gv") != 0)) {
+        if ((c = check_extension("filters", "-o", out_path, FILTER_EXTS)) != 0)
+            return c;
+        return usage_error("filters", "%s", "'filters' needs -o FILE.png (the atlas) or FILE.dot (the graph)");
+    }
+    {
+        const char *ins[] = {argv[optind], data_path, ropts.labels_path, names_file(mo.features),
+                             names_file(mo.classes)};
+        const char *outs[] = {out_path};
+        if ((c = check_outputs("filters", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return c;
+    }
+    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || read_data(data_path, &ropts, &d, &err) < 0 ||
+        nr_model_names_from_data(m, d, &err) < 0 || match_rows(d, m, &mi, &kept, &err) < 0) {
+        name_input(&err, data_path);
+        status = fail(&err, err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
+        goto done;
+    }
+    if (layer < 0 && (layer = nr_last_spatial_layer(m)) < 0) {
+        nr_error_set(&err, NR_EUNSUP, "the network has no layer with spatial maps: 'filters' reads "
+                     "convolutional networks");
+        name_input(&err, argv[optind]);
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (d->nrows < 1) {
+        nr_error_set(&err, NR_EINVAL, "no rows to read the filters on");
+        name_input(&err, data_path);
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if ((strcmp(ext, "png") == 0 ? (nr_atlas_build(m, d->x, d->nrows, layer, top, &atlas, &err) < 0 ||
+                                    nr_atlas_png(m, &atlas, &buf, &len, &err) < 0)
+                                 : nr_atlas_dot(m, d->x, d->nrows, layer, threshold, &buf, &len, &err) < 0) ||
+        nr_write_file_atomic(out_path, buf, len, &err) < 0) {
+        name_input(&err, argv[optind]);
+        status = fail(&err, err.code == NR_EINVAL || err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
+        goto done;
+    }
+    if (!mi.quiet) {
+        if (strcmp(ext, "png") == 0) {
+            int silent = 0;
+            for (int ch = 0; ch < atlas.channels; ch++)
+                silent += atlas.nhits[ch] == 0;
+            fprintf(stderr, "filters: layer %d (%s), %d channels, the %d strongest of %d rows each",
+                    layer, nn_layer_type_name(m->layers[layer].type), atlas.channels, top, d->nrows);
+            if (silent)
+                fprintf(stderr, "; %d channel%s never fired", silent, silent == 1 ? "" : "s");
+            fputc('\n', stderr);
+        } else {
+            fprintf(stderr, "filters: layer %d (%s), graph of %d rows in %s\n", layer,
+                    nn_layer_type_name(m->layers[layer].type), d->nrows, SHOWN(out_path, nb));
+        }
+    }
+done:
+    free(buf);
+    nr_atlas_free(&atlas);
+    free(kept);
+    free(mi.fill);
+    nr_dataset_free(d);
+    nn_model_free(m);
+    return status;
+}
+
 /* ---- dispatch -------------------------------------------------------- */
 
 typedef struct command {
@@ -2277,6 +2440,7 @@ static const command COMMANDS[] = {
     {"run", cmd_run, USAGE_RUN},
     {"convert", cmd_convert, USAGE_CONVERT},
     {"saliency", cmd_saliency, USAGE_SALIENCY},
+    {"filters", cmd_filters, USAGE_FILTERS},
     {NULL, NULL, NULL},
 };
 

@@ -523,12 +523,12 @@ static void png_flush_none(png_structp png)
     (void)png;
 }
 
-static int encode_png(const image *img, char **buf, size_t *len, nr_error *err)
+int nr_png_rgb(int w, int h, const unsigned char *rgb, char **buf, size_t *len, nr_error *err)
 {
     membuf b = {NULL, 0, 0, 0};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
-    png_bytep *rows = malloc((size_t)img->h * sizeof *rows);
+    png_bytep *rows = malloc((size_t)h * sizeof *rows);
     if (!png || !info || !rows) {
         png_destroy_write_struct(&png, &info);
         free(rows);
@@ -541,10 +541,10 @@ static int encode_png(const image *img, char **buf, size_t *len, nr_error *err)
         return nr_error_set(err, NR_ENOMEM, "cannot encode the PNG");
     }
     png_set_write_fn(png, &b, png_put, png_flush_none);
-    png_set_IHDR(png, info, (png_uint_32)img->w, (png_uint_32)img->h, 8, PNG_COLOR_TYPE_RGB,
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    for (int i = 0; i < img->h; i++)
-        rows[i] = img->rgb + (size_t)i * img->w * 3;
+    for (int i = 0; i < h; i++)
+        rows[i] = (png_bytep)rgb + (size_t)i * w * 3;
     png_write_info(png, info);
     png_write_image(png, rows);
     png_write_end(png, info);
@@ -588,7 +588,7 @@ int nr_salmap_png(const nn_model *m, const nr_salmap *s, int is_signed, const fl
             for (int ch = 0; ch < 3; ch++)
                 img.rgb[3 * ((size_t)i * img.w + j) + ch] = (unsigned char)lrint(255 * rgb[ch]);
     }
-    rc = encode_png(&img, buf, len, err);
+    rc = nr_png_rgb(img.w, img.h, img.rgb, buf, len, err);
     free(img.rgb);
     return rc;
 }
@@ -616,7 +616,7 @@ int nr_salmap_sheet_png(const nn_model *m, const nr_salmap *maps, int n, int is_
                      GAP + (i / cols) * (H + GAP), k) < 0)
             rc = nr_error_set(err, NR_ENOMEM, "out of memory");
     if (rc == 0)
-        rc = encode_png(&img, buf, len, err);
+        rc = nr_png_rgb(img.w, img.h, img.rgb, buf, len, err);
     free(img.rgb);
     return rc;
 }

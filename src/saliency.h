@@ -86,6 +86,9 @@ int nr_salmap_csv(const nr_salmap *s, char **buf, size_t *len, nr_error *err);
 int nr_salmap_png(const nn_model *m, const nr_salmap *s, int is_signed, const float *x,
                   char **buf, size_t *len, nr_error *err);
 
+/* PNG bytes of a w x h RGB image (3 bytes a pixel, rows top down). */
+int nr_png_rgb(int w, int h, const unsigned char *rgb, char **buf, size_t *len, nr_error *err);
+
 /* Many overlays in one PNG, `cols` to a row (a contact sheet). */
 int nr_salmap_sheet_png(const nn_model *m, const nr_salmap *maps, int n, int is_signed,
                         const float *const *xs, int cols, char **buf, size_t *len, nr_error *err);

@@ -69,14 +69,14 @@ expect 0 "help run" -- "$NN" help run && has "help run" "--data"
 expect 0 "run --help" -- "$NN" run --help && has "run --help" "--batch"
 
 # every long option in any help text is in the man page
-for cmd in "" extract compile eval info run convert saliency; do
+for cmd in "" extract compile eval info run convert saliency filters; do
     if [ -n "$cmd" ]; then "$NN" help $cmd; else "$NN" --help; fi
 done 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
 while read -r opt; do
     # mdoc writes --data as "Fl -data", and "-o, --output" as "Fl o , -output"
     if grep -E -q -- "^\..*Fl( .*)? -${opt#--}( |\$)" man/nn2rules.1; then ok; else bad "man page lacks option $opt"; fi
 done <"$T/opts"
-for cmd in extract compile eval info run convert saliency help; do
+for cmd in extract compile eval info run convert saliency filters help; do
     if grep -q "^\.Ss $cmd\$" man/nn2rules.1; then ok; else bad "man page lacks command $cmd"; fi
 done
 
@@ -1091,6 +1091,25 @@ expect 2 "saliency --sheet to csv" -- "$NN" saliency "$DIG" --data examples/digi
 expect 2 "saliency bad class" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 1 --class 10 &&
     one_error "saliency bad class" "--class '10': no such class"
 expect 2 "saliency many rows to stdout" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --rows 1-2
+
+# --- filters -------------------------------------------------------------------
+expect 0 "filters atlas" -- "$NN" filters "$DIG" --data examples/digits/test.csv -o "$T/atlas.png" &&
+    has "filters atlas: summary" "^filters: layer 5 (relu), 16 channels, the 6 strongest of 450 rows each" "$T/err"
+if [ "$(head -c 8 "$T/atlas.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then ok; else bad "filters: the atlas is not a PNG"; fi
+expect 0 "filters graph" -- "$NN" filters "$DIG" --data examples/digits/test.csv --layer 2 --threshold 0.6 -o "$T/channels.dot" -q &&
+    has "filters graph: nodes" '^    L2c0 \[label="channel 0\\nfavours ' "$T/channels.dot" &&
+    has "filters graph: edges to the next block" '^  L2c[0-9]* -> L5c[0-9]* \[label="0\.[6-9]' "$T/channels.dot"
+expect 0 "filters graph renders" -- dot -Tsvg "$T/channels.dot" -o "$T/channels.svg"
+expect 3 "filters on a dense network" -- "$NN" filters examples/wdbc/model.bin --data examples/wdbc/test.csv -o "$T/a.png" &&
+    one_error "filters on a dense network" "wdbc/model.bin: error: the network has no layer with spatial maps"
+expect 3 "filters --layer flat" -- "$NN" filters "$DIG" --data examples/digits/test.csv --layer 6 -o "$T/a.png" &&
+    one_error "filters --layer flat" "--layer 6 (globalavgpool) has no spatial maps"
+expect 3 "filters --layer past" -- "$NN" filters "$DIG" --data examples/digits/test.csv --layer 10 -o "$T/a.png" &&
+    one_error "filters --layer past" "--layer 10: the network's layers are 0 to 9"
+expect 2 "filters without -o" -- "$NN" filters "$DIG" --data examples/digits/test.csv &&
+    one_error "filters without -o" "needs -o FILE.png (the atlas) or FILE.dot (the graph)"
+expect 2 "filters bad extension" -- "$NN" filters "$DIG" --data examples/digits/test.csv -o "$T/a.jpg" &&
+    one_error "filters bad extension" "unknown output extension '.jpg'"
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
