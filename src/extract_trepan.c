@@ -21,14 +21,20 @@
  * more), so that each node scans histograms rather than sorting.  The best
  * single condition (C4.5's gain ratio among the conditions of at least
  * average gain, gains less log2(cuts) / samples for numeric cuts) seeds a
- * beam search over m-of-n tests: each step adds one literal of the best
- * features as m-of-(n+1) or (m+1)-of-(n+1), and keeps a test only when its
- * information gain passes its parent's by more than the cost of naming the
- * literal, log2(literals) / samples.
+ * beam search over m-of-n tests: each step adds to each test of the beam one
+ * literal of one of the 32 best features, as m-of-(n+1) or (m+1)-of-(n+1),
+ * its cut chosen for that test (only the samples with m - 1 literals
+ * holding depend on it, one histogram scores every cut), and keeps the
+ * best --beam tests, better than their parents or not (the way to 3 of 5
+ * may pass through a worse 2 of 2).  A test replaces the best so far only
+ * when its information gain passes it by more than the cost of naming its
+ * extra literals, log2(features * literals) / samples each; the search
+ * stops 3 steps after the last such gain, or at 20 literals.
  *
  * Interactions.  Where the best single condition takes less than a tenth
- * of a node's entropy (at the root of an XOR, none gains at all), a
- * two-step lookahead scores each first cut of the best 20 features by the
+ * of a node's entropy and a tenth of its samples are not of its majority
+ * (at the root of an XOR, none gains at all), a two-step lookahead scores
+ * each first cut (at 9 quantiles) of the best 12 features by the
  * gain of the best cuts that follow it on either side, and takes the first
  * cut of the best pair when it beats the single condition's own two steps,
  * its cut then refined over every edge.
@@ -53,12 +59,13 @@
 #define MAXBINS 256    /* cuts per feature, plus one */
 #define NQ 101         /* quantiles per feature for the marginals */
 #define SEL_CAP 100    /* splits grown when the size is chosen */
-#define POOL 16        /* features whose literals m-of-n tests may use */
-#define MAXLIT 20      /* literals in one m-of-n test */
+#define POOL 64        /* features whose literals m-of-n tests may use */
+#define MAXLIT 40      /* literals in one m-of-n test */
 #define LOOK_FEATS 12  /* features a lookahead pairs */
 #define LOOK_CUTS 9    /* first cuts it tries per feature */
 #define MIN_BRANCH 2   /* samples on either side of a split */
 #define TRIES 5        /* full redraws of a sample before forcing m-of-n literals */
+#define LUT 1024       /* entries of each feature's table for finding bins */
 
 typedef struct trepan_settings {
     int max_nodes;     /* internal nodes; 0: chosen on held-out rows */
@@ -119,6 +126,8 @@ typedef struct ctx {
     int *group, ngroups, *nval;
     float *edges;              /* d * (MAXBINS - 1) */
     int *nedges;
+    unsigned char *lut;        /* d * LUT: edges below each of LUT evenly spaced values */
+    float *lut_lo, *lut_step;  /* d: where the table starts, and its step */
     double *h;                 /* kernel bandwidth */
     float *q;                  /* d * NQ quantiles of the base rows */
     double *gfreq;             /* d * MAXBINS: value frequencies over the base rows */
@@ -135,6 +144,10 @@ typedef struct ctx {
     int *pwant, npconds, pcap;
     double *nfreq;             /* d * MAXBINS: value frequencies among the node's centres */
     float *xs;                 /* drawn samples */
+    unsigned char *xb;         /* and their bins */
+    unsigned char *cbin;       /* the centres' bins (bbin when they are the base rows) */
+    double spare;              /* the second normal of a Box-Muller pair */
+    int has_spare;
     int *ys, xs_cap;
     unsigned char *sbin;       /* the node's samples, binned */
     int *sy, s_cap;
@@ -181,16 +194,16 @@ static unsigned char bin_of(const ctx *c, int j, float v)
         return (unsigned char)(b < 0 ? 0 : b >= MAXBINS ? MAXBINS - 1 : b);
     }
     {
+        /* the table gives the edges below a value at most v; count on */
         const float *e = c->edges + (size_t)j * (MAXBINS - 1);
-        int lo = 0, hi = c->nedges[j];
-        while (lo < hi) { /* edges below v */
-            int mid = (lo + hi) / 2;
-            if (e[mid] < v)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return (unsigned char)lo;
+        const int ne = c->nedges[j];
+        double k = (v - c->lut_lo[j]) / c->lut_step[j];
+        int b = !(k >= 0) ? 0 : k >= LUT ? c->lut[(size_t)j * LUT + LUT - 1] : c->lut[(size_t)j * LUT + (int)k];
+        while (b > 0 && !(e[b - 1] < v))
+            b--;
+        while (b < ne && e[b] < v)
+            b++;
+        return (unsigned char)b;
     }
 }
 
@@ -233,11 +246,14 @@ static int prepare(ctx *c, nr_error *err)
     int ndiscrete = c->ngroups;
     c->edges = malloc((size_t)d * (MAXBINS - 1) * sizeof *c->edges);
     c->nedges = calloc((size_t)d, sizeof *c->nedges);
+    c->lut = malloc((size_t)d * LUT);
+    c->lut_lo = malloc((size_t)d * sizeof *c->lut_lo);
+    c->lut_step = malloc((size_t)d * sizeof *c->lut_step);
     c->h = calloc((size_t)d, sizeof *c->h);
     c->q = malloc((size_t)d * NQ * sizeof *c->q);
     c->gfreq = calloc((size_t)d * MAXBINS, sizeof *c->gfreq);
     c->bbin = malloc((size_t)nb * d);
-    if (!col || !c->edges || !c->nedges || !c->h || !c->q || !c->gfreq || !c->bbin) {
+    if (!col || !c->edges || !c->nedges || !c->lut || !c->lut_lo || !c->lut_step || !c->h || !c->q || !c->gfreq || !c->bbin) {
         free(col);
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     }
@@ -263,6 +279,14 @@ static int prepare(ctx *c, nr_error *err)
                 e[k] = t;
             }
             c->nedges[j] = ne;
+            c->lut_lo[j] = ne > 0 ? e[0] : 0;
+            c->lut_step[j] = ne > 1 && e[ne - 1] > e[0] ? (float)(((double)e[ne - 1] - e[0]) / LUT) : 1;
+            for (int k = 0, b = 0; k < LUT; k++) {
+                double at = (double)c->lut_lo[j] + (double)k * c->lut_step[j];
+                while (b < ne && e[b] < at)
+                    b++;
+                c->lut[(size_t)j * LUT + k] = (unsigned char)b;
+            }
         } else {
             ndiscrete += c->fk[j] == F_NOM || c->group[j] < 0;
         }
@@ -289,6 +313,14 @@ static int prepare(ctx *c, nr_error *err)
             c->bbin[(size_t)i * d + j] = b;
             c->gfreq[(size_t)j * MAXBINS + b] += 1.0 / nb;
         }
+    if (c->cx == c->bx) {
+        c->cbin = c->bbin;
+    } else if (c->nc > 0) {
+        if (!(c->cbin = malloc((size_t)c->nc * d)))
+            return nr_error_set(err, NR_ENOMEM, "out of memory");
+        for (size_t k = 0; k < (size_t)c->nc * d; k++)
+            c->cbin[k] = bin_of(c, (int)(k % d), c->cx[k]);
+    }
     /* as the profile sampler: at most half a redraw per sample */
     c->redraw = ndiscrete * 0.1 > 0.5 ? 0.5 / ndiscrete : 0.1;
     c->xlx_n = (nb > 100000 ? nb : 100000) + 1;
@@ -534,25 +566,50 @@ static int force_lit(ctx *c, const nr_cond *l, int want, float *row)
     }
 }
 
+/* A standard normal: Box-Muller, both values of each pair used. */
+static double normal(ctx *c)
+{
+    double u1, u2, r;
+    if (c->has_spare) {
+        c->has_spare = 0;
+        return c->spare;
+    }
+    u1 = 1.0 - nr_rng_uniform(&c->rng);
+    u2 = nr_rng_uniform(&c->rng);
+    r = sqrt(-2.0 * log(u1));
+    c->spare = r * sin(6.283185307179586 * u2);
+    c->has_spare = 1;
+    return r * cos(6.283185307179586 * u2);
+}
+
 /* One input inside the node (path_constraints done, nfreq of its
  * centres): 1 drawn, 0 when no draw met the path's m-of-n tests. */
-static int draw_sample(ctx *c, const tnode *nd, float *row)
+static int draw_sample(ctx *c, const tnode *nd, float *row, unsigned char *rb)
 {
     const int d = c->d;
     for (int attempt = 0; attempt < TRIES; attempt++) {
-        int bad = -1;
+        int bad = -1, same = 0;
         if (nd->nctr > 0) {
-            const float *ctr = c->cx + (size_t)nd->ctr[nr_rng_below(&c->rng, (uint64_t)nd->nctr)] * d;
+            int ci = nd->ctr[nr_rng_below(&c->rng, (uint64_t)nd->nctr)];
+            const float *ctr = c->cx + (size_t)ci * d;
             memcpy(row, ctr, (size_t)d * sizeof *row);
+            memcpy(rb, c->cbin + (size_t)ci * d, (size_t)d);
+            same = 1;
             for (int j = 0; j < d; j++) {
                 if (c->fk[j] == F_CONT && c->h[j] > 0) {
-                    for (int k = 0; k < 4; k++) {
-                        double v = ctr[j] + c->h[j] * nr_rng_normal(&c->rng);
+                    /* kept inside the observed range, as the profile
+                     * sampler does, and inside the path's bounds */
+                    const double qlo = c->q[(size_t)j * NQ], qhi = c->q[(size_t)j * NQ + NQ - 1];
+                    for (int k = 0; k < 3; k++) {
+                        double v = ctr[j] + c->h[j] * normal(c);
                         if (c->isint[j])
                             v = nearbyint(v);
-                        if (v > c->lo[j] && v <= c->hi[j] && v >= c->q[(size_t)j * NQ] &&
-                            v <= c->q[(size_t)j * NQ + NQ - 1]) {
-                            row[j] = (float)v;
+                        v = v < qlo ? qlo : v > qhi ? qhi : v;
+                        if (v > c->lo[j] && v <= c->hi[j]) {
+                            if ((float)v != row[j]) {
+                                row[j] = (float)v;
+                                rb[j] = bin_of(c, j, row[j]);
+                            }
                             break;
                         }
                     }
@@ -560,13 +617,19 @@ static int draw_sample(ctx *c, const tnode *nd, float *row)
                            nr_rng_uniform(&c->rng) < c->redraw) {
                     int v = draw_value(c, c->nfreq + (size_t)j * MAXBINS, c->excl + (size_t)j * MAXBINS,
                                        c->fk[j] == F_BOOL ? 2 : c->nval[j]);
-                    if (v >= 0)
+                    if (v >= 0) {
                         row[j] = (float)v;
+                        rb[j] = bin_of(c, j, row[j]);
+                    }
                 }
             }
             for (int grp = 0; grp < c->ngroups; grp++)
-                if (nr_rng_uniform(&c->rng) < c->redraw)
+                if (nr_rng_uniform(&c->rng) < c->redraw) {
                     draw_group(c, grp, row, c->nfreq);
+                    for (int j = 0; j < d; j++)
+                        if (c->group[j] == grp)
+                            rb[j] = row[j] > 0.5f;
+                }
         } else {
             for (int j = 0; j < d; j++) {
                 if (c->group[j] >= 0)
@@ -588,6 +651,7 @@ static int draw_sample(ctx *c, const tnode *nd, float *row)
             if (nr_cond_holds(c->pconds[k], row, NULL) != c->pwant[k])
                 bad = k;
         if (bad >= 0 && attempt == TRIES - 1) {
+            same = 0;
             /* force literals of each unmet test, in a random order, until
              * it has the outcome the path wants */
             for (int k = 0; k < c->npconds; k++) {
@@ -608,6 +672,9 @@ static int draw_sample(ctx *c, const tnode *nd, float *row)
             }
         }
         if (bad < 0 || attempt == TRIES - 1) {
+            if (!same)
+                for (int j = 0; j < d; j++)
+                    rb[j] = bin_of(c, j, row[j]);
             /* every path condition, whatever made the row */
             for (int k = 0; k < c->npconds; k++)
                 if (nr_cond_holds(c->pconds[k], row, NULL) != c->pwant[k])
@@ -814,6 +881,115 @@ static long minority(const int *tot, int K)
     return n - most;
 }
 
+/* The best literal of feature j to add to a test with counts cnt (literals
+ * holding per sample) as m-of-(n+1): only the samples with m - 1 literals
+ * holding depend on it, so one histogram of theirs scores every cut of j in
+ * both directions.  *nlits: the literals scored (for the margin). */
+static int best_lit(ctx *c, const int *cnt, int m, int j, int n, const int *tot, double h0, lit *out,
+                    double *gain, int *nlits)
+{
+    const int K = c->K, d = c->d;
+    const int nb = c->fk[j] == F_CONT ? c->nedges[j] + 1 : c->fk[j] == F_BOOL ? 2 : c->nval[j] < MAXBINS ? c->nval[j] : MAXBINS;
+    int *hp = c->hist, always[256] = {0}, yes[256], no[256];
+    long na = 0, np = 0;
+    double best = -1;
+    *nlits = 0;
+    memset(hp, 0, sizeof *hp * (size_t)nb * K);
+    for (int i = 0; i < n; i++) {
+        if (cnt[i] >= m) {
+            always[c->sy[i]]++;
+            na++;
+        } else if (cnt[i] == m - 1) {
+            hp[c->sbin[(size_t)i * d + j] * K + c->sy[i]]++;
+            np++;
+        }
+    }
+    if (np == 0)
+        return 0;
+    if (c->fk[j] == F_CONT) {
+        /* yes: always plus the pivot samples at most cut b (LE) or above it (GT) */
+        int below[256] = {0}, all[256] = {0};
+        long nbelow = 0;
+        for (int b = 0; b < nb; b++)
+            for (int k = 0; k < K; k++)
+                all[k] += hp[b * K + k];
+        for (int b = 0; b < nb - 1; b++) {
+            long nv = 0;
+            for (int k = 0; k < K; k++) {
+                below[k] += hp[b * K + k];
+                nv += hp[b * K + k];
+            }
+            nbelow += nv;
+            if (nv == 0)
+                continue;
+            for (int dir = 0; dir < 2; dir++) {
+                long ny = na + (dir == 0 ? nbelow : np - nbelow);
+                double g;
+                if (ny < MIN_BRANCH || n - ny < MIN_BRANCH)
+                    continue;
+                (*nlits)++;
+                for (int k = 0; k < K; k++) {
+                    yes[k] = always[k] + (dir == 0 ? below[k] : all[k] - below[k]);
+                    no[k] = tot[k] - yes[k];
+                }
+                g = (h0 - nent(c, yes, ny) - nent(c, no, n - ny)) / n;
+                if (g > best + 1e-12) {
+                    int b2 = b + 1;
+                    /* the middle of the empty bins that follow */
+                    while (b2 < nb - 1) {
+                        int any = 0;
+                        for (int k = 0; k < K && !any; k++)
+                            any = hp[b2 * K + k] != 0;
+                        if (any)
+                            break;
+                        b2++;
+                    }
+                    best = g;
+                    out->j = j;
+                    out->op = dir == 0 ? NR_LE : NR_GT;
+                    out->b = (b + b2) / 2 < nb - 1 ? (b + b2) / 2 : b;
+                }
+            }
+        }
+    } else {
+        for (int b = 0; b < nb; b++)
+            for (int dir = 0; dir < (c->fk[j] == F_BOOL ? 2 : 1); dir++) {
+                long ny = na;
+                double g;
+                for (int k = 0; k < K; k++) {
+                    int hit = 0;
+                    for (int b2 = 0; b2 < nb; b2++)
+                        if ((b2 == b) != dir)
+                            hit += hp[b2 * K + k];
+                    yes[k] = always[k] + hit;
+                    ny += hit;
+                }
+                if (ny < MIN_BRANCH || n - ny < MIN_BRANCH)
+                    continue;
+                (*nlits)++;
+                for (int k = 0; k < K; k++)
+                    no[k] = tot[k] - yes[k];
+                g = (h0 - nent(c, yes, ny) - nent(c, no, n - ny)) / n;
+                if (g > best + 1e-12) {
+                    best = g;
+                    out->j = j;
+                    if (c->fk[j] == F_BOOL) {
+                        /* b == 1 is "x" */
+                        out->op = (b == 1) != dir ? NR_TRUE : NR_FALSE;
+                        out->b = 0;
+                    } else {
+                        out->op = NR_EQ;
+                        out->b = b;
+                    }
+                }
+                if (c->fk[j] == F_BOOL)
+                    break;
+            }
+    }
+    *gain = best;
+    return best >= 0;
+}
+
 /* The best split of the node's n samples (sbin, sy), or sp->ok = 0. */
 static int find_split(ctx *c, int n, split *sp)
 {
@@ -978,23 +1154,19 @@ static int find_split(ctx *c, int n, split *sp)
 beam:
     if (sp->ok && c->s->mofn) {
         /* beam search over m-of-n tests from the best single condition */
-        lit pool[2 * POOL];
-        int np = 0, bw = c->s->beam, nbeam = 1;
+        int pool[POOL], np = 0, bw = c->s->beam, nbeam = 1;
         split beamv[16], next[16];
-        int nnext;
+        int nnext, stale = 0, lits = 2;
         double margin;
         qsort(cs, (size_t)nok, sizeof *cs, cmp_cand);
-        for (int i = 0; i < nok && np < 2 * POOL; i++) {
-            pool[np++] = cs[i].l;
-            if (cs[i].l.op == NR_LE) {
-                pool[np] = cs[i].l;
-                pool[np++].op = NR_GT;
-            } else if (cs[i].l.op == NR_TRUE) {
-                pool[np] = cs[i].l;
-                pool[np++].op = NR_FALSE;
-            }
+        for (int i = 0; i < nok && np < POOL; i++) {
+            int j = cs[i].l.j, nl = c->fk[j] == F_CONT ? 2 * c->nedges[j] : c->fk[j] == F_BOOL ? 2 : c->nval[j];
+            pool[np++] = j;
+            if (nl > lits)
+                lits = nl;
         }
-        margin = log2(np > 1 ? np : 2) / n;
+        /* what naming one more literal costs: which feature, which literal */
+        margin = log2((double)np * lits) / n;
         beamv[0] = *sp;
         {
             /* the gain of the seed, on the same footing as the tests below */
@@ -1020,13 +1192,15 @@ beam:
                 for (int p = 0; p < np; p++) {
                     int dup = 0;
                     for (int q = 0; q < s->n && !dup; q++)
-                        dup = s->l[q].j == pool[p].j;
+                        dup = s->l[q].j == pool[p];
                     if (dup)
                         continue;
                     for (int up = 0; up < 2; up++) {
-                        double g = test_gain(c, cnt, &pool[p], s->m + up, n, tot, h0);
-                        int at;
-                        if (!(g > s->gain + margin))
+                        double g;
+                        lit l;
+                        int at, nl;
+                        (void)nl;
+                        if (!best_lit(c, cnt, s->m + up, pool[p], n, tot, h0, &l, &g, &nl))
                             continue;
                         /* keep the bw best, no test twice */
                         for (at = 0; at < nnext; at++) {
@@ -1035,7 +1209,7 @@ beam:
                                 int found = 0;
                                 for (int r = 0; r < s->n && !found; r++)
                                     found = memcmp(&next[at].l[q], &s->l[r], sizeof(lit)) == 0;
-                                same = found || memcmp(&next[at].l[q], &pool[p], sizeof(lit)) == 0;
+                                same = found || memcmp(&next[at].l[q], &l, sizeof(lit)) == 0;
                             }
                             if (same)
                                 break;
@@ -1051,19 +1225,27 @@ beam:
                         memmove(&next[at + 1], &next[at], sizeof *next * (size_t)(nnext - 1 - at));
                         next[at] = *s;
                         next[at].m = s->m + up;
-                        next[at].l[next[at].n++] = pool[p];
+                        next[at].l[next[at].n++] = l;
                         next[at].gain = g;
                     }
                 }
             }
             if (nnext == 0)
                 break;
+            /* the beam keeps the best tests even when they do not beat
+             * their parents (the way to 3 of 5 may pass through worse
+             * 2 of 2), until 3 steps have not beaten the best so far */
+            stale++;
             for (int i = 0; i < nnext; i++) {
                 beamv[i] = next[i];
-                if (next[i].gain > sp->gain + margin)
+                if (next[i].gain > sp->gain + margin * (next[i].n - sp->n)) {
                     *sp = next[i];
+                    stale = 0;
+                }
             }
             nbeam = nnext;
+            if (stale >= 3)
+                break;
         }
     }
     free(cs);
@@ -1098,7 +1280,8 @@ static int make_node(ctx *c, growth *g, int nd, int min_samples, nr_error *err)
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     if (need > 0) {
         if (grow_buf((void **)&c->xs, &c->xs_cap, need, (size_t)d * sizeof *c->xs) < 0 ||
-            !(c->ys = realloc(c->ys, (size_t)c->xs_cap * sizeof *c->ys)))
+            !(c->ys = realloc(c->ys, (size_t)c->xs_cap * sizeof *c->ys)) ||
+            !(c->xb = realloc(c->xb, (size_t)c->xs_cap * d)))
             return nr_error_set(err, NR_ENOMEM, "out of memory");
         /* value frequencies among the centres reaching the node */
         if (t->nctr > 0)
@@ -1111,7 +1294,7 @@ static int make_node(ctx *c, growth *g, int nd, int min_samples, nr_error *err)
                     f[bin_of(c, j, c->cx[(size_t)t->ctr[i] * d + j])] += 1.0 / t->nctr;
             }
         for (int tries = 0; ndrawn < need && tries < 4 * need; tries++)
-            ndrawn += draw_sample(c, t, c->xs + (size_t)ndrawn * d);
+            ndrawn += draw_sample(c, t, c->xs + (size_t)ndrawn * d, c->xb + (size_t)ndrawn * d);
         if (ndrawn > 0 && nr_label_rows(c->m, c->xs, ndrawn, c->ys, NULL, err) < 0)
             return -1;
     }
@@ -1141,8 +1324,7 @@ static int make_node(ctx *c, growth *g, int nd, int min_samples, nr_error *err)
     t->iy = NULL;
     t->ninh = 0;
     for (int i = 0; i < ndrawn; i++) {
-        for (int j = 0; j < d; j++)
-            c->sbin[(size_t)(nold + i) * d + j] = bin_of(c, j, c->xs[(size_t)i * d + j]);
+        memcpy(c->sbin + (size_t)(nold + i) * d, c->xb + (size_t)i * d, (size_t)d);
         c->sy[nold + i] = c->ys[i];
     }
     for (int i = 0; i < n; i++)
@@ -1402,6 +1584,9 @@ static void ctx_free(ctx *c)
     free(c->nval);
     free(c->edges);
     free(c->nedges);
+    free(c->lut);
+    free(c->lut_lo);
+    free(c->lut_step);
     free(c->h);
     free(c->q);
     free(c->gfreq);
@@ -1416,6 +1601,9 @@ static void ctx_free(ctx *c)
     free(c->pwant);
     free(c->nfreq);
     free(c->xs);
+    free(c->xb);
+    if (c->cbin != c->bbin)
+        free(c->cbin);
     free(c->ys);
     free(c->sbin);
     free(c->sy);
