@@ -43,7 +43,9 @@
  * size is chosen as `tree` does it: real rows held out in 5 folds (one 30%
  * part from 5,000 rows on) judge every prefix of best-first growth on the
  * other rows, up to SEL_CAP splits, and the smallest size within
- * --tolerance of the best is grown on all rows.
+ * --tolerance of the best is grown on all rows.  Splits whose subtree
+ * answers one class on both sides (best-first growth splits for fidelity
+ * on the samples) are undone at the end.
  */
 #include <math.h>
 #include <stddef.h>
@@ -1524,6 +1526,26 @@ static void path_agreement(const growth *g, int S, const float *x, int y, long *
     }
 }
 
+/* Make a leaf of every node whose subtree answers one class everywhere:
+ * best-first growth splits for fidelity on the samples, and a split both
+ * of whose sides keep the majority changes no prediction.  Returns the
+ * class of node i's subtree when it has one, else -1. */
+static int collapse(growth *g, int i)
+{
+    tnode *t = &g->nodes[i];
+    int a, b;
+    if (t->leaf)
+        return t->klass;
+    a = collapse(g, t->yes);
+    b = collapse(g, t->no);
+    if (a < 0 || a != b)
+        return -1;
+    t = &g->nodes[i];
+    t->leaf = 1;
+    t->klass = a;
+    return a;
+}
+
 /* Copy the growth into r's tree, in preorder. */
 static int copy_node(nr_rules *r, const growth *g, int i, int *next, int K, nr_error *err)
 {
@@ -1793,6 +1815,7 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
     if ((rc = grow(&c, NULL, NULL, nsplits, 0, &g, err)) < 0)
         goto done;
     r->kind = NR_BODY_TREE;
+    collapse(&g, 0);
     r->tree.nnodes = g.nnodes;
     if (!(r->tree.nodes = nr_arena_calloc(r->arena, (size_t)g.nnodes, sizeof *r->tree.nodes))) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -1800,6 +1823,7 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
     }
     if ((rc = copy_node(r, &g, 0, &next, c.K, err)) < 0)
         goto done;
+    r->tree.nnodes = next;
     if ((rc = nr_set_provenance(r, o, "trepan", err)) < 0)
         goto done;
     if (rep) {
