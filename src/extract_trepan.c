@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "extract.h"
+#include "extract_trepan.h"
 #include "extractor.h"
 #include "profile.h"
 #include "progress.h"
@@ -200,7 +201,8 @@ static unsigned char bin_of(const ctx *c, int j, float v)
         const float *e = c->edges + (size_t)j * (MAXBINS - 1);
         const int ne = c->nedges[j];
         double k = (v - c->lut_lo[j]) / c->lut_step[j];
-        int b = !(k >= 0) ? 0 : k >= LUT ? c->lut[(size_t)j * LUT + LUT - 1] : c->lut[(size_t)j * LUT + (int)k];
+        const unsigned char *lut = c->lut + (size_t)j * LUT;
+        int b = !(k >= 0) ? 0 : k >= LUT ? lut[LUT - 1] : lut[(int)k];
         while (b > 0 && !(e[b - 1] < v))
             b--;
         while (b < ne && e[b] < v)
@@ -255,7 +257,8 @@ static int prepare(ctx *c, nr_error *err)
     c->q = malloc((size_t)d * NQ * sizeof *c->q);
     c->gfreq = calloc((size_t)d * MAXBINS, sizeof *c->gfreq);
     c->bbin = malloc((size_t)nb * d);
-    if (!col || !c->edges || !c->nedges || !c->lut || !c->lut_lo || !c->lut_step || !c->h || !c->q || !c->gfreq || !c->bbin) {
+    if (!col || !c->edges || !c->nedges || !c->lut || !c->lut_lo || !c->lut_step || !c->h || !c->q ||
+        !c->gfreq || !c->bbin) {
         free(col);
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     }
@@ -891,7 +894,8 @@ static int best_lit(ctx *c, const int *cnt, int m, int j, int n, const int *tot,
                     double *gain, int *nlits)
 {
     const int K = c->K, d = c->d;
-    const int nb = c->fk[j] == F_CONT ? c->nedges[j] + 1 : c->fk[j] == F_BOOL ? 2 : c->nval[j] < MAXBINS ? c->nval[j] : MAXBINS;
+    const int nb = c->fk[j] == F_CONT ? c->nedges[j] + 1 : c->fk[j] == F_BOOL ? 2
+                   : c->nval[j] < MAXBINS ? c->nval[j] : MAXBINS;
     int *hp = c->hist, always[256] = {0}, yes[256], no[256];
     long na = 0, np = 0;
     double best = -1;
@@ -1270,6 +1274,22 @@ static void free_growth(growth *g)
     memset(g, 0, sizeof *g);
 }
 
+/* Value frequencies of the discrete features among the centres reaching
+ * node t. */
+static void node_freq(ctx *c, const tnode *t)
+{
+    const int d = c->d;
+    if (t->nctr > 0)
+        for (int j = 0; j < d; j++) {
+            double *f = c->nfreq + (size_t)j * MAXBINS;
+            if (c->fk[j] == F_CONT)
+                continue;
+            memset(f, 0, sizeof *f * MAXBINS);
+            for (int i = 0; i < t->nctr; i++)
+                f[bin_of(c, j, c->cx[(size_t)t->ctr[i] * d + j])] += 1.0 / t->nctr;
+        }
+}
+
 /* Fill node nd (base, ctr set): its samples, class counts, priority and
  * best split. */
 static int make_node(ctx *c, growth *g, int nd, int min_samples, nr_error *err)
@@ -1286,16 +1306,7 @@ static int make_node(ctx *c, growth *g, int nd, int min_samples, nr_error *err)
             !(c->ys = realloc(c->ys, (size_t)c->xs_cap * sizeof *c->ys)) ||
             !(c->xb = realloc(c->xb, (size_t)c->xs_cap * d)))
             return nr_error_set(err, NR_ENOMEM, "out of memory");
-        /* value frequencies among the centres reaching the node */
-        if (t->nctr > 0)
-            for (int j = 0; j < d; j++) {
-                double *f = c->nfreq + (size_t)j * MAXBINS;
-                if (c->fk[j] == F_CONT)
-                    continue;
-                memset(f, 0, sizeof *f * MAXBINS);
-                for (int i = 0; i < t->nctr; i++)
-                    f[bin_of(c, j, c->cx[(size_t)t->ctr[i] * d + j])] += 1.0 / t->nctr;
-            }
+        node_freq(c, t);
         for (int tries = 0; ndrawn < need && tries < 4 * need; tries++)
             ndrawn += draw_sample(c, t, c->xs + (size_t)ndrawn * d, c->xb + (size_t)ndrawn * d);
         if (ndrawn > 0 && nr_label_rows(c->m, c->xs, ndrawn, c->ys, NULL, err) < 0)
@@ -1442,7 +1453,8 @@ static int grow(ctx *c, const unsigned char *base_on, const unsigned char *ctr_o
         double left = 0;
         for (int i = 0; i < g->nnodes; i++)
             if (g->nodes[i].leaf)
-                left += g->nodes[i].reach * (1 - g->nodes[i].dist[g->nodes[i].klass] / (g->nodes[i].nsamp > 0 ? g->nodes[i].nsamp : 1));
+                left += g->nodes[i].reach *
+                        (1 - g->nodes[i].dist[g->nodes[i].klass] / (g->nodes[i].nsamp > 0 ? g->nodes[i].nsamp : 1));
         if (left < enough)
             break;
         for (int i = 0; i < g->nnodes; i++)
@@ -1474,7 +1486,8 @@ static int grow(ctx *c, const unsigned char *base_on, const unsigned char *ctr_o
                 if (nr_cond_holds(&t->test, c->cx + (size_t)t->ctr[i] * d, NULL) == (side == 0))
                     k->ctr[k->nctr++] = t->ctr[i];
             if (t->ninh > 0) {
-                if (!(k->ibin = malloc((size_t)t->ninh * d)) || !(k->iy = malloc((size_t)t->ninh * sizeof *k->iy)))
+                if (!(k->ibin = malloc((size_t)t->ninh * d)) ||
+                    !(k->iy = malloc((size_t)t->ninh * sizeof *k->iy)))
                     return nr_error_set(err, NR_ENOMEM, "out of memory");
                 for (int i = 0; i < t->ninh; i++) {
                     const unsigned char *b = t->ibin + (size_t)i * d;
@@ -1853,7 +1866,8 @@ static const nr_optdef trepan_options[] = {
      .help = "internal nodes (tests) of the tree (default: chosen on\nheld-out rows, at most 100)",
      .offset = TP(max_nodes), .lo = 1, .hi = 100000, .flags = NR_OPT_SIZE},
     {.name = "min-samples", .kind = NR_OPT_INT, .arg = "N",
-     .help = "samples each node learns from, drawn and labelled by the\nnetwork when too few real rows reach it (default 1000)",
+     .help = "samples each node learns from, drawn and labelled by the\n"
+             "network when too few real rows reach it (default 1000)",
      .offset = TP(min_samples), .lo = 1, .hi = 1000000},
     {.name = "beam", .kind = NR_OPT_INT, .arg = "N", .help = "beam width of the m-of-n search (default 2)",
      .offset = TP(beam), .lo = 1, .hi = 16},
@@ -1900,3 +1914,97 @@ const nr_extractor nr_extractor_trepan = {
     .describe = trepan_describe,
     .run = trepan_run,
 };
+/* ---- the sampler alone (extract_trepan.h) ---------------------------------- */
+
+int nr_trepan_draw(const float *rows, int nrows, const nr_feature *features, int nfeatures,
+                   const nr_cond *path, const int *want, int npath, int n, uint64_t seed,
+                   float **out, int *nout, nr_error *err)
+{
+    trepan_settings s;
+    growth g;
+    ctx c;
+    int rc = 0, *y = calloc((size_t)(nrows > 0 ? nrows : 1), sizeof *y), leaf;
+    float *x = NULL;
+    *out = NULL;
+    *nout = 0;
+    memset(&c, 0, sizeof c);
+    memset(&g, 0, sizeof g);
+    trepan_defaults(&s);
+    if (!y || nrows < 1 || nfeatures < 1 || n < 1) {
+        free(y);
+        return y ? nr_error_set(err, NR_EINVAL, "nothing to draw from")
+                 : nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    c.s = &s;
+    c.d = nfeatures;
+    c.K = 1;
+    c.bx = c.cx = rows;
+    c.by = y;
+    c.nb = c.nc = nrows;
+    c.fk = calloc((size_t)c.d, 1);
+    c.isint = calloc((size_t)c.d, 1);
+    c.group = malloc((size_t)c.d * sizeof *c.group);
+    c.nval = calloc((size_t)c.d, sizeof *c.nval);
+    if (!c.fk || !c.isint || !c.group || !c.nval) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int j = 0; j < c.d; j++) {
+        const nr_feature *f = &features[j];
+        c.group[j] = -1;
+        if (f->kind == NR_FEAT_NOMINAL) {
+            c.fk[j] = F_NOM;
+            c.nval[j] = f->nvalues;
+        } else if (f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT) {
+            c.fk[j] = F_BOOL;
+            if (f->kind == NR_FEAT_ONEHOT && f->group >= 0) {
+                c.group[j] = f->group;
+                if (f->group + 1 > c.ngroups)
+                    c.ngroups = f->group + 1;
+            }
+        } else {
+            c.isint[j] = f->kind == NR_FEAT_INTEGER;
+        }
+    }
+    if ((rc = prepare(&c, err)) < 0)
+        goto done;
+    nr_rng_seed(&c.rng, seed);
+    /* the path as a chain of nodes, the last one the node drawn in */
+    for (int i = 0, k; i <= npath; i++)
+        if ((k = add_node(&g, i - 1, i > 0 && want[i - 1], err)) < 0) {
+            rc = k;
+            goto done;
+        }
+    for (int i = 0; i < npath; i++) {
+        g.nodes[i].test = path[i];
+        g.nodes[i].leaf = 0;
+    }
+    leaf = npath;
+    if (!(g.nodes[leaf].ctr = malloc((size_t)nrows * sizeof(int))) ||
+        !(x = malloc((size_t)n * c.d * sizeof *x)) || !(c.xb = malloc((size_t)c.d))) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int r = 0; r < nrows; r++) {
+        int in = 1;
+        for (int i = 0; i < npath && in; i++)
+            in = nr_cond_holds(&path[i], rows + (size_t)r * c.d, NULL) == want[i];
+        if (in)
+            g.nodes[leaf].ctr[g.nodes[leaf].nctr++] = r;
+    }
+    if (path_constraints(&c, &g, leaf) < 0) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    node_freq(&c, &g.nodes[leaf]);
+    for (int tries = 0; *nout < n && tries < 4 * n; tries++)
+        *nout += draw_sample(&c, &g.nodes[leaf], x + (size_t)*nout * c.d, c.xb);
+    *out = x;
+    x = NULL;
+done:
+    free(x);
+    free(y);
+    free_growth(&g);
+    ctx_free(&c);
+    return rc;
+}
