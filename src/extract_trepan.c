@@ -1786,6 +1786,9 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
         c.group[j] = -1;
         if (f->kind == NR_FEAT_NOMINAL) {
             c.fk[j] = F_NOM;
+            /* values past the last bin share it and are never tested alone */
+            if (c.nval[j] > MAXBINS - 1)
+                c.nval[j] = MAXBINS - 1;
         } else if (f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT) {
             c.fk[j] = F_BOOL;
             if (f->kind == NR_FEAT_ONEHOT && f->group >= 0) {
@@ -1954,7 +1957,7 @@ int nr_trepan_draw(const float *rows, int nrows, const nr_feature *features, int
         c.group[j] = -1;
         if (f->kind == NR_FEAT_NOMINAL) {
             c.fk[j] = F_NOM;
-            c.nval[j] = f->nvalues;
+            c.nval[j] = f->nvalues < MAXBINS - 1 ? f->nvalues : MAXBINS - 1;
         } else if (f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT) {
             c.fk[j] = F_BOOL;
             if (f->kind == NR_FEAT_ONEHOT && f->group >= 0) {
