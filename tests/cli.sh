@@ -981,6 +981,17 @@ if "$NN" compile "$T/maj.txt" -o "$T/maj.c" --prefix maj &&
     "$NN" eval "$T/maj.txt" --model "$T/maj.bin" --data "$T/cube.csv" --predictions "$T/maj.pred" >/dev/null 2>&1 &&
     tail -n +2 "$T/maj.pred" | cut -d, -f3 | cmp -s - "$T/maj.got" && [ "$(wc -l <"$T/maj.got")" -eq 32 ]
 then ok; else bad "trepan m-of-n: generated C disagrees with eval on the cube"; fi
+# m-of-n tests over thresholds: the generated C decides every iris row as
+# eval does, and the text parses back to itself
+if "$NN" examples/iris/model.bin -a trepan --data examples/iris/train.csv --max-nodes 3 -q -o "$T/trepan-im.txt" &&
+    grep -q " of {petal" "$T/trepan-im.txt" && "$NN" compile "$T/trepan-im.txt" -o "$T/im.c" --prefix im &&
+    cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$T" -DPREFIX=im -DNFEATURES=IM_NFEATURES \
+        -DNCLASSES=IM_NCLASSES -DHEADER='"im.h"' -o "$T/im-c" tests/tools/cdriver.c "$T/im.c" -lm &&
+    "$T/im-c" <examples/iris/data.csv >"$T/im.got" &&
+    "$NN" eval "$T/trepan-im.txt" --model examples/iris/model.bin --data examples/iris/data.csv --predictions "$T/im.pred" >/dev/null 2>&1 &&
+    tail -n +2 "$T/im.pred" | cut -d, -f3 | cmp -s - "$T/im.got" && [ "$(wc -l <"$T/im.got")" -eq 150 ] &&
+    "$NN" compile "$T/trepan-im.txt" -o "$T/trepan-im2.txt" && cmp -s "$T/trepan-im.txt" "$T/trepan-im2.txt"
+then ok; else bad "trepan: m-of-n over thresholds: generated C or the text round trip disagrees"; fi
 expect 0 "trepan --no-mofn" -- "$NN" "$T/maj.bin" -a trepan --no-mofn -q -o "$T/maj3.txt" &&
     if grep -q " of {" "$T/maj3.txt"; then bad "trepan --no-mofn: an m-of-n test"; else ok; fi
 expect 0 "trepan --max-nodes" -- "$NN" examples/iris/model.bin -a trepan --data examples/iris/train.csv --max-nodes 2 -o "$T/trepan-iris.txt" &&
