@@ -1828,7 +1828,10 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
         }
     }
     nr_rng_seed(&c.rng, o->seed);
-    if ((rc = grow(&c, NULL, NULL, nsplits, 0, &g, err)) < 0)
+    /* without a choice (too few rows), growth stops where more could not
+     * gain half the tolerance */
+    if ((rc = grow(&c, NULL, NULL, nsplits, s->max_nodes || report.selected ? 0 : s->tolerance / 2, &g,
+                   err)) < 0)
         goto done;
     r->kind = NR_BODY_TREE;
     collapse(&g, 0);
