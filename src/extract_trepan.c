@@ -156,7 +156,6 @@ typedef struct ctx {
     int *sy, s_cap;
     int *hist;                 /* d * MAXBINS * K */
     int *cnt[2 * 16 + 2];      /* beam search counts */
-    unsigned char *holds;
     int *idx;
 } ctx;
 
@@ -825,7 +824,6 @@ typedef struct cand {
     double gain;
     double score;     /* for the ordering of features */
     lit l;
-    int ncuts;
 } cand;
 
 static int cmp_cand(const void *a, const void *b)
@@ -1013,7 +1011,6 @@ static int find_split(ctx *c, int n, split *sp)
         int nc;
         if (best_cut(c, j, c->hist + (size_t)j * MAXBINS * K, tot, n, &cs[nok].l, &g, &nc)) {
             cs[nok].gain = g;
-            cs[nok].ncuts = nc;
             /* C4.5's MDL correction for a numeric cut */
             cs[nok].score = g - (c->fk[j] == F_CONT && nc > 1 ? log2(nc) / n : 0);
             nok++;
@@ -1318,8 +1315,7 @@ static int make_node(ctx *c, growth *g, int nd, int min_samples, nr_error *err)
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     if (grow_buf((void **)&c->sbin, &c->s_cap, n > 0 ? n : 1, (size_t)d) < 0 ||
         !(c->sy = realloc(c->sy, (size_t)c->s_cap * sizeof *c->sy)) ||
-        !(c->idx = realloc(c->idx, (size_t)c->s_cap * sizeof *c->idx)) ||
-        !(c->holds = realloc(c->holds, (size_t)c->s_cap)))
+        !(c->idx = realloc(c->idx, (size_t)c->s_cap * sizeof *c->idx)))
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     for (int i = 0; i < 2 * 16 + 2; i++)
         if (!(c->cnt[i] = realloc(c->cnt[i], (size_t)c->s_cap * sizeof **c->cnt)))
@@ -1646,7 +1642,6 @@ static void ctx_free(ctx *c)
     free(c->hist);
     for (int i = 0; i < 2 * 16 + 2; i++)
         free(c->cnt[i]);
-    free(c->holds);
     free(c->idx);
     nr_arena_free(c->arena);
 }
