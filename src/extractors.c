@@ -15,7 +15,7 @@
 #include "version.h"
 
 extern const nr_extractor nr_extractor_tree, nr_extractor_cred, nr_extractor_deepred,
-    nr_extractor_eclaire, nr_extractor_tsukimoto, nr_extractor_anndt;
+    nr_extractor_eclaire, nr_extractor_tsukimoto, nr_extractor_anndt, nr_extractor_trepan;
 
 const nr_extractor *const nr_extractors[] = {
     &nr_extractor_tree,
@@ -24,6 +24,7 @@ const nr_extractor *const nr_extractors[] = {
     &nr_extractor_eclaire,
     &nr_extractor_tsukimoto,
     &nr_extractor_anndt,
+    &nr_extractor_trepan,
     NULL,
 };
 

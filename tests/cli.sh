@@ -1110,6 +1110,68 @@ expect 2 "filters without -o" -- "$NN" filters "$DIG" --data examples/digits/tes
     one_error "filters without -o" "needs -o FILE.png (the atlas) or FILE.dot (the graph)"
 expect 2 "filters bad extension" -- "$NN" filters "$DIG" --data examples/digits/test.csv -o "$T/a.jpg" &&
     one_error "filters bad extension" "unknown output extension '.jpg'"
+# TREPAN: best-first growth on queries, m-of-n tests.  The XOR network needs
+# the two-step lookahead at its root; nothing may split on the noise inputs
+expect 0 "trepan xor" -- "$NN" "$T/xor.bin" -a trepan --data "$T/xor-train.csv" --test "$T/xor-test.csv" -o "$T/trepan-xor.txt" &&
+    has "trepan: the provenance" 'algorithm "trepan"' "$T/trepan-xor.txt" &&
+    has "trepan: the size line" "^size: [0-9]* leaves chosen on 1000 held-out rows" "$T/err" &&
+    has "trepan: the inputs line" "^inputs: 1000 rows of " "$T/err"
+fid=$(sed -n 's/^test: fidelity \([0-9.]*\).*/\1/p' "$T/err")
+if awk -v f="${fid:-0}" 'BEGIN { exit !(f >= 0.99) }'; then ok; else bad "trepan: xor test fidelity ${fid:-none} below 0.99"; fi
+if sed -n '/^tree {$/,$p' "$T/trepan-xor.txt" | grep -q 'x[345]\| of {'; then bad "trepan: xor tree tests a noise input or an m-of-n"; else ok; fi
+if sed -n '/^tree {$/,$p' "$T/trepan-xor.txt" | grep -o 'x[12] <= [0-9.]*' |
+    awk '{ n++; if ($3 < 0.45 || $3 > 0.55) far = 1 } END { exit !(n >= 2 && !far) }'; then ok; else bad "trepan: xor cuts not near 0.5"; fi
+expect 0 "trepan is deterministic" -- "$NN" "$T/xor.bin" -a trepan -q --data "$T/xor-train.csv" -o "$T/trepan-xor2.txt" &&
+    if cmp -s "$T/trepan-xor.txt" "$T/trepan-xor2.txt"; then ok; else bad "trepan: two runs differ"; fi
+# "at least 2 of a, b, c" (d, e unused) is one m-of-n test, exact on the
+# cube in every back end
+expect 0 "trepan m-of-n" -- "$NN" "$T/maj.bin" -a trepan -o "$T/maj.txt" &&
+    has "trepan m-of-n: one test" "^trepan: 2 leaves, 1 conditions" "$T/err" &&
+    has "trepan m-of-n: the test" "^  if 2 of {a, b, c} " "$T/maj.txt" &&
+    has "trepan m-of-n: box samples" "^inputs: 10000 samples from the declared input box" "$T/err"
+expect 0 "trepan m-of-n exact" -- "$NN" eval "$T/maj.txt" --model "$T/maj.bin" --exhaustive &&
+    has "trepan m-of-n exact" "fidelity: *1.000000 (exactly 32 of 32 agree"
+expect 0 "trepan m-of-n text round trip" -- "$NN" compile "$T/maj.txt" -o "$T/maj2.txt" &&
+    if cmp -s "$T/maj.txt" "$T/maj2.txt"; then ok; else bad "trepan m-of-n: the text does not parse back to itself"; fi
+expect 0 "trepan m-of-n dot" -- "$NN" compile "$T/maj.txt" -o "$T/maj.dot" &&
+    has "trepan m-of-n dot: one node" 'label="2 of {a, b, c}\\n' "$T/maj.dot"
+expect 0 "trepan m-of-n json" -- "$NN" compile "$T/maj.txt" -o "$T/maj.json" &&
+    has "trepan m-of-n json" '"op": "m-of-n", "m": 2, "conditions": \[{"var": {"feature": "a"' "$T/maj.json"
+{ echo a,b,c,d,e; for i in $(seq 0 31); do
+    echo "$((i >> 4 & 1)),$((i >> 3 & 1)),$((i >> 2 & 1)),$((i >> 1 & 1)),$((i & 1))"; done; } >"$T/cube.csv"
+if "$NN" compile "$T/maj.txt" -o "$T/maj.c" --prefix maj &&
+    cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$T" -DPREFIX=maj -DNFEATURES=MAJ_NFEATURES \
+        -DNCLASSES=MAJ_NCLASSES -DHEADER='"maj.h"' -o "$T/maj-c" tests/tools/cdriver.c "$T/maj.c" -lm &&
+    "$T/maj-c" <"$T/cube.csv" >"$T/maj.got" &&
+    "$NN" eval "$T/maj.txt" --model "$T/maj.bin" --data "$T/cube.csv" --predictions "$T/maj.pred" >/dev/null 2>&1 &&
+    tail -n +2 "$T/maj.pred" | cut -d, -f3 | cmp -s - "$T/maj.got" && [ "$(wc -l <"$T/maj.got")" -eq 32 ]
+then ok; else bad "trepan m-of-n: generated C disagrees with eval on the cube"; fi
+# m-of-n tests over thresholds: the generated C decides every iris row as
+# eval does, and the text parses back to itself
+if "$NN" examples/iris/model.bin -a trepan --data examples/iris/train.csv --max-nodes 3 -q -o "$T/trepan-im.txt" &&
+    grep -q " of {petal" "$T/trepan-im.txt" && "$NN" compile "$T/trepan-im.txt" -o "$T/im.c" --prefix im &&
+    cc -std=c99 -Wall -Wextra -Werror -pedantic -I"$T" -DPREFIX=im -DNFEATURES=IM_NFEATURES \
+        -DNCLASSES=IM_NCLASSES -DHEADER='"im.h"' -o "$T/im-c" tests/tools/cdriver.c "$T/im.c" -lm &&
+    "$T/im-c" <examples/iris/data.csv >"$T/im.got" &&
+    "$NN" eval "$T/trepan-im.txt" --model examples/iris/model.bin --data examples/iris/data.csv --predictions "$T/im.pred" >/dev/null 2>&1 &&
+    tail -n +2 "$T/im.pred" | cut -d, -f3 | cmp -s - "$T/im.got" && [ "$(wc -l <"$T/im.got")" -eq 150 ] &&
+    "$NN" compile "$T/trepan-im.txt" -o "$T/trepan-im2.txt" && cmp -s "$T/trepan-im.txt" "$T/trepan-im2.txt"
+then ok; else bad "trepan: m-of-n over thresholds: generated C or the text round trip disagrees"; fi
+expect 0 "trepan --no-mofn" -- "$NN" "$T/maj.bin" -a trepan --no-mofn -q -o "$T/maj3.txt" &&
+    if grep -q " of {" "$T/maj3.txt"; then bad "trepan --no-mofn: an m-of-n test"; else ok; fi
+expect 0 "trepan --max-nodes" -- "$NN" examples/iris/model.bin -a trepan --data examples/iris/train.csv --max-nodes 2 -o "$T/trepan-iris.txt" &&
+    has "trepan --max-nodes: three leaves" "^trepan: 3 leaves, 2 conditions" "$T/err" &&
+    if grep -q "^size:" "$T/err"; then bad "trepan --max-nodes: chose a size"; else ok; fi
+expect 0 "trepan without data" -- "$NN" examples/vote/model.bin -a trepan -o "$T/trepan-vote.txt" &&
+    has "trepan without data: size" "^size: [0-9]* leaves chosen on 326 rows kept in the profile" "$T/err" &&
+    has "trepan without data: inputs" "^inputs: 10000 samples drawn from the model's data profile" "$T/err"
+expect 2 "trepan --beam 0" -- "$NN" "$T/maj.bin" -a trepan --beam 0 -o "$T/x.txt" &&
+    one_error "trepan --beam 0" "--beam wants a whole number from 1 to 16, not '0'"
+expect 2 "trepan --min-samples" -- "$NN" "$T/maj.bin" -a trepan --min-samples many -o "$T/x.txt" &&
+    one_error "trepan --min-samples" "--min-samples wants a whole number"
+expect 2 "trepan: a tree option" -- "$NN" "$T/maj.bin" -a trepan --max-leaves 4 -o "$T/x.txt" &&
+    one_error "trepan: a tree option" "option '--max-leaves' is not one of -a trepan's"
+expect 0 "help extract -a trepan" -- "$NN" help extract -a trepan && has "help extract -a trepan" "^      --min-samples N "
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

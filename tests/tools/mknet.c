@@ -19,7 +19,9 @@
  *
  * boolean: OUTDIR/andor.bin, (a and b) or c with one hidden layer;
  * OUTDIR/bxor1.bin and bxor2.bin, a xor b with one and with two hidden
- * layers; three Boolean inputs, no data (the cube has 8 points).
+ * layers; three Boolean inputs, no data (the cube has 8 points).  And
+ * OUTDIR/maj.bin, "at least 2 of a, b, c" over five Boolean inputs a..e
+ * (d and e unused): one m-of-n test is the whole answer.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -179,21 +181,21 @@ static int stairs_net(const char *dir)
 /* Three Boolean inputs a, b, c through sigmoid dense layers (nl of them,
  * the last to the two classes no and yes, softmax): steep weights make
  * each unit a Boolean gate, so the network is a known Boolean function. */
-static int boolean_net(const char *dir, const char *name, int nl, const int *units,
+static int boolean_net(const char *dir, const char *name, int nin, int nl, const int *units,
                        const float *const *w, const float *const *b, const char *description)
 {
-    static const char *names[3] = {"a", "b", "c"}, *no_yes[2] = {"no", "yes"};
+    static const char *names[5] = {"a", "b", "c", "d", "e"}, *no_yes[2] = {"no", "yes"};
     nn_model *m = nn_model_new();
-    int in = 3;
+    int in = nin;
     if (!m)
         return -1;
-    m->input = (nn_shape){3, 1, 1};
+    m->input = (nn_shape){nin, 1, 1};
     for (int l = 0; l < nl; l++) {
         dense(m, units[l], w[l], (size_t)units[l] * in, b[l]);
         act(m, l + 1 < nl ? NN_SIGMOID : NN_SOFTMAX);
         in = units[l];
     }
-    if (save_net(m, dir, name, names, 3, NN_FEAT_BOOLEAN, no_yes, 2, description) < 0)
+    if (save_net(m, dir, name, names, nin, NN_FEAT_BOOLEAN, no_yes, 2, description) < 0)
         return -1;
     nn_model_free(m);
     return 0;
@@ -212,9 +214,14 @@ static int boolean_nets(const char *dir)
     const float *andor_w[2] = {andor1, out}, *andor_b[2] = {andor1b, outb};
     const float *xor1_w[2] = {xor1, xorout}, *xor1_b[2] = {xor1b, xoroutb};
     const float *xor2_w[3] = {copy, gates, xorout}, *xor2_b[3] = {copyb, gatesb, xoroutb};
-    if (boolean_net(dir, "andor", 2, u2, andor_w, andor_b, "(a and b) or c, one hidden layer") < 0 ||
-        boolean_net(dir, "bxor1", 2, u2, xor1_w, xor1_b, "a xor b, one hidden layer (or, and)") < 0 ||
-        boolean_net(dir, "bxor2", 3, u3, xor2_w, xor2_b, "a xor b, two hidden layers (copies; or, and)") < 0)
+    /* at least two of a, b, c: one unit over them, d and e unused */
+    static const int u1[2] = {1, 2};
+    static const float maj1[5] = {20, 20, 20, 0, 0}, maj1b[1] = {-30}, majout[2] = {0, 20}, majoutb[2] = {0, -10};
+    const float *maj_w[2] = {maj1, majout}, *maj_b[2] = {maj1b, majoutb};
+    if (boolean_net(dir, "andor", 3, 2, u2, andor_w, andor_b, "(a and b) or c, one hidden layer") < 0 ||
+        boolean_net(dir, "bxor1", 3, 2, u2, xor1_w, xor1_b, "a xor b, one hidden layer (or, and)") < 0 ||
+        boolean_net(dir, "bxor2", 3, 3, u3, xor2_w, xor2_b, "a xor b, two hidden layers (copies; or, and)") < 0 ||
+        boolean_net(dir, "maj", 5, 2, u1, maj_w, maj_b, "at least 2 of a, b, c; d and e are noise") < 0)
         return -1;
     return 0;
 }
