@@ -129,7 +129,7 @@ check: deps
 # go through OpenBLAS, and the golden files, under other core types too:
 # each that this CPU can execute (SkylakeX needs AVX-512, Haswell AVX2).
 KERNEL_SUITES = $(BUILD)/tests/test_runtime $(BUILD)/tests/test_examples \
-                $(BUILD)/tests/test_extract $(BUILD)/tests/test_onnx
+                $(BUILD)/tests/test_extract $(BUILD)/tests/test_onnx $(BUILD)/tests/test_saliency
 kernels: $(KERNEL_SUITES) $(NN2RULES)
 	@fail=0; for k in Prescott Haswell SkylakeX; do \
 	  case $$k in \

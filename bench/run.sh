@@ -240,3 +240,25 @@ for n in 1000 10000; do
     t2=$(date +%s.%N)
     echo "$n $t0 $t1 $t2" | awk '{ printf "%-8s %10.3f %10.3f\n", $1, $3 - $2, $4 - $3 }'
 done
+
+# ---- saliency maps ---------------------------------------------------------------
+# Maps per second on the digits CNN, every test row (450), one CSV file a
+# row, beside PyTorch's autograd (one row at a time, one thread) when
+# python3-torch is installed.  Figures only.
+echo
+echo "== saliency maps on the digits CNN (450 test rows)"
+printf '%-16s %10s %12s\n' method seconds "maps per s"
+for meth in gradient guided gradcam smoothgrad; do
+    t0=$(date +%s.%N)
+    run_logged env NN2RULES_THREADS=1 OPENBLAS_NUM_THREADS=1 "$BUILD/nn2rules" saliency examples/digits/model.bin \
+        --data examples/digits/test.csv --all -m $meth -q -o "$T/sal.csv"
+    t1=$(date +%s.%N)
+    echo "$meth $t0 $t1" | awk '{ s = $3 - $2; printf "%-16s %10.3f %12.0f\n", $1, s, s > 0 ? 450 / s : 0 }'
+done
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_saliency.py 450 >"$T/tsal"
+    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+         END { printf "%-16s %10.3f %12.0f  (PyTorch autograd, gradient)\n", "torch", v["seconds"], v["maps_per_s"] }' "$T/tsal"
+else
+    echo "(python3-torch is not installed: no PyTorch figures)"
+fi

@@ -155,7 +155,57 @@ static void test_outputs(void)
     nn_model_free(m);
 }
 
+/* The gradient, deconvnet and guided maps of the digits CNN against
+ * PyTorch's autograd with the same weights (examples/digits/saliency.txt,
+ * written by examples/digits/saliency_ref.py), to 1e-4 of each map's
+ * largest value. */
+static void test_against_pytorch(void)
+{
+    nn_model *m = load("examples/digits/model.bin");
+    FILE *ref = fopen("examples/digits/saliency.txt", "r"), *data = fopen("examples/digits/test.csv", "r");
+    float rows[10][64];
+    int nrows, nmethods, npix, checked = 0;
+    char line[4096];
+    CU_ASSERT_FATAL(ref && data);
+    CU_ASSERT_FATAL(fgets(line, sizeof line, data) != NULL); /* the header */
+    for (int r = 0; r < 10; r++) {
+        for (int k = 0; k < 64; k++)
+            CU_ASSERT_FATAL(fscanf(data, "%f,", &rows[r][k]) == 1);
+        CU_ASSERT_FATAL(fgets(line, sizeof line, data) != NULL); /* the class */
+    }
+    CU_ASSERT_FATAL(fscanf(ref, "%d %d %d", &nrows, &nmethods, &npix) == 3);
+    CU_ASSERT_FATAL(nrows == 10 && npix == 64);
+    for (int i = 0; i < nrows * nmethods; i++) {
+        int row, klass;
+        char method[32];
+        double want[64], top = 0;
+        nr_salmap s;
+        nr_error err;
+        CU_ASSERT_FATAL(fscanf(ref, "%d %d %31s", &row, &klass, method) == 3);
+        for (int k = 0; k < 64; k++)
+            CU_ASSERT_FATAL(fscanf(ref, "%lf", &want[k]) == 1);
+        nr_error_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(nr_saliency(m, rows[row - 1], -1, nr_sal_method_by_name(method), NULL, &s, &err), 0);
+        CU_ASSERT_EQUAL(s.klass, klass);
+        for (int k = 0; k < 64; k++)
+            top = fmax(top, fabs(want[k]));
+        for (int k = 0; k < 64; k++)
+            if (fabs(s.v[k] - want[k]) > 1e-4 * top) {
+                CU_FAIL("a map differs from PyTorch's");
+                fprintf(stderr, "\n  row %d %s [%d]: %.9g, PyTorch %.9g", row, method, k, s.v[k], want[k]);
+                break;
+            }
+        checked++;
+        nr_salmap_free(&s);
+    }
+    CU_ASSERT_EQUAL(checked, 30);
+    fclose(ref);
+    fclose(data);
+    nn_model_free(m);
+}
+
 static const cutest tests[] = {
+    {"gradient, deconvnet, guided against PyTorch", test_against_pytorch},
     {"Grad-CAM on CAM's form is ReLU(CAM) / area", test_gradcam_is_cam},
     {"gradient, gradient x input, smoothgrad", test_gradient_maps},
     {"tabular maps and refusals", test_tabular_and_refusals},

@@ -111,6 +111,7 @@ pixel values and the network sees 0..1.
 | `model.onnx` | the same network as ONNX (opset 13, input `input` of shape (batch, 1, 8, 8), output `output`, dynamic batch), written from model.bin by `nn2rules convert model.bin -o model.onnx`; it takes raw inputs like model.bin (the normalization is Sub and Div nodes at its head) and carries the names in metadata_props. BatchNorm is kept as its own BatchNormalization node (not folded into the convolution) |
 | `vectors.txt` | 20 test images + 5 random images (pixels uniform in 0..16), raw pixels then PyTorch's softmax outputs (`%%.9g`) |
 | `train.py` | the script that made all of the above |
+| `saliency.txt` | PyTorch's gradient, deconvnet and guided-backpropagation maps of the predicted class's logit for the first 10 test rows, from model.bin's own weights; written by `saliency_ref.py` (`/usr/bin/python3 examples/digits/saliency_ref.py`), read by `tests/test_saliency.c` |
 
 **Network** (%(npar)d parameters):
 
