@@ -242,16 +242,17 @@ for n in 1000 10000; do
 done
 
 # ---- saliency maps ---------------------------------------------------------------
-# Maps per second on the digits CNN, every test row (450), one CSV file a
-# row, beside PyTorch's autograd (one row at a time, one thread) when
-# python3-torch is installed.  Figures only.
+# Maps per second on the digits CNN, every test row (450) into one contact
+# sheet (the command's whole run: loading, maps, the PNG), beside
+# PyTorch's autograd (one row at a time, one thread) when python3-torch is
+# installed.  Figures only.
 echo
 echo "== saliency maps on the digits CNN (450 test rows)"
 printf '%-16s %10s %12s\n' method seconds "maps per s"
 for meth in gradient guided gradcam smoothgrad; do
     t0=$(date +%s.%N)
     run_logged env NN2RULES_THREADS=1 OPENBLAS_NUM_THREADS=1 "$BUILD/nn2rules" saliency examples/digits/model.bin \
-        --data examples/digits/test.csv --all -m $meth -q -o "$T/sal.csv"
+        --data examples/digits/test.csv --all -m $meth -q --sheet -o "$T/sal.png"
     t1=$(date +%s.%N)
     echo "$meth $t0 $t1" | awk '{ s = $3 - $2; printf "%-16s %10.3f %12.0f\n", $1, s, s > 0 ? 450 / s : 0 }'
 done

@@ -2193,21 +2193,14 @@ static int cmd_saliency(int argc, char **argv)
         status = fail(&err, EXIT_WORK);
         goto done;
     }
-    for (int i = 0; i < nmaps; i++) {
-        int row = first - 1 + i;
-        xs[i] = d->x + (size_t)row * nn_model_input_size(m);
-        if (nr_saliency(m, xs[i], klass, method, &so, &maps[i], &err) < 0) {
-            int file_row = (kept ? kept[row] : row) + 1;
-            if (err.code == NR_EINVAL && !err.file[0]) {
-                char msg[sizeof err.msg];
-                snprintf(msg, sizeof msg, "%s", err.msg);
-                nr_error_set(&err, NR_EINVAL, "row %d: %s", file_row, msg);
-                snprintf(err.file, sizeof err.file, "%s", data_path);
-            }
-            name_input(&err, argv[optind]);
-            status = fail(&err, err.code == NR_ENOMEM || err.code == NR_EMODEL ? EXIT_WORK : EXIT_INPUT);
-            goto done;
-        }
+    for (int i = 0; i < nmaps; i++)
+        xs[i] = d->x + (size_t)(first - 1 + i) * nn_model_input_size(m);
+    if (nr_saliency_many(m, xs[0], nmaps, klass, method, &so, maps, &err) < 0) {
+        if (err.code == NR_EINVAL && !err.file[0])
+            snprintf(err.file, sizeof err.file, "%s", data_path);
+        name_input(&err, argv[optind]);
+        status = fail(&err, err.code == NR_ENOMEM || err.code == NR_EMODEL ? EXIT_WORK : EXIT_INPUT);
+        goto done;
     }
     if (png && (sheet || nmaps == 1)) {
         int cols = 1;

@@ -405,6 +405,86 @@ done:
     return rc;
 }
 
+int nr_saliency_many(const nn_model *m, const float *x, int n, int klass, nr_sal_method method,
+                     const nr_sal_opts *o, nr_salmap *out, nr_error *err)
+{
+    const size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
+    const int from = score_layer(m), batch = nn_batch_within(m, 256, NN_WORKSPACE_BUDGET);
+    const size_t ns = nn_layer_size(m, from);
+    nn_workspace *ws = NULL;
+    float *y = NULL, *seed = NULL, *g = NULL;
+    int rc = 0;
+    nn_grad_mode mode = method == NR_SAL_DECONVNET ? NN_GRAD_DECONV
+                        : method == NR_SAL_GUIDED  ? NN_GRAD_GUIDED
+                                                   : NN_GRAD_PLAIN;
+    memset(out, 0, (size_t)n * sizeof *out);
+    if (method != NR_SAL_GRADIENT && method != NR_SAL_GRADIENT_X_INPUT && method != NR_SAL_DECONVNET &&
+        method != NR_SAL_GUIDED) {
+        /* one at a time */
+        for (int i = 0; i < n && rc == 0; i++)
+            rc = nr_saliency(m, x + (size_t)i * nin, klass, method, o, &out[i], err);
+        goto done;
+    }
+    if ((rc = nr_sal_check(m, method, o, err)) < 0)
+        return rc;
+    if (klass >= (int)nout || klass < -1)
+        return nr_error_set(err, NR_EINVAL, "class %d: the network has %zu", klass, nout);
+    ws = nn_workspace_new(m, batch);
+    y = malloc((size_t)batch * nout * sizeof *y);
+    seed = malloc((size_t)batch * ns * sizeof *seed);
+    g = malloc((size_t)batch * nin * sizeof *g);
+    if (!ws || !y || !seed || !g) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int r0 = 0; r0 < n && rc == 0; r0 += batch) {
+        const int k = n - r0 < batch ? n - r0 : batch;
+        nn_error nerr;
+        for (size_t j = 0; j < (size_t)k * nin; j++)
+            if (!isfinite(x[(size_t)r0 * nin + j])) {
+                rc = nr_error_set(err, NR_EINVAL, "row %d: input value %zu is not finite", r0 + (int)(j / nin) + 1,
+                                  j % nin + 1);
+                goto done;
+            }
+        memset(&nerr, 0, sizeof nerr);
+        if (nn_forward(m, ws, x + (size_t)r0 * nin, k, y, &nerr) < 0) {
+            rc = nr_error_set(err, NR_EMODEL, "running the network: %s", nerr.msg);
+            goto done;
+        }
+        memset(seed, 0, (size_t)k * ns * sizeof *seed);
+        for (int i = 0; i < k; i++) {
+            int c = klass >= 0 ? klass : nn_argmax(y + (size_t)i * nout, nout);
+            out[r0 + i].klass = c;
+            seed[(size_t)i * ns + c] = 1;
+        }
+        if (nn_backward(m, ws, from, seed, -1, mode, g, &nerr) < 0) {
+            rc = nr_error_set(err, NR_EMODEL, "running the network backward: %s", nerr.msg);
+            goto done;
+        }
+        for (int i = 0; i < k; i++) {
+            nr_salmap *s = &out[r0 + i];
+            s->layer = -1;
+            s->h = m->input.h;
+            s->w = m->input.h * m->input.w == 1 ? m->input.c : m->input.w;
+            if (!(s->v = calloc((size_t)s->h * s->w, sizeof *s->v))) {
+                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+                goto done;
+            }
+            fold_channels(m, g + (size_t)i * nin, x + (size_t)(r0 + i) * nin, method == NR_SAL_GRADIENT_X_INPUT,
+                          method == NR_SAL_GRADIENT, s);
+        }
+    }
+done:
+    if (rc < 0)
+        for (int i = 0; i < n; i++)
+            nr_salmap_free(&out[i]);
+    nn_workspace_free(ws);
+    free(y);
+    free(seed);
+    free(g);
+    return rc;
+}
+
 int nr_salmap_csv(const nr_salmap *s, char **buf, size_t *len, nr_error *err)
 {
     FILE *f = open_memstream(buf, len);

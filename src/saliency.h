@@ -75,6 +75,13 @@ int nr_sal_check(const nn_model *m, nr_sal_method method, const nr_sal_opts *o, 
 int nr_saliency(const nn_model *m, const float *x, int klass, nr_sal_method method,
                 const nr_sal_opts *o, nr_salmap *out, nr_error *err);
 
+/* The maps of n rows x (out: n maps): the gradient methods in batches
+ * through the runtime, the others one row at a time; the same maps as
+ * nr_saliency row by row (up to the last bits a batched product may
+ * change).  An error names the row (from 1). */
+int nr_saliency_many(const nn_model *m, const float *x, int n, int klass, nr_sal_method method,
+                     const nr_sal_opts *o, nr_salmap *out, nr_error *err);
+
 /* The map as CSV: one line per row of the grid, "%.9g" values. */
 int nr_salmap_csv(const nr_salmap *s, char **buf, size_t *len, nr_error *err);
 

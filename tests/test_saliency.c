@@ -204,7 +204,45 @@ static void test_against_pytorch(void)
     nn_model_free(m);
 }
 
+/* Batched maps are the maps of each row (to float rounding of a batched
+ * product), for every gradient method. */
+static void test_many(void)
+{
+    nn_model *m = load("examples/digits/model.bin");
+    static const nr_sal_method meths[] = {NR_SAL_GRADIENT, NR_SAL_GRADIENT_X_INPUT, NR_SAL_DECONVNET,
+                                          NR_SAL_GUIDED, NR_SAL_GRADCAM};
+    float x[7 * 64];
+    nr_error err;
+    for (int r = 0; r < 7; r++)
+        digit(x + r * 64, r);
+    for (size_t k = 0; k < sizeof meths / sizeof *meths; k++) {
+        nr_salmap many[7];
+        nr_error_clear(&err);
+        CU_ASSERT_EQUAL_FATAL(nr_saliency_many(m, x, 7, -1, meths[k], NULL, many, &err), 0);
+        for (int r = 0; r < 7; r++) {
+            nr_salmap one;
+            double top = 0;
+            CU_ASSERT_EQUAL_FATAL(nr_saliency(m, x + r * 64, -1, meths[k], NULL, &one, &err), 0);
+            CU_ASSERT(one.h == many[r].h && one.w == many[r].w && one.klass == many[r].klass);
+            for (int p = 0; p < one.h * one.w; p++)
+                top = fmax(top, fabs(one.v[p]));
+            for (int p = 0; p < one.h * one.w; p++)
+                CU_ASSERT(fabs(one.v[p] - many[r].v[p]) <= 1e-5 * top);
+            nr_salmap_free(&one);
+            nr_salmap_free(&many[r]);
+        }
+    }
+    x[3 * 64 + 5] = NAN;
+    {
+        nr_salmap many[7];
+        CU_ASSERT(nr_saliency_many(m, x, 7, -1, NR_SAL_GUIDED, NULL, many, &err) < 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "row 4: input value 6 is not finite"));
+    }
+    nn_model_free(m);
+}
+
 static const cutest tests[] = {
+    {"many rows at once", test_many},
     {"gradient, deconvnet, guided against PyTorch", test_against_pytorch},
     {"Grad-CAM on CAM's form is ReLU(CAM) / area", test_gradcam_is_cam},
     {"gradient, gradient x input, smoothgrad", test_gradient_maps},
