@@ -156,7 +156,7 @@ echo "== extractors with --data: test fidelity and accuracy, size; scikit-learn'
 printf '%-8s %-10s %7s %6s %9s %9s %10s %7s\n' example algorithm size conds "test fid" "test acc" "sklearn" seconds
 for X in iris wdbc vote digits; do
     E=examples/$X
-    for A in tree cred deepred eclaire anndt tsukimoto; do
+    for A in tree cred deepred eclaire trepan anndt tsukimoto; do
         t0=$(date +%s.%N)
         if ! "$BUILD/nn2rules" extract "$E/model.bin" -a $A --data "$E/train.csv" --test "$E/test.csv" \
             -o "$T/$X-$A.txt" 2>"$T/err"; then
@@ -247,19 +247,27 @@ done
 # PyTorch's autograd (one row at a time, one thread) when python3-torch is
 # installed.  Figures only.
 echo
-echo "== saliency maps on the digits CNN (450 test rows)"
-printf '%-16s %10s %12s\n' method seconds "maps per s"
-for meth in gradient guided gradcam smoothgrad; do
-    t0=$(date +%s.%N)
-    run_logged env NN2RULES_THREADS=1 OPENBLAS_NUM_THREADS=1 "$BUILD/nn2rules" saliency examples/digits/model.bin \
-        --data examples/digits/test.csv --all -m $meth -q --sheet -o "$T/sal.png"
-    t1=$(date +%s.%N)
-    echo "$meth $t0 $t1" | awk '{ s = $3 - $2; printf "%-16s %10.3f %12.0f\n", $1, s, s > 0 ? 450 / s : 0 }'
+echo "== saliency maps: the digits CNN (450 test rows), the Fashion-MNIST CNN (1,000 t10k images)"
+printf '%-12s %-16s %10s %12s\n' network method seconds "maps per s"
+for net in digits fashion-cnn; do
+    if [ $net = digits ]; then
+        data=examples/digits/test.csv rows=--all n=450
+    else
+        [ -r "$FASHION/t10k-images-idx3-ubyte.gz" ] || continue
+        data=$FASHION/t10k-images-idx3-ubyte.gz rows=--rows=1-1000 n=1000
+    fi
+    for meth in gradient guided gradcam smoothgrad; do
+        t0=$(date +%s.%N)
+        run_logged env NN2RULES_THREADS=1 OPENBLAS_NUM_THREADS=1 "$BUILD/nn2rules" saliency examples/$net/model.bin \
+            --data "$data" $rows -m $meth -q --sheet -o "$T/sal.png"
+        t1=$(date +%s.%N)
+        echo "$net $meth $t0 $t1 $n" | awk '{ s = $4 - $3; printf "%-12s %-16s %10.3f %12.0f\n", $1, $2, s, $5 / s }'
+    done
+    if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+        OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_saliency.py $n $net >"$T/tsal"
+        awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+             END { printf "%-12s %-16s %10.3f %12.0f  (PyTorch autograd, one row at a time)\n", $3, "torch gradient", v["seconds"], v["maps_per_s"] }' "$T/tsal"
+    else
+        echo "(python3-torch is not installed: no PyTorch figures)"
+    fi
 done
-if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_saliency.py 450 >"$T/tsal"
-    awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-         END { printf "%-16s %10.3f %12.0f  (PyTorch autograd, gradient)\n", "torch", v["seconds"], v["maps_per_s"] }' "$T/tsal"
-else
-    echo "(python3-torch is not installed: no PyTorch figures)"
-fi

@@ -104,6 +104,10 @@ static void test_wdbc(void) { check("examples/wdbc/model.bin", "examples/wdbc/ve
 static void test_vote(void) { check("examples/vote/model.bin", "examples/vote/vectors.txt", -2); }
 static void test_digits(void) { check("examples/digits/model.bin", "examples/digits/vectors.txt", -2); }
 static void test_fashion(void) { check("examples/fashion/model.bin", "examples/fashion/vectors.txt", -2); }
+static void test_fashion_cnn(void)
+{
+    check("examples/fashion-cnn/model.bin", "examples/fashion-cnn/vectors.txt", -2);
+}
 
 /* wdbc: dense, relu, ... - hidden.txt holds layer 1's output */
 static void test_wdbc_hidden(void)
@@ -118,6 +122,7 @@ static const cutest tests[] = {
     {"vote matches PyTorch", test_vote},
     {"digits CNN matches PyTorch", test_digits},
     {"fashion MLP matches PyTorch", test_fashion},
+    {"fashion CNN matches PyTorch", test_fashion_cnn},
     {NULL, NULL},
 };
 
