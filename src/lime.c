@@ -168,6 +168,9 @@ void nr_lime_free(nr_lime *l)
         free(f->bsd);
         free(f->lo);
         free(f->hi);
+        free(f->cum);
+        free(f->za);
+        free(f->zb);
     }
     free(l->f);
     free(l);
@@ -281,6 +284,7 @@ int nr_lime_new(const nn_model *m, const nr_dataset *d, int disc, nr_lime **out,
             /* distinct cuts (as the reference's np.unique), in float: the
              * precision the rules decide in */
             int k = 0, used = 0;
+            double cum = 0;
             for (int c = 0; c < ncuts; c++)
                 if (k == 0 || cuts[c] != cuts[k - 1])
                     cuts[k++] = cuts[c];
@@ -292,7 +296,10 @@ int nr_lime_new(const nn_model *m, const nr_dataset *d, int disc, nr_lime **out,
             f->bsd = calloc((size_t)f->nbins, sizeof *f->bsd);
             f->lo = calloc((size_t)f->nbins, sizeof *f->lo);
             f->hi = calloc((size_t)f->nbins, sizeof *f->hi);
-            if (!f->edges || !f->freq || !f->bmean || !f->bsd || !f->lo || !f->hi) {
+            f->cum = calloc((size_t)f->nbins, sizeof *f->cum);
+            f->za = calloc((size_t)f->nbins, sizeof *f->za);
+            f->zb = calloc((size_t)f->nbins, sizeof *f->zb);
+            if (!f->edges || !f->freq || !f->bmean || !f->bsd || !f->lo || !f->hi || !f->cum || !f->za || !f->zb) {
                 rc = nr_error_set(err, NR_ENOMEM, "out of memory");
                 goto done;
             }
@@ -313,6 +320,13 @@ int nr_lime_new(const nn_model *m, const nr_dataset *d, int disc, nr_lime **out,
                     f->freq[b] = (double)(i - i0) / n;
                     used++;
                 }
+                cum += f->freq[b];
+                f->cum[b] = cum;
+                /* the bin's ends standardized, for the truncated normal */
+                if (f->bsd[b] > 0) {
+                    f->za[b] = (f->lo[b] - f->bmean[b]) / f->bsd[b];
+                    f->zb[b] = (f->hi[b] - f->bmean[b]) / f->bsd[b];
+                }
             }
             f->usable = used >= 2;
         }
@@ -329,17 +343,9 @@ done:
 
 /* ---- random numbers --------------------------------------------------------- */
 
-/* A standard normal by Marsaglia's polar method, keeping the second value
- * of each pair: a third of Box-Muller's cost, and no trigonometry. */
-typedef struct normal_gen {
-    nr_rng rng;
-    int have;
-    double spare;
-} normal_gen;
-
 /* nr_rng_uniform's stream, inlined: the samples draw hundreds of thousands
  * of numbers per explanation. */
-static inline double uni(nr_rng *r)
+static inline uint64_t next64(nr_rng *r)
 {
     uint64_t *s = r->s, x = s[1] * 5, t = s[1] << 17;
     uint64_t result = ((x << 7) | (x >> 57)) * 9;
@@ -349,39 +355,71 @@ static inline double uni(nr_rng *r)
     s[0] ^= s[3];
     s[2] ^= t;
     s[3] = (s[3] << 45) | (s[3] >> 19);
-    return (double)(result >> 11) * (1.0 / 9007199254740992.0);
+    return result;
+}
+
+static inline double uni(nr_rng *r)
+{
+    return (double)(next64(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Standard normals by Marsaglia and Tsang's ziggurat (2000): 128 strips of
+ * equal area under exp(-x^2/2); most draws are one random number and one
+ * comparison, no logarithm. */
+#define ZIG_N 128
+#define ZIG_R 3.442619855899
+#define ZIG_V 9.91256303526217e-3
+
+typedef struct normal_gen {
+    nr_rng rng;
+    double x[ZIG_N + 1]; /* strip i spans [0, x[i]] between heights f(x[i]) and f(x[i+1]) */
+    double f[ZIG_N + 1];
+} normal_gen;
+
+static void gen_init(normal_gen *g, uint64_t seed)
+{
+    nr_rng_seed(&g->rng, seed);
+    g->x[0] = ZIG_V / exp(-0.5 * ZIG_R * ZIG_R);
+    g->x[1] = ZIG_R;
+    for (int i = 1; i < ZIG_N - 1; i++)
+        g->x[i + 1] = sqrt(-2 * log(ZIG_V / g->x[i] + exp(-0.5 * g->x[i] * g->x[i])));
+    g->x[ZIG_N] = 0;
+    for (int i = 0; i <= ZIG_N; i++)
+        g->f[i] = exp(-0.5 * g->x[i] * g->x[i]);
 }
 
 static double gen_normal(normal_gen *g)
 {
-    double u, v, s, k;
-    if (g->have) {
-        g->have = 0;
-        return g->spare;
+    for (;;) {
+        uint64_t r = next64(&g->rng);
+        int i = (int)(r & (ZIG_N - 1));
+        /* a signed uniform in (-1, 1) from the other 53 bits */
+        double u = (double)(r >> 11) * (2.0 / 9007199254740992.0) - 1, z = u * g->x[i];
+        if (fabs(z) < g->x[i + 1])
+            return z;
+        if (i == 0) {
+            /* the tail beyond R (Marsaglia, 1964) */
+            double a, b;
+            do {
+                a = -log(1 - uni(&g->rng)) / ZIG_R;
+                b = -log(1 - uni(&g->rng));
+            } while (2 * b < a * a);
+            return u < 0 ? -(ZIG_R + a) : ZIG_R + a;
+        }
+        /* the wedge between the strip's rectangle and the curve */
+        if (g->f[i] + uni(&g->rng) * (g->f[i + 1] - g->f[i]) < exp(-0.5 * z * z))
+            return z;
     }
-    do {
-        u = 2 * uni(&g->rng) - 1;
-        v = 2 * uni(&g->rng) - 1;
-        s = u * u + v * v;
-    } while (s >= 1 || s == 0);
-    k = sqrt(-2 * log(s) / s);
-    g->spare = v * k;
-    g->have = 1;
-    return u * k;
 }
 
-/* A normal(mean, sd) truncated to [lo, hi], mean inside: rejection from the
- * normal when the interval is wide, else from the uniform with acceptance
- * exp(-z^2/2) (Robert, 1995); either accepts about half the time or more. */
-static double trunc_normal(normal_gen *g, double mean, double sd, double lo, double hi)
+/* A normal(mean, sd) truncated to [lo, hi], mean inside; a and b are lo
+ * and hi standardized.  Rejection from the normal when the interval is
+ * wide, else from the uniform with acceptance exp(-z^2/2) (Robert, 1995);
+ * either accepts about half the time or more. */
+static double trunc_normal(normal_gen *g, double mean, double sd, double a, double b)
 {
-    double a, b;
-    if (!(sd > 0) || !(hi > lo))
-        return mean < lo ? lo : mean > hi ? hi : mean;
-    a = (lo - mean) / sd;
-    b = (hi - mean) / sd;
-    if (a > 0 || b < 0) /* cannot happen for a bin's own mean; stay inside anyway */
-        return mean < lo ? lo : mean > hi ? hi : mean;
+    if (!(b > a) || a > 0 || b < 0) /* a point, or (not for a bin's own mean) outside */
+        return a > 0 ? mean + sd * a : b < 0 ? mean + sd * b : mean;
     if (b - a > 2.5) {
         for (;;) {
             double z = gen_normal(g);
@@ -754,8 +792,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
             s.col[k++] = j;
 
     /* the samples; row 0 is the instance */
-    memset(&g, 0, sizeof g);
-    nr_rng_seed(&g.rng, seed ^ (0x9E3779B97F4A7C15ull * (stream + 1)));
+    gen_init(&g, seed ^ (0x9E3779B97F4A7C15ull * (stream + 1)));
     memcpy(s.xs, x, sizeof *x * (size_t)nin);
     for (int j = 0; j < nin; j++)
         s.bins0[j] = disc ? nr_lime_bin(l, j, x[j]) : 0;
@@ -772,14 +809,14 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
             } else if (disc) {
                 int b = s.bins0[j];
                 if (i > 0) {
-                    double u = uni(&g.rng), cum = 0;
+                    double u = uni(&g.rng);
                     float v;
                     for (b = 0; b < f->nbins - 1; b++)
-                        if (u < (cum += f->freq[b]))
+                        if (u < f->cum[b])
                             break;
                     while (b > 0 && f->freq[b] == 0) /* rounding of the last share */
                         b--;
-                    v = (float)trunc_normal(&g, f->bmean[b], f->bsd[b], f->lo[b], f->hi[b]);
+                    v = (float)trunc_normal(&g, f->bmean[b], f->bsd[b], f->za[b], f->zb[b]);
                     /* the float value must fall in bin b as the rules decide it */
                     if (b > 0 && !(v > f->edges[b - 1]))
                         v = nextafterf(f->edges[b - 1], INFINITY);

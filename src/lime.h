@@ -88,6 +88,8 @@ typedef struct nr_lime_feature {
     int nbins;           /* discretized: nedges + 1 */
     float *edges;        /* nbins - 1 ascending; bin b: edges[b-1] < x <= edges[b] */
     double *freq, *bmean, *bsd, *lo, *hi; /* per bin: training share, mean, sd, range */
+    double *cum;         /* per bin: the shares up to it */
+    double *za, *zb;     /* per bin: lo and hi standardized by the bin's mean and sd */
 } nr_lime_feature;
 
 typedef struct nr_lime {
