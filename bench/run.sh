@@ -271,3 +271,27 @@ for net in digits fashion-cnn; do
         echo "(python3-torch is not installed: no PyTorch figures)"
     fi
 done
+# ---- LIME and SP-LIME ------------------------------------------------------------
+# Time per tabular explanation on the breast-cancer example (5000 samples, one
+# core; the reference Python LIME takes about 0.2 s), and SP-LIME over all 143
+# test rows on one core and on all of them.  User CPU seconds, so that other
+# load on the machine counts less (all threads: wall seconds); the model load
+# (a few ms) is included.
+echo
+echo "== LIME on examples/wdbc (5000 samples an explanation)"
+printf '%-40s %8s %12s\n' "run" seconds "ms/explain"
+lime_time() {
+    name=$1 threads=$2 n=$3
+    shift 3
+    run_logged /usr/bin/time -f "%U %e" env NN2RULES_THREADS=$threads OPENBLAS_NUM_THREADS=1 "$BUILD/nn2rules" explain \
+        examples/wdbc/model.bin --data examples/wdbc/train.csv -q -o "$T/lime.txt" "$@"
+    tail -1 "$T/err" | awk -v name="$name" -v n=$n -v t=$threads '{ s = t == 1 ? $1 : $2;
+        printf "%-40s %8.3f %12.2f\n", name, s, 1000 * s / n }'
+}
+if [ -x /usr/bin/time ]; then
+    lime_time "143 test rows (--rows), 1 thread" 1 143 --rows examples/wdbc/test.csv
+    lime_time "SP-LIME --pick 5 of 143, 1 thread" 1 143 --rows examples/wdbc/test.csv --pick 5
+    lime_time "SP-LIME --pick 5 of 143, all threads (wall)" "$(nproc)" 143 --rows examples/wdbc/test.csv --pick 5
+else
+    echo "(/usr/bin/time is not installed: no LIME figures)"
+fi

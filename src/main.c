@@ -28,6 +28,7 @@
 #include "extract.h"
 #include "extractor.h"
 #include "fileio.h"
+#include "lime.h"
 #include "model_io.h"
 #include "model_load.h"
 #include "model_meta.h"
@@ -67,6 +68,7 @@ static const char USAGE[] =
     "                             Grad-CAM maps of a row, as PNG or CSV\n"
     "  filters MODEL --data F     what each channel of a conv layer responds to (PNG\n"
     "                             atlas), how channels feed the next layer (DOT)\n"
+    "  explain MODEL --data FILE  LIME: explain predictions with local linear models\n"
     "  help [COMMAND]             show this help, or a command's\n"
     "\n"
     "Options for every command:\n"
@@ -2419,6 +2421,450 @@ done:
 
 /* ---- dispatch -------------------------------------------------------- */
 
+/* ---- explain ------------------------------------------------------------- */
+
+static const char USAGE_EXPLAIN[] =
+    "usage: nn2rules explain MODEL --data FILE (--row N | --instance LIST | --rows FILE | --pick B)\n"
+    "                        [-o FILE] [OPTIONS]\n"
+    "\n"
+    "Explain predictions of a network on tabular data with LIME: a weighted linear\n"
+    "model fitted on inputs perturbed around the instance, as rules text (the\n"
+    "default), JSON, C (-o FILE.c) or an SVG bar chart of the weights (-o FILE.svg).\n"
+    "With --pick B, SP-LIME: explain many rows and pick B that cover the most\n"
+    "feature importance.  A summary goes to standard error.\n"
+    "\n"
+    "Options:\n"
+    "  -d, --data FILE            the training data: bins, frequencies and scales\n"
+    "      --row N                explain row N of --data (1 is the first row)\n"
+    "      --instance LIST        explain these values: NAME=VALUE,... (with --row,\n"
+    "                             changes to that row) or every value in order\n"
+    "      --rows FILE            explain every row of FILE\n"
+    "      --pick B               SP-LIME: pick B explanations of the rows of --rows\n"
+    "                             (or of --data)\n"
+    "      --pick-rows N          SP-LIME: explain N rows drawn from them (default all)\n"
+    "      --class C              the class to explain (name or index); default: the\n"
+    "                             network's prediction\n"
+    "      --top-labels K         explain the K classes of highest output\n"
+    "      --discretizer KIND     quartile (the default), decile, entropy or none\n"
+    "      --samples N            perturbed inputs per explanation (default 5000)\n"
+    "      --kernel-width W       of the kernel sqrt(exp(-d^2/W^2)) (default\n"
+    "                             0.75 * sqrt(features))\n"
+    "      --select HOW           auto (the default: forward for K <= 6, else highest),\n"
+    "                             forward, highest, lasso or none\n"
+    "      --features-max K       terms in an explanation at most (default 10)\n"
+    "      --alpha A              ridge penalty of the fit (default 1)\n"
+    "      --seed N               random seed (default 1); same inputs and seed, same output\n"
+    "  -o, --output FILE          where to write the explanations\n"
+    "  -f, --format FMT           txt, json, c, svg, dot or png\n"
+    "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
+    "  -l, --label NAME           the label column of the data\n"
+    "      --data-format FMT      csv or arff, whatever the names say\n"
+    "  -q, --quiet                no summary on standard error\n";
+
+/* Data matched to the model with its missing cells left in (NaN). */
+static int load_explain_rows(const char *path, const nr_read_opts *ro, nn_model *m, nr_dataset **d,
+                             nr_error *err)
+{
+    int rc;
+    if ((rc = read_data(path, ro, d, err)) == 0 && (rc = nr_model_names_from_data(m, *d, err)) == 0)
+        rc = nr_dataset_match_model_missing(*d, m, err);
+    if (rc < 0) {
+        name_input(err, path);
+        nr_dataset_free(*d);
+        *d = NULL;
+    }
+    return rc;
+}
+
+static int row_complete(const nr_dataset *d, int i)
+{
+    for (int j = 0; j < d->ncols; j++)
+        if (isnan(d->x[(size_t)i * d->ncols + j]))
+            return 0;
+    return 1;
+}
+
+static int cmd_explain(int argc, char **argv)
+{
+    enum { O_ROW = 256, O_ROWS, O_INSTANCE, O_CLASS, O_SEED, O_PREFIX, O_LIME = 1000 };
+    static const struct option common[] = {
+        {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
+        {"data", required_argument, NULL, 'd'},   {"label", required_argument, NULL, 'l'},
+        {"row", required_argument, NULL, O_ROW},  {"rows", required_argument, NULL, O_ROWS},
+        {"instance", required_argument, NULL, O_INSTANCE}, {"class", required_argument, NULL, O_CLASS},
+        {"seed", required_argument, NULL, O_SEED}, {"prefix", required_argument, NULL, O_PREFIX},
+        {"data-format", required_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'}};
+    struct option table[NELEM(common) + 16];
+    nr_error err;
+    nr_read_opts ropts = {NULL, NULL, NULL};
+    nr_lime_opts lo;
+    nr_extract_opts po;
+    meta_opts mo = {NULL, NULL, NULL, NULL};
+    const char *out = NULL, *fmt = NULL, *data = NULL, *rowsf = NULL, *inst = NULL, *cls = NULL,
+               *prefix = NULL, *src;
+    int c, quiet = 0, status = 0, row = 0, klass = -1, nx = 0, nexpl = 0, npick = 0, many, ntab = 0;
+    out_format f;
+    nn_model *m = NULL;
+    nr_dataset *d = NULL, *rd = NULL;
+    nr_lime *lime = NULL;
+    float *x = NULL;
+    uint64_t *streams = NULL;
+    int *pick = NULL, *which = NULL;
+    nr_lime_result *res = NULL;
+    nr_rules **rules = NULL;
+    char **titles = NULL, *buf = NULL, where[PATH_MAX + 64], options[sizeof where + 1024], nb[NAMEBUF];
+    size_t len = 0, nin;
+    double covered = 0, total = 0;
+    nr_progress prog;
+    cli_progress cprog;
+
+    nr_error_clear(&err);
+    nr_lime_opts_default(&lo);
+    nr_extract_opts_default(&po);
+    memcpy(table, common, sizeof common);
+    for (int i = 0; nr_lime_options[i].name; i++)
+        table[ntab++ + NELEM(common)] = (struct option){nr_lime_options[i].name, required_argument, NULL, O_LIME + i};
+    table[ntab + NELEM(common)] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:f:d:l:qh", table, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'f': fmt = optarg; break;
+        case 'd': data = optarg; break;
+        case 'l': ropts.label = optarg; break;
+        case O_ROWS: rowsf = optarg; break;
+        case O_INSTANCE: inst = optarg; break;
+        case O_CLASS: cls = optarg; break;
+        case O_PREFIX: prefix = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(USAGE_EXPLAIN, stdout); goto done;
+        case 'D':
+        {
+            int unused;
+            if ((status = row_option("explain", c, optarg, &unused, NULL, &ropts)) != 0)
+                goto done;
+            break;
+        }
+        case O_ROW:
+            if (parse_count(optarg, 1, INT_MAX, &row) < 0) {
+                status = usage_error("explain", "--row wants a row number from 1, not '%s'", optarg);
+                goto done;
+            }
+            break;
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            po.seed = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-') {
+                status = usage_error("explain", "--seed wants a whole number, not '%s'", optarg);
+                goto done;
+            }
+            break;
+        }
+        default:
+            if (c >= O_LIME && c < O_LIME + ntab) {
+                if (nr_opt_set(&nr_lime_options[c - O_LIME], &lo, optarg, &err) < 0) {
+                    status = usage_error("explain", "%s", err.msg);
+                    goto done;
+                }
+                break;
+            }
+            status = bad_option("explain", c, argv);
+            goto done;
+        }
+    }
+    if (argc - optind != 1) {
+        status = usage_error("explain", "%s", "'explain' takes one model file");
+        goto done;
+    }
+    if (!data) {
+        status = usage_error("explain", "%s", "explain needs --data FILE, the training data it samples like");
+        goto done;
+    }
+    if (rowsf && (row || inst)) {
+        status = usage_error("explain", "%s", "--rows explains every row of a file; --row and --instance one input");
+        goto done;
+    }
+    if (lo.pick && (row || inst)) {
+        status = usage_error("explain", "%s", "--pick picks among many rows (--rows FILE, or --data's); not with --row or --instance");
+        goto done;
+    }
+    if (lo.pick_rows && !lo.pick) {
+        status = usage_error("explain", "%s", "--pick-rows goes with --pick");
+        goto done;
+    }
+    if (!row && !inst && !rowsf && !lo.pick) {
+        status = usage_error("explain", "%s", "say what to explain: --row N, --instance LIST, --rows FILE or --pick B");
+        goto done;
+    }
+    if (cls && lo.top_labels > 1) {
+        status = usage_error("explain", "%s", "--class names one class; --top-labels chooses several");
+        goto done;
+    }
+    if ((status = pick_format("explain", fmt, out, &f)) != 0)
+        goto done;
+    many = rowsf || lo.pick || lo.top_labels > 1;
+    if (many && (f == FMT_C || f == FMT_DOT || f == FMT_PNG)) {
+        status = usage_error("explain", "%s", "C, DOT and PNG output hold one explanation: give --row or "
+                             "--instance (without --top-labels), or write txt, json or svg");
+        goto done;
+    }
+    if (prefix && nr_c_prefix_check(prefix, &err) < 0) {
+        status = usage_error("explain", "--prefix: %s", err.msg);
+        goto done;
+    }
+    {
+        const char *ins[] = {argv[optind], data, rowsf};
+        if ((status = check_rules_outputs("explain", f, out, ins, NELEM(ins))) != 0)
+            goto done;
+    }
+    if (!fmt && (status = check_extension("explain", "-o", out, RULES_EXTS)) != 0)
+        goto done;
+
+    if (load_model_meta(argv[optind], &mo, &m, &po.model_crc, &err) < 0 ||
+        load_explain_rows(data, &ropts, m, &d, &err) < 0 ||
+        (rowsf && load_explain_rows(rowsf, &ropts, m, &rd, &err) < 0)) {
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    nin = nn_model_input_size(m);
+    if (cls) {
+        if (m->task != NN_TASK_CLASSIFY) {
+            status = usage_error("explain", "%s", "--class is for classifiers; this model is a regression");
+            goto done;
+        }
+        for (int k = 0; m->class_names && k < m->nclasses && klass < 0; k++)
+            if (strcmp(m->class_names[k], cls) == 0)
+                klass = k;
+        if (klass < 0 && parse_count(cls, 0, (int)nn_model_output_size(m) - 1, &klass) < 0) {
+            status = usage_error("explain", "--class '%s' is no class of the model", cls);
+            goto done;
+        }
+    }
+    if (lo.discretizer == NR_LIME_ENTROPY && m->task != NN_TASK_CLASSIFY) {
+        status = usage_error("explain", "%s", "--discretizer entropy needs a classifier; use quartile, decile or none");
+        goto done;
+    }
+    if (nr_lime_new(m, d, lo.discretizer, &lime, &err) < 0) {
+        name_input(&err, data);
+        status = fail(&err, err.code == NR_EINVAL || err.code == NR_EUNSUP ? EXIT_INPUT : EXIT_WORK);
+        goto done;
+    }
+
+    /* the inputs to explain, each with the stream that seeds it */
+    src = rowsf ? rowsf : data;
+    {
+        const nr_dataset *sd = rd ? rd : d;
+        int n = row || inst ? 1 : sd->nrows, k = 0;
+        if (!(x = malloc(sizeof *x * nin * (size_t)n)) || !(streams = calloc((size_t)n, sizeof *streams)) ||
+            !(which = calloc((size_t)n, sizeof *which))) {
+            nr_error_set(&err, NR_ENOMEM, "out of memory");
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+        if (row || inst) {
+            if (row > d->nrows) {
+                nr_error_at(&err, NR_EINVAL, data, 0, 0, "--row %d: the file has %d row%s", row, d->nrows,
+                            d->nrows == 1 ? "" : "s");
+                status = fail(&err, EXIT_INPUT);
+                goto done;
+            }
+            for (size_t j = 0; j < nin; j++)
+                x[j] = row ? d->x[(size_t)(row - 1) * nin + j] : NAN;
+            if (inst && nr_lime_parse_instance(m, inst, x, &err) < 0) {
+                status = usage_error("explain", "%s", err.msg);
+                goto done;
+            }
+            for (size_t j = 0; j < nin; j++)
+                if (isnan(x[j])) {
+                    if (row)
+                        nr_error_at(&err, NR_EINVAL, data, d->row_line[row - 1], 0, "row %d has no value for "
+                                    "'%s' (LIME needs every value: give it with --instance NAME=VALUE)", row,
+                                    m->features ? m->features[j].name : "?");
+                    else
+                        nr_error_set(&err, NR_EINVAL, "--instance gives no value for '%s' (name every "
+                                     "feature, or start from a row with --row N)",
+                                     m->features ? m->features[j].name : "?");
+                    status = row ? fail(&err, EXIT_INPUT) : usage_error("explain", "%s", err.msg);
+                    goto done;
+                }
+            streams[0] = (uint64_t)row;
+            which[0] = row - 1;
+            nx = 1;
+        } else {
+            int skipped = 0;
+            for (int i = 0; i < sd->nrows; i++)
+                if (row_complete(sd, i))
+                    which[k++] = i;
+                else
+                    skipped++;
+            if (skipped && !quiet)
+                fprintf(stderr, "%s: %s: skipped %d row%s with missing values (LIME needs every value)\n",
+                        progname, SHOWN(src, nb), skipped, skipped == 1 ? "" : "s");
+            if (lo.pick_rows && lo.pick_rows < k) {
+                int *sub = malloc(sizeof *sub * (size_t)k);
+                if (!sub || nr_lime_sample_rows(k, lo.pick_rows, po.seed, sub, &err) < 0) {
+                    free(sub);
+                    nr_error_set(&err, NR_ENOMEM, "out of memory");
+                    status = fail(&err, EXIT_WORK);
+                    goto done;
+                }
+                for (int i = 0; i < lo.pick_rows; i++)
+                    which[i] = which[sub[i]];
+                free(sub);
+                k = lo.pick_rows;
+            }
+            if (k == 0) {
+                nr_error_at(&err, NR_EINVAL, src, 0, 0, "no row without missing values to explain");
+                status = fail(&err, EXIT_INPUT);
+                goto done;
+            }
+            for (int i = 0; i < k; i++) {
+                memcpy(x + (size_t)i * nin, sd->x + (size_t)which[i] * nin, sizeof *x * nin);
+                streams[i] = (uint64_t)which[i] + 1;
+            }
+            nx = k;
+        }
+    }
+    if (!(res = calloc((size_t)nx, sizeof *res))) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    progress_init(&prog, &cprog, quiet);
+    if (nr_lime_explain_rows(lime, m, x, nx, streams, klass, &lo, po.seed, &prog, res, &err) < 0) {
+        name_input(&err, argv[optind]);
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    if (!(pick = calloc((size_t)nx, sizeof *pick))) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    if (lo.pick) {
+        if (nr_lime_pick(lime, res, nx, lo.pick, pick, &covered, &total, &err) < 0) {
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+        npick = lo.pick < nx ? lo.pick : nx;
+    } else {
+        for (int i = 0; i < nx; i++)
+            pick[i] = i;
+        npick = nx;
+    }
+
+    /* every explanation of the inputs shown, as rules */
+    for (int p = 0; p < npick; p++)
+        nexpl += res[pick[p]].nexpl;
+    if (!(rules = calloc((size_t)nexpl + 1, sizeof *rules)) || !(titles = calloc((size_t)nexpl + 1, sizeof *titles))) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    po.model_path = argv[optind];
+    po.data_path = data;
+    nexpl = 0;
+    for (int p = 0; p < npick; p++) {
+        int i = pick[p];
+        if (rowsf || lo.pick)
+            snprintf(where, sizeof where, "row %d of %s", which[i] + 1, src);
+        else if (row && inst)
+            snprintf(where, sizeof where, "--row %d --instance %s", row, inst);
+        else if (row)
+            snprintf(where, sizeof where, "--row %d", row);
+        else
+            snprintf(where, sizeof where, "--instance %s", inst);
+        for (int e = 0; e < res[i].nexpl; e++) {
+            const nr_lime_expl *ex = &res[i].expl[e];
+            char title[PATH_MAX + 256];
+            snprintf(options, sizeof options, "%s ", where);
+            nr_lime_describe(&lo, (int)nin, options + strlen(options), sizeof options - strlen(options));
+            nr_appendf(options, sizeof options, " --seed %llu", (unsigned long long)po.seed);
+            po.options_text = options;
+            if (nr_lime_rules(lime, m, ex, &po, &rules[nexpl], &err) < 0) {
+                status = fail(&err, EXIT_WORK);
+                goto done;
+            }
+            snprintf(title, sizeof title, "%s%s%s", where, ex->klass >= 0 ? ": " : "",
+                     ex->klass >= 0 ? (m->class_names ? m->class_names[ex->klass] : "") : "");
+            if (ex->klass >= 0 && !m->class_names)
+                nr_appendf(title, sizeof title, "class %d", ex->klass);
+            if (!(titles[nexpl] = strdup(title))) {
+                nr_error_set(&err, NR_ENOMEM, "out of memory");
+                status = fail(&err, EXIT_WORK);
+                goto done;
+            }
+            nexpl++;
+        }
+    }
+
+    /* output */
+    if (!many && f != FMT_SVG) {
+        if (write_rules(rules[0], f, out, prefix, NULL, &err) < 0) {
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+    } else {
+        nr_lime_pickinfo pk = {npick, nx, covered, total};
+        int rc = f == FMT_SVG ? nr_lime_svg((const nr_rules *const *)rules, (const char *const *)titles, nexpl,
+                                            &buf, &len, &err)
+                              : nr_lime_emit_many((const nr_rules *const *)rules, (const char *const *)titles,
+                                                  nexpl, f == FMT_JSON, lo.pick ? &pk : NULL, &buf, &len, &err);
+        if (rc < 0 || nr_write_file_atomic(out ? out : "-", buf, len, &err) < 0) {
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+    }
+    if (!quiet) {
+        if (nx == 1)
+            for (int k = 0; k < nexpl; k++)
+                fprintf(stderr, "lime: %s: %d term%s, weighted R^2 %.4f, surrogate %.6g and network %.6g at "
+                        "the instance (%d samples, kernel width %.4g)\n", SHOWN(titles[k], nb),
+                        rules[k]->lin.nterms, rules[k]->lin.nterms == 1 ? "" : "s", rules[k]->lin.r2,
+                        rules[k]->lin.local_pred, rules[k]->lin.model_pred, lo.samples, res[0].kernel_width);
+        else {
+            double r2 = 0, lo2 = INFINITY;
+            int ne = 0;
+            for (int i = 0; i < nx; i++)
+                for (int e = 0; e < res[i].nexpl; e++, ne++) {
+                    r2 += res[i].expl[e].r2;
+                    lo2 = fmin(lo2, res[i].expl[e].r2);
+                }
+            fprintf(stderr, "lime: %d row%s of %s explained: weighted R^2 mean %.4f, lowest %.4f\n", nx,
+                    nx == 1 ? "" : "s", SHOWN(src, nb), ne ? r2 / ne : 0, ne ? lo2 : 0);
+        }
+        if (lo.pick) {
+            fprintf(stderr, "sp-lime: picked row%s", npick == 1 ? "" : "s");
+            for (int p = 0; p < npick; p++)
+                fprintf(stderr, "%s %d", p ? "," : "", which[pick[p]] + 1);
+            fprintf(stderr, " of %s: coverage %.4f of the total importance\n", SHOWN(src, nb),
+                    total > 0 ? covered / total : 0);
+        }
+    }
+done:
+    for (int i = 0; rules && i < nexpl; i++)
+        nr_rules_free(rules[i]);
+    for (int i = 0; titles && i < nexpl; i++)
+        free(titles[i]);
+    for (int i = 0; res && i < nx; i++)
+        nr_lime_result_free(&res[i]);
+    free(rules);
+    free(titles);
+    free(res);
+    free(buf);
+    free(pick);
+    free(which);
+    free(streams);
+    free(x);
+    nr_lime_free(lime);
+    nr_dataset_free(d);
+    nr_dataset_free(rd);
+    nn_model_free(m);
+    return status;
+}
+
 typedef struct command {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -2434,6 +2880,7 @@ static const command COMMANDS[] = {
     {"convert", cmd_convert, USAGE_CONVERT},
     {"saliency", cmd_saliency, USAGE_SALIENCY},
     {"filters", cmd_filters, USAGE_FILTERS},
+    {"explain", cmd_explain, USAGE_EXPLAIN},
     {NULL, NULL, NULL},
 };
 

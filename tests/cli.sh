@@ -69,14 +69,14 @@ expect 0 "help run" -- "$NN" help run && has "help run" "--data"
 expect 0 "run --help" -- "$NN" run --help && has "run --help" "--batch"
 
 # every long option in any help text is in the man page
-for cmd in "" extract compile eval info run convert saliency filters; do
+for cmd in "" extract compile eval info run convert saliency filters explain; do
     if [ -n "$cmd" ]; then "$NN" help $cmd; else "$NN" --help; fi
 done 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
 while read -r opt; do
     # mdoc writes --data as "Fl -data", and "-o, --output" as "Fl o , -output"
     if grep -E -q -- "^\..*Fl( .*)? -${opt#--}( |\$)" man/nn2rules.1; then ok; else bad "man page lacks option $opt"; fi
 done <"$T/opts"
-for cmd in extract compile eval info run convert saliency filters help; do
+for cmd in extract compile eval info run convert saliency filters explain help; do
     if grep -q "^\.Ss $cmd\$" man/nn2rules.1; then ok; else bad "man page lacks command $cmd"; fi
 done
 
@@ -1172,6 +1172,86 @@ expect 2 "trepan --min-samples" -- "$NN" "$T/maj.bin" -a trepan --min-samples ma
 expect 2 "trepan: a tree option" -- "$NN" "$T/maj.bin" -a trepan --max-leaves 4 -o "$T/x.txt" &&
     one_error "trepan: a tree option" "option '--max-leaves' is not one of -a trepan's"
 expect 0 "help extract -a trepan" -- "$NN" help extract -a trepan && has "help extract -a trepan" "^      --min-samples N "
+# --- explain: LIME and SP-LIME --------------------------------------------
+WDBC=examples/wdbc/model.bin
+"$NN" help explain 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
+while read -r opt; do
+    if grep -E -q -- "^\..*Fl( .*)? -${opt#--}( |\$)" man/nn2rules.1; then ok; else bad "man page lacks explain option $opt"; fi
+done <"$T/opts"
+if grep -q "^\.Ss explain\$" man/nn2rules.1; then ok; else bad "man page lacks command explain"; fi
+expect 0 "explain: iris row" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 -o "$T/lime.txt" &&
+    has "explain: a linear body" "^linear for setosa {" "$T/lime.txt" && has "explain: indicator terms" " \* \[" "$T/lime.txt" &&
+    has "explain: the fit" "} \[r2 .*, local .*, model " "$T/lime.txt" && has "explain: the summary" "^lime: --row 5: setosa: .*weighted R^2" "$T/err"
+expect 0 "explain: parses back" -- "$NN" compile "$T/lime.txt" -o "$T/lime-back.txt" && cmp -s "$T/lime.txt" "$T/lime-back.txt" && ok ||
+    bad "explain: rules do not read back to the same text"
+expect 0 "explain: same seed" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 -o "$T/lime2.txt" -q
+if cmp -s "$T/lime.txt" "$T/lime2.txt"; then ok; else bad "explain: two runs with the same seed differ"; fi
+expect 0 "explain: another seed" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 --seed 2 -o "$T/lime3.txt" -q
+if cmp -s "$T/lime.txt" "$T/lime3.txt"; then bad "explain: --seed changes nothing"; else ok; fi
+expect 0 "explain: C" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 -o "$T/lime.c" -q &&
+    has "explain: C score function" "^double rules_score(" "$T/lime.c"
+if cc -std=c99 -Wall -Wextra -Werror -c "$T/lime.c" -o "$T/lime.o"; then ok; else bad "explain: C does not build cleanly"; fi
+expect 0 "explain: JSON" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 -o "$T/lime.json" -q &&
+    has "explain: JSON linear" '"kind": "linear"' "$T/lime.json" && has "explain: JSON fit" '"fit": {"r2": ' "$T/lime.json"
+expect 0 "explain: SVG" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 -o "$T/lime.svg" -q &&
+    has "explain: SVG" "^<svg " "$T/lime.svg" && has "explain: SVG bars" '<rect x=.*fill="#' "$T/lime.svg" &&
+    has "explain: SVG labels" "petal_length &lt;= " "$T/lime.svg"
+expect 0 "explain: --instance" -- "$NN" explain "$IRIS" --data examples/iris/train.csv \
+    --instance "sepal_length=6.7,sepal_width=3,petal_length=5.2,petal_width=2.3" -q &&
+    has "explain: --instance explains virginica" "^linear for virginica {"
+expect 0 "explain: --row with --instance" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 --instance petal_length=5.9,petal_width=2.1 -q &&
+    has "explain: --row changed by --instance" 'options "--row 5 --instance petal_length=5.9,petal_width=2.1 '
+expect 0 "explain: --top-labels" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 60 --top-labels 3 -q
+if [ "$(grep -c '^linear for ' "$T/out")" -eq 3 ]; then ok; else bad "explain: --top-labels 3 gives not three explanations"; fi
+for disc in quartile decile entropy none; do
+    for sel in auto forward highest lasso none; do
+        expect 0 "explain: --discretizer $disc --select $sel" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 70 \
+            --discretizer $disc --select $sel --features-max 2 --samples 500 -o "$T/ds.txt" -q &&
+            expect 0 "explain: $disc $sel parses back" -- "$NN" compile "$T/ds.txt" -o "$T/ds.json"
+    done
+done
+expect 0 "explain: --class by index" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 5 --class 2 -q &&
+    has "explain: --class 2" "^linear for virginica {"
+# wdbc: a whole file of rows, then SP-LIME's pick; the output is the same on one thread or two
+expect 0 "explain: wdbc --rows" -- "$NN" explain "$WDBC" --data examples/wdbc/train.csv --rows examples/wdbc/test.csv --samples 1000 -f json -o "$T/rows.json" &&
+    has "explain: --rows summary" "^lime: 143 rows of examples/wdbc/test.csv explained" "$T/err"
+if [ "$(grep -c '"kind": "linear"' "$T/rows.json")" -eq 143 ]; then ok; else bad "explain: --rows gives not 143 explanations"; fi
+expect 0 "explain: SP-LIME" -- env NN2RULES_THREADS=1 "$NN" explain "$WDBC" --data examples/wdbc/train.csv --rows examples/wdbc/test.csv --samples 1000 --pick 3 -o "$T/pick1.txt" &&
+    has "explain: SP-LIME header" "^# SP-LIME: 3 of 143 explanations picked, covering " "$T/pick1.txt" &&
+    has "explain: SP-LIME summary" "^sp-lime: picked rows [0-9]*, [0-9]*, [0-9]* of examples/wdbc/test.csv: coverage 0\." "$T/err"
+expect 0 "explain: SP-LIME on two threads" -- env NN2RULES_THREADS=2 "$NN" explain "$WDBC" --data examples/wdbc/train.csv --rows examples/wdbc/test.csv --samples 1000 --pick 3 -o "$T/pick2.txt" -q
+if cmp -s "$T/pick1.txt" "$T/pick2.txt"; then ok; else bad "explain: SP-LIME differs between one and two threads"; fi
+if [ "$(grep -c '^# explanation [123] of 3: row [0-9]* of examples/wdbc/test.csv' "$T/pick1.txt")" -eq 3 ]; then ok; else bad "explain: SP-LIME does not show 3 explanations"; fi
+expect 0 "explain: SP-LIME --pick-rows" -- "$NN" explain "$WDBC" --data examples/wdbc/train.csv --pick 2 --pick-rows 20 --samples 500 -f svg -o "$T/pick.svg" -q &&
+    if [ "$(grep -c '<g>' "$T/pick.svg")" -eq 2 ]; then ok; else bad "explain: SP-LIME chart has not 2 panels"; fi
+# awkward data: a constant feature and a missing cell
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $2 = 3 } NR == 3 { $3 = "" } { print }' examples/iris/train.csv >"$T/awk.csv"
+expect 0 "explain: a constant feature" -- "$NN" explain "$IRIS" --data "$T/awk.csv" --row 1 --select none -q
+if grep -q "sepal_width" "$T/out" && ! grep -q "\[.*sepal_width" "$T/out"; then ok; else bad "explain: the constant feature got a term"; fi
+expect 3 "explain: a missing cell" -- "$NN" explain "$IRIS" --data "$T/awk.csv" --row 2 &&
+    one_error "explain: a missing cell" "awk.csv:3.*row 2 has no value for 'petal_length'"
+expect 0 "explain: --rows skips rows with missing cells" -- "$NN" explain "$IRIS" --data "$T/awk.csv" --rows "$T/awk.csv" --samples 200 &&
+    has "explain: the skip is said" "skipped 1 row with missing values" "$T/err"
+# bad rows and options
+expect 3 "explain: row out of range" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 113 &&
+    one_error "explain: row out of range" "train.csv: .*--row 113: the file has 112 rows"
+expect 2 "explain: row 0" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 0 && one_error "explain: row 0" "--row wants"
+expect 2 "explain: no --data" -- "$NN" explain "$IRIS" --row 1 && one_error "explain: no --data" "needs --data"
+expect 2 "explain: nothing to explain" -- "$NN" explain "$IRIS" --data examples/iris/train.csv && one_error "explain: nothing to explain" "--row N"
+expect 2 "explain: bad discretizer" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --discretizer median &&
+    one_error "explain: bad discretizer" "--discretizer is quartile, decile, entropy or none, not 'median'"
+expect 2 "explain: bad select" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --select best && one_error "explain: bad select" "--select"
+expect 2 "explain: bad samples" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --samples 1 && one_error "explain: bad samples" "--samples"
+expect 2 "explain: bad kernel width" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --kernel-width -1 && one_error "explain: bad kernel width" "--kernel-width"
+expect 2 "explain: unknown class" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --class rose && one_error "explain: unknown class" "'rose' is no class"
+expect 2 "explain: --class and --top-labels" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --class 1 --top-labels 2 &&
+    one_error "explain: --class and --top-labels" "--top-labels"
+expect 2 "explain: --pick with --row" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --pick 2 && one_error "explain: --pick with --row" "--pick"
+expect 2 "explain: many to C" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --rows examples/iris/test.csv -o "$T/many.c" &&
+    one_error "explain: many to C" "C, DOT and PNG output hold one explanation"
+expect 2 "explain: bad --instance" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --instance "petal_size=3" && one_error "explain: bad --instance" "no feature 'petal_size'"
+expect 2 "explain: short --instance" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --instance "petal_length=3" && one_error "explain: short --instance" "no value for 'sepal_length'"
+if [ ! -e "$T/many.c" ] && [ ! -e "$T/x.svg" ]; then ok; else bad "explain: a refused run left a file"; fi
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
