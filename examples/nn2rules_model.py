@@ -478,3 +478,30 @@ def accuracy(net, x, y):
     net.eval()
     with torch.no_grad():
         return float((net(x).argmax(dim=1) == y).float().mean())
+
+
+def read_idx(path):
+    """An IDX file (optionally gzipped) as a numpy array of its shape."""
+    import gzip
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype != 0x08:
+        raise ValueError("%s: not an unsigned-byte IDX file" % path)
+    dims = struct.unpack(">%dI" % ndim, data[4:4 + 4 * ndim])
+    a = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if a.size != int(np.prod(dims)):
+        raise ValueError("%s: %d bytes of data for shape %r" % (path, a.size, dims))
+    return a.reshape(dims)
+
+
+def load_idx_pair(data_dir, kind):
+    """Images (n x pixels, float32) and labels (int64) of an MNIST-style pair
+    KIND-images-idx3-ubyte.gz, KIND-labels-idx1-ubyte.gz in data_dir."""
+    import os
+    x = read_idx(os.path.join(data_dir, "%s-images-idx3-ubyte.gz" % kind))
+    x = x.reshape(x.shape[0], -1).astype(np.float32)
+    y = read_idx(os.path.join(data_dir, "%s-labels-idx1-ubyte.gz" % kind)).astype(np.int64)
+    assert x.shape[0] == y.shape[0]
+    return x, y

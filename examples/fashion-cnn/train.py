@@ -9,9 +9,7 @@ directory.  The images are not copied here (60,000 + 10,000 images are too
 big for the repository): they are read from the Debian package.
 Deterministic: same packages, same bytes.
 """
-import gzip
 import os
-import struct
 import sys
 
 # one thread: Debian's torch does its matrix products through OpenBLAS, whose
@@ -36,36 +34,12 @@ CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def read_idx(path):
-    """An IDX file (optionally gzipped) as a numpy array of its shape."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
-        raise ValueError("%s: not an unsigned-byte IDX file" % path)
-    dims = struct.unpack(">%dI" % ndim, data[4:4 + 4 * ndim])
-    a = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if a.size != int(np.prod(dims)):
-        raise ValueError("%s: %d bytes of data for shape %r" % (path, a.size, dims))
-    return a.reshape(dims)
-
-
-def load(kind):
-    images = os.path.join(DATA_DIR, "%s-images-idx3-ubyte.gz" % kind)
-    labels = os.path.join(DATA_DIR, "%s-labels-idx1-ubyte.gz" % kind)
-    x = read_idx(images).reshape(-1, 28 * 28).astype(np.float32)
-    y = read_idx(labels).astype(np.int64)
-    assert x.shape[0] == y.shape[0]
-    return x, y
-
-
 nm.setup_determinism(SEED)
 
 if not os.path.isdir(DATA_DIR):
     sys.exit("train.py: %s not found: apt-get install dataset-fashion-mnist" % DATA_DIR)
-xtr_raw, ytr_np = load("train")
-xte_raw, yte_np = load("t10k")
+xtr_raw, ytr_np = nm.load_idx_pair(DATA_DIR, "train")
+xte_raw, yte_np = nm.load_idx_pair(DATA_DIR, "t10k")
 assert xtr_raw.shape == (60000, 784) and xte_raw.shape == (10000, 784)
 
 names = ["px_%d_%d" % (r, c) for r in range(28) for c in range(28)]
