@@ -1969,6 +1969,39 @@ done:
 }
 
 
+/* --label, --labels, --features, --classes, --missing, --data-format and
+ * -q, which the commands that read rows for one model share: 1 when c was
+ * one of them (*status: 0, or a usage error's exit status), else 0. */
+static int model_rows_option(const char *cmd, int c, const char *arg, meta_opts *mo, nr_read_opts *ro,
+                             missing_opts *mi, int *skip, int *status)
+{
+    *status = 0;
+    switch (c) {
+    case 'l': ro->label = arg; return 1;
+    case 'L': ro->labels_path = arg; return 1;
+    case 'F': mo->features = arg; return 1;
+    case 'C': mo->classes = arg; return 1;
+    case 'M':
+    case 'D': *status = row_option(cmd, c, arg, skip, mi, ro); return 1;
+    case 'q': mi->quiet = 1; return 1;
+    default: return 0;
+    }
+}
+
+/* The model, and the rows of data matched to it (rows with missing values
+ * as mi says; *kept: the file's index of each row left, or NULL): 0, or
+ * the exit status of the failure, reported. */
+static int load_model_rows(const char *model, const char *data, const meta_opts *mo, const nr_read_opts *ro,
+                           missing_opts *mi, nn_model **m, nr_dataset **d, int **kept, nr_error *err)
+{
+    if (load_model_meta(model, mo, m, NULL, err) < 0 || read_data(data, ro, d, err) < 0 ||
+        nr_model_names_from_data(*m, *d, err) < 0 || match_rows(*d, *m, mi, kept, err) < 0) {
+        name_input(err, data); /* the model names itself */
+        return fail(err, err->code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
+    }
+    return 0;
+}
+
 /* ---- saliency ------------------------------------------------------------ */
 
 static const char USAGE_SALIENCY[] =
@@ -2106,20 +2139,15 @@ static int cmd_saliency(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case O_NOOVERLAY: overlay = 0; break;
         case O_SHEET: sheet = 1; break;
-        case 'l': ropts.label = optarg; break;
-        case 'L': ropts.labels_path = optarg; break;
-        case 'F': mo.features = optarg; break;
-        case 'C': mo.classes = optarg; break;
-        case 'M':
-        case 'D': {
-            int st = row_option("saliency", c, optarg, &skip, &mi, &ropts);
+        case 'h': fputs(USAGE_SALIENCY, stdout); return 0;
+        default: {
+            int st;
+            if (!model_rows_option("saliency", c, optarg, &mo, &ropts, &mi, &skip, &st))
+                return bad_option("saliency", c, argv);
             if (st != 0)
                 return st;
             break;
         }
-        case 'q': mi.quiet = 1; break;
-        case 'h': fputs(USAGE_SALIENCY, stdout); return 0;
-        default: return bad_option("saliency", c, argv);
         }
     }
     if (argc - optind != 1)
@@ -2145,12 +2173,8 @@ static int cmd_saliency(int argc, char **argv)
         if ((c = check_outputs("saliency", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
-    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || read_data(data_path, &ropts, &d, &err) < 0 ||
-        nr_model_names_from_data(m, d, &err) < 0 || match_rows(d, m, &mi, &kept, &err) < 0) {
-        name_input(&err, data_path);
-        status = fail(&err, err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
+    if ((status = load_model_rows(argv[optind], data_path, &mo, &ropts, &mi, &m, &d, &kept, &err)) != 0)
         goto done;
-    }
     if (nr_sal_check(m, method, &so, &err) < 0) {
         name_input(&err, argv[optind]);
         status = fail(&err, EXIT_INPUT);
@@ -2334,20 +2358,15 @@ static int cmd_filters(int argc, char **argv)
             break;
         }
         case 'o': out_path = optarg; break;
-        case 'l': ropts.label = optarg; break;
-        case 'L': ropts.labels_path = optarg; break;
-        case 'F': mo.features = optarg; break;
-        case 'C': mo.classes = optarg; break;
-        case 'M':
-        case 'D': {
-            int st = row_option("filters", c, optarg, &skip, &mi, &ropts);
+        case 'h': fputs(USAGE_FILTERS, stdout); return 0;
+        default: {
+            int st;
+            if (!model_rows_option("filters", c, optarg, &mo, &ropts, &mi, &skip, &st))
+                return bad_option("filters", c, argv);
             if (st != 0)
                 return st;
             break;
         }
-        case 'q': mi.quiet = 1; break;
-        case 'h': fputs(USAGE_FILTERS, stdout); return 0;
-        default: return bad_option("filters", c, argv);
         }
     }
     if (argc - optind != 1)
@@ -2367,12 +2386,8 @@ static int cmd_filters(int argc, char **argv)
         if ((c = check_outputs("filters", ins, NELEM(ins), outs, NELEM(outs))) != 0)
             return c;
     }
-    if (load_model_meta(argv[optind], &mo, &m, NULL, &err) < 0 || read_data(data_path, &ropts, &d, &err) < 0 ||
-        nr_model_names_from_data(m, d, &err) < 0 || match_rows(d, m, &mi, &kept, &err) < 0) {
-        name_input(&err, data_path);
-        status = fail(&err, err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
+    if ((status = load_model_rows(argv[optind], data_path, &mo, &ropts, &mi, &m, &d, &kept, &err)) != 0)
         goto done;
-    }
     if (layer < 0 && (layer = nr_last_spatial_layer(m)) < 0) {
         nr_error_set(&err, NR_EUNSUP, "the network has no layer with spatial maps: 'filters' reads "
                      "convolutional networks");
