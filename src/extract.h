@@ -105,6 +105,15 @@ struct nr_extract_report;
 int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y,
                   struct nr_extract_report *rep, nr_error *err);
 
+struct nr_extract_report;
+/* The size held-out rows choose: curve[k] rows of nheld agree at size k
+ * (0..smax); the smallest k within `tolerance` (a fraction of nheld) of
+ * the best.  Fills the size fields of rep with k and the best's k as
+ * leaves and best_leaves (callers whose sizes count from 1 add it) and
+ * returns the k picked. */
+int nr_pick_size(const long *curve, int smax, long nheld, double tolerance, int held_profile,
+                 struct nr_extract_report *rep);
+
 /* The provenance block of r from o, under the name algorithm; and, when
  * o->precision asks, r's thresholds rounded (every extractor calls this
  * last, before measuring the fit). */

@@ -950,7 +950,6 @@ static int choose_count(chooser *c, double tol, uint64_t seed, int nreal, const 
     int *perm = malloc((size_t)n * sizeof *perm), *order = malloc(((size_t)c->R + 1) * sizeof *order);
     long *curve = calloc((size_t)c->R + 2, sizeof *curve), nheld = 0;
     word *fit = malloc((size_t)nw * sizeof *fit), *held = malloc((size_t)nw * sizeof *held);
-    int best = 0, pick;
     nr_rng rng;
     if (!perm || !order || !curve || !fit || !held) {
         free(perm);
@@ -1024,22 +1023,9 @@ static int choose_count(chooser *c, double tol, uint64_t seed, int nreal, const 
         for (int p = L + 1; p <= c->R; p++)
             curve[p] += agree;
     }
-    for (int p = 1; p <= c->R; p++)
-        if (curve[p] > curve[best])
-            best = p;
-    for (pick = 0; pick < best; pick++)
-        if ((double)curve[pick] >= (double)curve[best] - tol * (double)nheld)
-            break;
-    rep->selected = 1;
+    nr_pick_size(curve, c->R, nheld, tol, nreal > 0, rep);
     rep->in_rules = 1;
-    rep->held_profile = nreal > 0;
     rep->candidates = c->R;
-    rep->tolerance = tol;
-    rep->held_out = nheld;
-    rep->held_agree = curve[pick];
-    rep->leaves = pick;
-    rep->best_leaves = best;
-    rep->best_agree = curve[best];
     free(perm);
     free(order);
     free(curve);

@@ -72,7 +72,7 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     /* no tree on at most n rows has more than n splits: s = 0..n covers
      * them all */
     long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
-    int rc = 0, smax = 0, best = 0, pick;
+    int rc = 0, smax = 0;
 
     if (!perm || !fold || !yfit || !idfit || !xfit || !diff) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -129,20 +129,9 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
         goto done;
     for (int s = 1; s <= smax; s++)
         diff[s] += diff[s - 1];
-    for (int s = 1; s <= smax; s++)
-        if (diff[s] > diff[best])
-            best = s;
-    for (pick = 0; pick < best; pick++)
-        if ((double)diff[pick] >= (double)diff[best] - tolerance * (double)nheld)
-            break;
-    rep->selected = 1;
-    rep->tolerance = tolerance;
-    rep->held_profile = hn > 0;
-    rep->held_out = nheld;
-    rep->held_agree = diff[pick];
-    rep->leaves = pick + 1;
-    rep->best_leaves = best + 1;
-    rep->best_agree = diff[best];
+    nr_pick_size(diff, smax, nheld, tolerance, hn > 0, rep);
+    rep->leaves++;
+    rep->best_leaves++;
 done:
     free(perm);
     free(fold);

@@ -1655,7 +1655,7 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
     int *fold = malloc((size_t)nperm * sizeof *fold), *perm = malloc((size_t)nperm * sizeof *perm);
     unsigned char *bon = malloc((size_t)n + 1), *con = malloc((size_t)c->nc + 1);
     long *diff = calloc((size_t)S + 2, sizeof *diff), nheld = 0;
-    int rc = 0, smax = 0, best = 0, pick;
+    int rc = 0, smax = 0;
     nr_rng rng;
     if (!fold || !perm || !bon || !con || !diff) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -1697,20 +1697,9 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
         goto done;
     for (int s = 1; s <= smax; s++)
         diff[s] += diff[s - 1];
-    for (int s = 1; s <= smax; s++)
-        if (diff[s] > diff[best])
-            best = s;
-    for (pick = 0; pick < best; pick++)
-        if ((double)diff[pick] >= (double)diff[best] - c->s->tolerance * (double)nheld)
-            break;
-    rep->selected = 1;
-    rep->tolerance = c->s->tolerance;
-    rep->held_profile = hn > 0;
-    rep->held_out = nheld;
-    rep->held_agree = diff[pick];
-    rep->leaves = pick + 1;
-    rep->best_leaves = best + 1;
-    rep->best_agree = diff[best];
+    nr_pick_size(diff, smax, nheld, c->s->tolerance, hn > 0, rep);
+    rep->leaves++;
+    rep->best_leaves++;
 done:
     free(fold);
     free(perm);

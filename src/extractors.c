@@ -113,6 +113,27 @@ int nr_nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_er
     return 0;
 }
 
+int nr_pick_size(const long *curve, int smax, long nheld, double tolerance, int held_profile,
+                 nr_extract_report *rep)
+{
+    int best = 0, pick;
+    for (int k = 1; k <= smax; k++)
+        if (curve[k] > curve[best])
+            best = k;
+    for (pick = 0; pick < best; pick++)
+        if ((double)curve[pick] >= (double)curve[best] - tolerance * (double)nheld)
+            break;
+    rep->selected = 1;
+    rep->tolerance = tolerance;
+    rep->held_profile = held_profile;
+    rep->held_out = nheld;
+    rep->held_agree = curve[pick];
+    rep->best_agree = curve[best];
+    rep->leaves = pick;
+    rep->best_leaves = best;
+    return pick;
+}
+
 int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y, nr_extract_report *rep,
                   nr_error *err)
 {
