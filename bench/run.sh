@@ -242,35 +242,27 @@ for n in 1000 10000; do
 done
 
 # ---- saliency maps ---------------------------------------------------------------
-# Maps per second on the digits CNN, every test row (450) into one contact
-# sheet (the command's whole run: loading, maps, the PNG), beside
-# PyTorch's autograd (one row at a time, one thread) when python3-torch is
-# installed.  Figures only.
+# Maps per second, the computation alone (bench_saliency: inputs drawn in
+# the declared ranges, no files), on one thread, for the digits CNN and the
+# Fashion-MNIST CNN, beside PyTorch's autograd making gradient maps one row
+# at a time on one thread when python3-torch is installed.  Figures only.
 echo
-echo "== saliency maps: the digits CNN (450 test rows), the Fashion-MNIST CNN (1,000 t10k images)"
+echo "== saliency maps per second, one thread (digits CNN: 450 inputs; Fashion-MNIST CNN: 1,000)"
 printf '%-12s %-16s %10s %12s\n' network method seconds "maps per s"
 for net in digits fashion-cnn; do
-    if [ $net = digits ]; then
-        data=examples/digits/test.csv rows=--all n=450
-    else
-        [ -r "$FASHION/t10k-images-idx3-ubyte.gz" ] || continue
-        data=$FASHION/t10k-images-idx3-ubyte.gz rows=--rows=1-1000 n=1000
-    fi
-    for meth in gradient guided gradcam smoothgrad; do
-        t0=$(date +%s.%N)
-        run_logged env NN2RULES_THREADS=1 OPENBLAS_NUM_THREADS=1 "$BUILD/nn2rules" saliency examples/$net/model.bin \
-            --data "$data" $rows -m $meth -q --sheet -o "$T/sal.png"
-        t1=$(date +%s.%N)
-        echo "$net $meth $t0 $t1 $n" | awk '{ s = $4 - $3; printf "%-12s %-16s %10.3f %12.0f\n", $1, $2, s, $5 / s }'
-    done
-    if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    n=450
+    [ $net = digits ] || n=1000
+    run_logged env NN2RULES_THREADS=1 OPENBLAS_NUM_THREADS=1 "$BUILD/bench/bench_saliency" examples/$net/model.bin $n >"$T/sal"
+    awk -v net=$net '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                       printf "%-12s %-16s %10.3f %12.0f\n", net, v["method"], v["seconds"], v["maps_per_s"] }' "$T/sal"
+    if /usr/bin/python3 -c 'import torch' 2>/dev/null && { [ $net = digits ] || [ -r "$FASHION/t10k-images-idx3-ubyte.gz" ]; }; then
         OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/torch_saliency.py $n $net >"$T/tsal"
-        awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-             END { printf "%-12s %-16s %10.3f %12.0f  (PyTorch autograd, one row at a time)\n", $3, "torch gradient", v["seconds"], v["maps_per_s"] }' "$T/tsal"
-    else
-        echo "(python3-torch is not installed: no PyTorch figures)"
+        awk -v net=$net '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+             printf "%-12s %-16s %10.3f %12.0f  (PyTorch autograd, one row at a time)\n", net, "torch gradient", v["seconds"], v["maps_per_s"] }' "$T/tsal"
     fi
 done
+/usr/bin/python3 -c 'import torch' 2>/dev/null || echo "(python3-torch is not installed: no PyTorch figures)"
+
 # ---- LIME and SP-LIME ------------------------------------------------------------
 # Time per tabular explanation on the breast-cancer example (5000 samples, one
 # core; the reference Python LIME takes about 0.2 s), and SP-LIME over all 143
