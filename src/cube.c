@@ -131,6 +131,7 @@ typedef struct brule {
     int klass;
     double confidence;  /* what the confidence policy compares */
     double vote;        /* what the vote policy adds */
+    int index;          /* in the rule set */
 } brule;
 
 typedef struct bnode {
@@ -181,6 +182,15 @@ static void bprog_free(bprog *p)
     if (p)
         nr_arena_free(p->arena);
     free(p);
+}
+
+/* Highest confidence first, then the earlier rule. */
+static int by_confidence(const void *a, const void *b)
+{
+    const brule *x = a, *y = b;
+    if (x->confidence != y->confidence)
+        return x->confidence > y->confidence ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
 }
 
 /* The rules as a bit-mask program; *out NULL when they need deciding per
@@ -241,6 +251,7 @@ static int bprog_compile(const nr_rules *r, int nin, bprog **out)
             brule *b = &p->rules[i];
             b->nconds = ru->nconds;
             b->klass = ru->klass;
+            b->index = i;
             b->confidence = ru->stats.confidence;
             b->vote = ru->stats.has ? ru->stats.confidence : 1.0;
             if (ru->nconds > 0 &&
@@ -253,6 +264,18 @@ static int bprog_compile(const nr_rules *r, int nin, bprog **out)
     if (rc <= 0) {
         bprog_free(p);
         return rc;
+    }
+    /* The most confident fired rule, ties to the earlier one, is the first
+     * to fire in that order: no per-point comparisons.  Not with a NaN
+     * confidence, which the per-point scan treats in its own way. */
+    if (!p->tree && p->policy == POL_CONFIDENCE) {
+        int nan = 0;
+        for (int i = 0; i < p->nrules; i++)
+            nan |= isnan(p->rules[i].confidence);
+        if (!nan) {
+            qsort(p->rules, (size_t)p->nrules, sizeof *p->rules, by_confidence);
+            p->policy = POL_FIRST;
+        }
     }
     *out = p;
     return 0;
@@ -298,7 +321,7 @@ static uint64_t rule_mask(const brule *b, const uint64_t *fm, uint64_t among)
 
 /* Per-thread buffers of the mask evaluation. */
 typedef struct bscratch {
-    int got[64];        /* the rules' class per point */
+    uint64_t *got;      /* nclasses: where the rules decide the class */
     uint64_t covered;   /* where a rule (not the default) decided */
     int best[64];
     uint64_t *byclass;  /* nclasses: where a rule of the class fired */
@@ -311,16 +334,25 @@ typedef struct bscratch {
     for (uint64_t bits_ = (mask); bits_; bits_ &= bits_ - 1) \
         for (int j = __builtin_ctzll(bits_), once_ = 1; once_; once_ = 0)
 
-/* The rules' class and coverage on the points of `valid` (fm: input masks). */
+/* A class outside 0..nclasses-1 (none) never agrees with the network and
+ * has no column in the confusion matrix: it needs no mask. */
+static void decides(bscratch *s, int nclasses, int klass, uint64_t where)
+{
+    if (klass >= 0 && klass < nclasses)
+        s->got[klass] |= where;
+}
+
+/* Where the rules decide each class, and where a rule rather than the
+ * default decides, on the points of `valid` (fm: input masks). */
 static void bprog_decide(const bprog *p, int nclasses, const uint64_t *fm, uint64_t valid,
                          bscratch *s)
 {
+    memset(s->got, 0, sizeof *s->got * (size_t)nclasses);
     s->covered = 0;
     if (p->tree) {
         int sp = 0;
         if (p->nnodes == 0) {
-            for (int j = 0; j < 64; j++)
-                s->got[j] = 0;
+            decides(s, nclasses, 0, valid);
             return;
         }
         s->stack[sp] = 0;
@@ -329,7 +361,7 @@ static void bprog_decide(const bprog *p, int nclasses, const uint64_t *fm, uint6
             const bnode *n = &p->nodes[s->stack[--sp]];
             uint64_t reach = s->stmask[sp], t;
             if (n->leaf) {
-                FOR_BITS(j, reach) s->got[j] = n->klass;
+                decides(s, nclasses, n->klass, reach);
                 s->covered |= reach;
                 continue;
             }
@@ -345,14 +377,12 @@ static void bprog_decide(const bprog *p, int nclasses, const uint64_t *fm, uint6
         }
         return;
     }
-    for (int j = 0; j < 64; j++)
-        s->got[j] = p->default_class;
     switch (p->policy) {
     case POL_FIRST: {
         uint64_t open = valid;
         for (int i = 0; i < p->nrules && open; i++) {
             uint64_t f = rule_mask(&p->rules[i], fm, open);
-            FOR_BITS(j, f) s->got[j] = p->rules[i].klass;
+            decides(s, nclasses, p->rules[i].klass, f);
             open &= ~f;
         }
         s->covered = valid & ~open;
@@ -369,7 +399,7 @@ static void bprog_decide(const bprog *p, int nclasses, const uint64_t *fm, uint6
             }
             s->covered |= f;
         }
-        FOR_BITS(j, s->covered) s->got[j] = p->rules[s->best[j]].klass;
+        FOR_BITS(j, s->covered) decides(s, nclasses, p->rules[s->best[j]].klass, (uint64_t)1 << j);
         break;
     default: { /* vote: the same sums in the same order as per point */
         uint64_t any = 0;
@@ -391,13 +421,16 @@ static void bprog_decide(const bprog *p, int nclasses, const uint64_t *fm, uint6
             for (int k = 1; k < nclasses; k++)
                 if (v[k] > v[win])
                     win = k;
-            s->got[j] = win;
+            s->got[win] |= (uint64_t)1 << j;
             /* the decider is a fired rule of the winning class, if any */
             s->covered |= s->byclass[win] & ((uint64_t)1 << j);
         }
-        break;
+        /* where no rule took part, the default */
+        decides(s, nclasses, p->default_class, valid & ~any);
+        return;
     }
     }
+    decides(s, nclasses, p->default_class, valid & ~s->covered);
 }
 
 /* ---- exact counts --------------------------------------------------------- */
@@ -426,7 +459,8 @@ typedef struct plan {
 typedef struct task_buf {
     nn_workspace *ws;
     float *x, *out;
-    int *net, *hi, *prev;
+    int *net, *prev;          /* per point: the network's class */
+    uint64_t *netmask;        /* [w * k + c]: where in word w the network says c */
     const float **act;
     uint64_t *fm;
     bscratch s;
@@ -438,7 +472,8 @@ static void task_buf_free(task_buf *b)
     free(b->x);
     free(b->out);
     free(b->net);
-    free(b->hi);
+    free(b->netmask);
+    free(b->s.got);
     free(b->prev);
     free(b->act);
     free(b->fm);
@@ -457,16 +492,17 @@ static int task_buf_new(const plan *p, task_buf *b)
     b->x = malloc(sizeof *b->x * p->nin * (size_t)p->P);
     b->out = malloc(sizeof *b->out * p->nout * (size_t)p->batch);
     b->net = malloc(sizeof *b->net * (size_t)p->P);
-    b->hi = malloc(sizeof *b->hi * (size_t)(p->c->nd + 1));
+    b->netmask = malloc(sizeof *b->netmask * (size_t)p->W * k);
     b->prev = malloc(sizeof *b->prev * (size_t)(p->c->nd + 1));
     b->act = calloc((size_t)p->m->nlayers + 1, sizeof *b->act);
     b->fm = malloc(sizeof *b->fm * p->nin);
+    b->s.got = malloc(sizeof *b->s.got * k);
     b->s.byclass = malloc(sizeof *b->s.byclass * k);
     b->s.votes = malloc(sizeof *b->s.votes * 64 * k);
     b->s.stack = malloc(sizeof *b->s.stack * nn);
     b->s.stmask = malloc(sizeof *b->s.stmask * nn);
-    if (!b->ws || !b->x || !b->out || !b->net || !b->hi || !b->prev || !b->act || !b->fm ||
-        !b->s.byclass || !b->s.votes || !b->s.stack || !b->s.stmask)
+    if (!b->ws || !b->x || !b->out || !b->net || !b->netmask || !b->prev || !b->act || !b->fm ||
+        !b->s.got || !b->s.byclass || !b->s.votes || !b->s.stack || !b->s.stmask)
         return NR_ENOMEM;
     memcpy(b->x, p->xlow, sizeof *b->x * p->nin * (size_t)p->P);
     return 0;
@@ -481,7 +517,9 @@ static void count_point(unsigned long long *cnt, int k, int net, int got, int fi
 }
 
 /* Set the high digits of every row of the block to those of block h,
- * rewriting only the columns that changed since the last block. */
+ * rewriting only the columns that changed since the last block.  The
+ * blocks go in reflected Gray order (a digit counts down when the digits
+ * above it are odd), so from one block to the next one digit changes. */
 static void set_block(const plan *p, task_buf *b, uint64_t h)
 {
     const cube *c = p->c;
@@ -489,6 +527,8 @@ static void set_block(const plan *p, task_buf *b, uint64_t h)
         const digit *d = &c->d[j];
         int v = (int)(h % (uint64_t)d->radix);
         h /= (uint64_t)d->radix;
+        if (h & 1)
+            v = d->radix - 1 - v;
         if (v == b->prev[j])
             continue;
         for (int i = 0; i < p->P; i++) {
@@ -528,6 +568,8 @@ static int run_task(void *ctx, int t, nr_error *err)
     hid.act = b.act;
     for (uint64_t h = h0; h < h1; h++) {
         set_block(p, &b, h);
+        if (p->prog)
+            memset(b.netmask, 0, sizeof *b.netmask * (size_t)p->W * (size_t)k);
         for (int b0 = 0; b0 < p->P; b0 += p->batch) {
             int n = p->P - b0 < p->batch ? p->P - b0 : p->batch;
             const float *x = b.x + (size_t)b0 * p->nin;
@@ -536,10 +578,16 @@ static int run_task(void *ctx, int t, nr_error *err)
                 task_buf_free(&b);
                 return nr_error_set(err, NR_EMODEL, "running the network: %s", nerr.msg);
             }
+            if (p->prog) {
+                for (int i = 0; i < n; i++) {
+                    int c = nn_argmax(b.out + (size_t)i * p->nout, p->nout), at = b0 + i;
+                    if (c < k)
+                        b.netmask[(size_t)(at / 64) * (size_t)k + (size_t)c] |= (uint64_t)1 << (at % 64);
+                }
+                continue;
+            }
             for (int i = 0; i < n; i++)
                 b.net[b0 + i] = nn_argmax(b.out + (size_t)i * p->nout, p->nout);
-            if (p->prog)
-                continue;
             for (int i = 0; i < n; i++) {
                 int fired, got;
                 if (p->need_hidden)
@@ -558,13 +606,25 @@ static int run_task(void *ctx, int t, nr_error *err)
         for (int w = 0; w < p->W; w++) {
             int nvalid = p->P - w * 64 < 64 ? p->P - w * 64 : 64;
             uint64_t valid = nvalid == 64 ? ~(uint64_t)0 : ((uint64_t)1 << nvalid) - 1;
-            const int *net = b.net + (size_t)w * 64;
+            const uint64_t *net = b.netmask + (size_t)w * (size_t)k;
             for (size_t f = 0; f < p->nin; f++)
                 if (p->islow[f])
                     b.fm[f] = p->lowmask[f * (size_t)p->W + (size_t)w];
             bprog_decide(p->prog, k, b.fm, valid, &b.s);
-            for (int j = 0; j < nvalid; j++)
-                count_point(cnt, k, net[j], b.s.got[j], (int)((b.s.covered >> j) & 1));
+            /* the counts from the masks: mostly a class or two per word */
+            cnt[1] += (unsigned long long)__builtin_popcountll(b.s.covered);
+            for (int g = 0; g < k; g++) {
+                if (!b.s.got[g])
+                    continue;
+                for (int c = 0; c < k; c++) {
+                    unsigned long long both;
+                    if (!(net[c] & b.s.got[g]))
+                        continue;
+                    both = (unsigned long long)__builtin_popcountll(net[c] & b.s.got[g]);
+                    cnt[0] += c == g ? both : 0;
+                    cnt[2 + (size_t)c * (size_t)k + (size_t)g] += both;
+                }
+            }
         }
     }
     task_buf_free(&b);

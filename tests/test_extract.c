@@ -4,6 +4,7 @@
  * bytes, and the parsed rules predict what the in-memory IR predicted on
  * every row of the example's data.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,12 +359,15 @@ static void same_counts(const nr_rules *r, const nn_model *m, const char *total)
 static void masks_on(const nn_model *m, const char *total)
 {
     for (int round = 0; round < 8; round++) {
-        nr_rules *r[4];
+        nr_rules *r[5];
         r[0] = random_ruleset(m, NR_ORDERED, NR_POLICY_FIRST, 0);
         r[1] = random_ruleset(m, NR_UNORDERED, NR_POLICY_CONFIDENCE, 0);
         r[2] = random_ruleset(m, NR_UNORDERED, NR_POLICY_VOTE, 0);
         r[3] = random_tree(m);
-        for (int i = 0; i < 4; i++) {
+        /* a NaN confidence: most confident first is no longer the order */
+        r[4] = random_ruleset(m, NR_UNORDERED, NR_POLICY_CONFIDENCE, 0);
+        r[4]->rs.rules[draw(12)].stats.confidence = NAN;
+        for (int i = 0; i < 5; i++) {
             CU_ASSERT(nr_cube_by_masks(r[i], m));
             same_counts(r[i], m, total);
             nr_rules_free(r[i]);
