@@ -489,13 +489,13 @@ static int task_buf_new(const plan *p, task_buf *b)
     const size_t nn = p->prog ? (size_t)p->prog->nnodes + 1 : 1;
     memset(b, 0, sizeof *b);
     b->ws = nn_workspace_new(p->m, p->batch);
-    b->x = malloc(sizeof *b->x * p->nin * (size_t)p->P);
+    b->x = malloc(sizeof *b->x * (p->nin * (size_t)p->P + 1));
     b->out = malloc(sizeof *b->out * p->nout * (size_t)p->batch);
     b->net = malloc(sizeof *b->net * (size_t)p->P);
     b->netmask = malloc(sizeof *b->netmask * (size_t)p->W * k);
     b->prev = malloc(sizeof *b->prev * (size_t)(p->c->nd + 1));
     b->act = calloc((size_t)p->m->nlayers + 1, sizeof *b->act);
-    b->fm = malloc(sizeof *b->fm * p->nin);
+    b->fm = malloc(sizeof *b->fm * (p->nin + 1));
     b->s.got = malloc(sizeof *b->s.got * k);
     b->s.byclass = malloc(sizeof *b->s.byclass * k);
     b->s.votes = malloc(sizeof *b->s.votes * 64 * k);
@@ -710,7 +710,8 @@ int nr_evaluate_cube(const nr_rules *r, const nn_model *m, int max_bits, nr_cube
            (uint64_t)p.P * (uint64_t)c.d[p.nlow].radix * nin <= CUBE_BLOCK_FLOATS)
         p.P *= c.d[p.nlow++].radix;
     p.W = (p.P + 63) / 64;
-    p.batch = nn_batch_within(m, p.P, NN_WORKSPACE_BUDGET);
+    /* every thread has a workspace: together they keep to the budget */
+    p.batch = nn_batch_within(m, p.P, NN_WORKSPACE_BUDGET / (size_t)nr_threads());
     p.nblocks = npoints / (uint64_t)p.P;
     p.ntasks = p.nblocks < CUBE_TASKS ? (int)p.nblocks : CUBE_TASKS;
     p.per_task = (p.nblocks + (uint64_t)p.ntasks - 1) / (uint64_t)p.ntasks;
@@ -719,9 +720,9 @@ int nr_evaluate_cube(const nr_rules *r, const nn_model *m, int max_bits, nr_cube
     p.need_hidden = nr_rules_uses_hidden(r);
     p.npoints = (double)npoints;
     p.progress = prog;
-    p.xlow = calloc(nin * (size_t)p.P, sizeof *p.xlow);
-    p.lowmask = calloc(nin * (size_t)p.W, sizeof *p.lowmask);
-    p.islow = calloc(nin, 1);
+    p.xlow = calloc(nin * (size_t)p.P + 1, sizeof *p.xlow);
+    p.lowmask = calloc(nin * (size_t)p.W + 1, sizeof *p.lowmask);
+    p.islow = calloc(nin + 1, 1);
     p.counts = calloc((size_t)p.ntasks * (2 + (size_t)k * (size_t)k), sizeof *p.counts);
     conf = malloc(sizeof *conf * (size_t)k * (size_t)k);
     if (!p.xlow || !p.lowmask || !p.islow || !p.counts || !conf) {
