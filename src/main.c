@@ -1869,18 +1869,16 @@ static int cmd_eval(int argc, char **argv)
         if (c == NR_ELIMIT) {
             /* too many points to count (or a sample asked for): estimate */
             nr_cube_estimate e;
-            if (!samples) {
-                samples = EVAL_CUBE_SAMPLES;
-                if (!mi.quiet)
-                    fprintf(stderr, "%s: %s: %s; estimating from %d of them instead (--max-bits N "
-                            "counts up to 2^N exactly)\n", progname, SHOWN(model, nb), err.msg, samples);
-                nr_error_clear(&err);
-            }
-            if (nr_estimate_cube(r, m, samples, seed, &e, &prog, &err) < 0) {
+            char why[sizeof err.msg];
+            snprintf(why, sizeof why, "%s", samples ? "" : err.msg);
+            if (nr_estimate_cube(r, m, samples ? samples : EVAL_CUBE_SAMPLES, seed, &e, &prog, &err) < 0) {
                 name_input(&err, model);
                 status = fail(&err, err.code == NR_EMODEL || err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
                 goto done;
             }
+            if (!samples && !mi.quiet)
+                fprintf(stderr, "%s: %s: %s; estimating from %ld of them instead (--max-bits N "
+                        "counts up to 2^N exactly)\n", progname, SHOWN(model, nb), why, e.samples);
             /* the interval rounded outward, so that it still holds at 4 places */
             fprintf(rep, "cube:        %s points (every Boolean input setting; %ld sampled)\n", e.total,
                     e.samples);
