@@ -287,3 +287,27 @@ if [ -x /usr/bin/time ]; then
 else
     echo "(/usr/bin/time is not installed: no LIME figures)"
 fi
+
+# ---- eval --exhaustive ----------------------------------------------------------
+# The whole input cube of a wide Boolean network (bench/mkwide: N inputs, 10
+# sigmoid units) against its Tsukimoto rules, and the vote example against
+# its tree: seconds on every core (NN2RULES_THREADS), 2^24 and 2^30 points
+# counted exactly, and an estimate from 10^6 points of a 2^40 cube.
+echo
+echo "== eval --exhaustive (wide Boolean networks, $(nproc) cores)"
+printf '%-22s %14s %10s  %s\n' network points seconds fidelity
+for n in 24 30 40; do
+    run_logged "$BUILD/bench/mkwide" $n 10 "$T/w$n.bin"
+    run_logged "$BUILD/nn2rules" "$T/w$n.bin" -a tsukimoto --max-order 2 -q -o "$T/w$n.txt"
+    t0=$(date +%s.%N)
+    run_logged "$BUILD/nn2rules" eval "$T/w$n.txt" --model "$T/w$n.bin" --exhaustive -q >"$T/out"
+    t1=$(date +%s.%N)
+    fid=$(sed -n 's/^fidelity: *\([~0-9.]*\).*/\1/p' "$T/out")
+    echo "$n $t0 $t1 $fid" | awk '{ printf "%-22s %14s %10.2f  %s\n", "mkwide " $1 " 10", ($1 > 30 ? "2^" $1 " (est.)" : "2^" $1), $3 - $2, $4 }'
+done
+run_logged "$BUILD/nn2rules" examples/vote/model.bin -q -o "$T/vote.txt"
+t0=$(date +%s.%N)
+run_logged "$BUILD/nn2rules" eval "$T/vote.txt" --model examples/vote/model.bin --exhaustive -q >"$T/out"
+t1=$(date +%s.%N)
+fid=$(sed -n 's/^fidelity: *\([~0-9.]*\).*/\1/p' "$T/out")
+echo "$t0 $t1 $fid" | awk '{ printf "%-22s %14s %10.2f  %s\n", "vote", "2^16", $2 - $1, $3 }'

@@ -1,15 +1,14 @@
 /*
  * eval.c - how good are the rules: fidelity (agreement with the network),
  * accuracy (agreement with the labels), coverage and the confusion matrix,
- * on data or, for all-Boolean inputs, exactly over the whole input cube.
+ * on data; over the whole input cube of all-Boolean inputs in cube.c.
  */
-#include <gmp.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "extract.h"
+#include "cube.h"
 
 #define EVAL_BATCH 512
 
@@ -268,189 +267,15 @@ void nr_exhaustive_result_free(nr_exhaustive_result *res)
     memset(res, 0, sizeof *res);
 }
 
-/* The cube is a mixed-radix number: one digit per Boolean feature (2
- * values) and one per one-hot group (as many values as members). */
-typedef struct digit {
-    int radix;
-    int first;   /* Boolean: the feature; group: unused */
-    int *members;/* group: the member features, radix of them */
-} digit;
-
+/* The enumeration itself is in cube.c. */
 int nr_evaluate_exhaustive(const nr_rules *r, const nn_model *m, int max_bits,
                            nr_exhaustive_result *res, nr_error *err)
 {
-    return nr_evaluate_exhaustive_progress(r, m, max_bits, res, NULL, err);
+    return nr_evaluate_cube(r, m, max_bits, NR_CUBE_FAST, res, NULL, err);
 }
 
 int nr_evaluate_exhaustive_progress(const nr_rules *r, const nn_model *m, int max_bits,
                                     nr_exhaustive_result *res, nr_progress *prog, nr_error *err)
 {
-    size_t nin = nn_model_input_size(m), nout = nn_model_output_size(m);
-    digit *d = NULL;
-    int nd = 0, rc, k = r->nclasses > 0 ? r->nclasses : 1;
-    int *membuf = NULL;
-    mpz_t total, agree, covered, *conf = NULL, tmp;
-    unsigned long long npoints = 1, *cnt = NULL;
-    float *x = NULL;
-    batch_run b;
-    int opened = 0;
-
-    memset(res, 0, sizeof *res);
-    mpz_inits(total, agree, covered, tmp, NULL);
-    if ((rc = nr_rules_check_model(r, m, err)) < 0)
-        goto done;
-    if (r->task != NR_TASK_CLASSIFY) {
-        rc = nr_error_set(err, NR_EUNSUP, "--exhaustive needs a classifier");
-        goto done;
-    }
-    if (!m->features) {
-        rc = nr_error_set(err, NR_EINVAL, "--exhaustive needs a model that declares its feature types");
-        goto done;
-    }
-    d = calloc(nin, sizeof *d);
-    membuf = malloc(sizeof *membuf * nin);
-    if (!d || !membuf) {
-        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        goto done;
-    }
-    /* the digits, and the cube's size as an exact integer */
-    mpz_set_ui(total, 1);
-    {
-        int used = 0;
-        for (size_t f = 0; f < nin; f++) {
-            const nn_feature *ft = &m->features[f];
-            if (ft->type == NN_FEAT_BOOLEAN) {
-                d[nd].radix = 2;
-                d[nd].first = (int)f;
-                nd++;
-                mpz_mul_ui(total, total, 2);
-            } else if (ft->type == NN_FEAT_ONEHOT) {
-                int seen = 0;
-                for (size_t g = 0; g < f; g++)
-                    seen |= m->features[g].type == NN_FEAT_ONEHOT && m->features[g].group == ft->group;
-                if (seen)
-                    continue;
-                d[nd].members = membuf + used;
-                d[nd].first = -1;
-                for (size_t g = f; g < nin; g++)
-                    if (m->features[g].type == NN_FEAT_ONEHOT && m->features[g].group == ft->group)
-                        membuf[used++] = (int)g, d[nd].radix++;
-                mpz_mul_ui(total, total, (unsigned long)d[nd].radix);
-                nd++;
-            } else {
-                rc = nr_error_set(err, NR_EINVAL,
-                                  "--exhaustive needs Boolean or one-hot inputs; feature '%s' is not",
-                                  ft->name);
-                goto done;
-            }
-        }
-    }
-    res->total = mpz_get_str(NULL, 10, total);
-    mpz_set_ui(tmp, 1);
-    mpz_mul_2exp(tmp, tmp, (mp_bitcnt_t)max_bits);
-    if (mpz_cmp(total, tmp) > 0) {
-        rc = nr_error_set(err, NR_ELIMIT, "the input cube has %s points, more than 2^%d to enumerate",
-                          res->total, max_bits);
-        goto done;
-    }
-    npoints = mpz_get_ui(total);
-
-    conf = malloc(sizeof *conf * (size_t)k * (size_t)k);
-    cnt = calloc((size_t)k * (size_t)k + 2, sizeof *cnt);
-    x = calloc(nin * EVAL_BATCH, sizeof *x);
-    if (!conf || !cnt || !x) {
-        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < k * k; i++)
-        mpz_init(conf[i]);
-    opened = 1; /* batch_close frees whatever batch_open got */
-    nr_progress_start(prog, "evaluating the input cube", (double)npoints);
-    if ((rc = batch_open(&b, m, nr_rules_uses_hidden(r), err)) < 0)
-        goto done;
-    for (unsigned long long p0 = 0; p0 < npoints; p0 += (unsigned long long)b.batch) {
-        nr_progress_update(prog, (double)p0);
-        int n = npoints - p0 < (unsigned long long)b.batch ? (int)(npoints - p0) : b.batch;
-        for (int i = 0; i < n; i++) {
-            unsigned long long v = p0 + (unsigned long long)i;
-            float *row = x + (size_t)i * nin;
-            memset(row, 0, sizeof *row * nin);
-            for (int j = 0; j < nd; j++) {
-                int digit_value = (int)(v % (unsigned long long)d[j].radix);
-                v /= (unsigned long long)d[j].radix;
-                if (d[j].first >= 0)
-                    row[d[j].first] = (float)digit_value;
-                else
-                    row[d[j].members[digit_value]] = 1;
-            }
-        }
-        if ((rc = batch_forward(&b, x, n, err)) < 0)
-            goto done;
-        /* count in machine words per batch, then add exactly */
-        memset(cnt, 0, sizeof *cnt * ((size_t)k * (size_t)k + 2));
-        for (int i = 0; i < n; i++) {
-            int fired, net = nn_argmax(b.out + (size_t)i * nout, nout);
-            int got = nr_rules_predict(r, x + (size_t)i * nin, batch_hidden(&b, i), NULL, &fired);
-            cnt[0] += got == net;
-            cnt[1] += fired >= 0;
-            if (got >= 0 && got < k && net < k)
-                cnt[2 + (size_t)net * (size_t)k + (size_t)got]++;
-        }
-        mpz_add_ui(agree, agree, (unsigned long)cnt[0]);
-        mpz_add_ui(covered, covered, (unsigned long)cnt[1]);
-        for (int i = 0; i < k * k; i++)
-            mpz_add_ui(conf[i], conf[i], (unsigned long)cnt[2 + i]);
-    }
-    nr_progress_update(prog, (double)npoints);
-    nr_progress_end(prog);
-    res->agree = mpz_get_str(NULL, 10, agree);
-    res->covered = mpz_get_str(NULL, 10, covered);
-    {
-        /* fidelity to 6 places, exactly rounded: floor((agree * 10^6 * 2 + total) / (2 total)) */
-        mpz_t q;
-        char *s;
-        size_t len;
-        mpz_init(q);
-        mpz_mul_ui(q, agree, 2000000);
-        mpz_add(q, q, total);
-        mpz_mul_ui(tmp, total, 2);
-        mpz_fdiv_q(q, q, tmp);
-        s = mpz_get_str(NULL, 10, q);
-        len = strlen(s);
-        res->fidelity = malloc(len + 10);
-        if (res->fidelity) {
-            if (len <= 6)
-                sprintf(res->fidelity, "0.%06d", atoi(s));
-            else
-                sprintf(res->fidelity, "%.*s.%s", (int)(len - 6), s, s + len - 6);
-        }
-        free(s);
-        mpz_clear(q);
-    }
-    res->nclasses = k;
-    res->confusion = calloc((size_t)k * (size_t)k, sizeof *res->confusion);
-    if (!res->agree || !res->covered || !res->fidelity || !res->confusion) {
-        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < k * k; i++)
-        if (!(res->confusion[i] = mpz_get_str(NULL, 10, conf[i]))) {
-            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-            goto done;
-        }
-done:
-    if (opened)
-        batch_close(&b);
-    if (conf)
-        for (int i = 0; i < k * k; i++)
-            mpz_clear(conf[i]);
-    free(conf);
-    free(cnt);
-    free(x);
-    free(d);
-    free(membuf);
-    mpz_clears(total, agree, covered, tmp, NULL);
-    if (rc < 0)
-        nr_exhaustive_result_free(res);
-    return rc;
+    return nr_evaluate_cube(r, m, max_bits, NR_CUBE_FAST, res, prog, err);
 }

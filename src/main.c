@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cube.h"
 #include "data.h"
 #include "emit.h"
 #include "error.h"
@@ -1625,6 +1626,10 @@ static int cmd_compile(int argc, char **argv)
 
 /* ---- eval ---------------------------------------------------------------- */
 
+/* Points sampled when the input cube is too large to count exactly: the 95%
+ * interval is then at most about +-0.001 wide. */
+#define EVAL_CUBE_SAMPLES 1000000
+
 static const char USAGE_EVAL[] =
     "usage: nn2rules eval RULES --model MODEL (--data FILE | --exhaustive) [OPTIONS]\n"
     "\n"
@@ -1641,8 +1646,11 @@ static const char USAGE_EVAL[] =
     "  -l, --label NAME           the label column\n"
     "      --labels FILE          IDX labels file to go with IDX images\n"
     "      --exhaustive           every point of the input cube (all inputs Boolean or\n"
-    "                             one-hot); exact counts\n"
-    "      --max-bits N           refuse cubes above 2^N points (default 30)\n"
+    "                             one-hot): exact counts, or an estimate above 2^N\n"
+    "      --max-bits N           enumerate cubes of up to 2^N points (default 30)\n"
+    "      --samples N            estimate from N uniform points of the cube instead\n"
+    "                             (default 1000000 when the cube is too large)\n"
+    "      --seed N               seed of the sampled points (default 1)\n"
     "  -p, --predictions FILE     also write each row's classes as CSV: row,network,rules\n"
     "      --features LIST        feature names for a model without them (a,b,c or @FILE)\n"
     "      --classes LIST         class names for a model without them\n"
@@ -1722,11 +1730,12 @@ static void warn_other_model(const char *rules, const nr_rules *r, const char *m
 
 static int cmd_eval(int argc, char **argv)
 {
-    enum { O_LABELS = 256, O_EXHAUSTIVE, O_MAXBITS };
+    enum { O_LABELS = 256, O_EXHAUSTIVE, O_MAXBITS, O_SAMPLES, O_SEED };
     static const struct option opts[] = {
         {"model", required_argument, NULL, 'm'}, {"data", required_argument, NULL, 'd'},
         {"label", required_argument, NULL, 'l'}, {"labels", required_argument, NULL, O_LABELS},
         {"exhaustive", no_argument, NULL, O_EXHAUSTIVE}, {"max-bits", required_argument, NULL, O_MAXBITS},
+        {"samples", required_argument, NULL, O_SAMPLES}, {"seed", required_argument, NULL, O_SEED},
         {"predictions", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
         {"features", required_argument, NULL, 'F'}, {"classes", required_argument, NULL, 'C'},
         {"like", required_argument, NULL, 'K'}, {"nonfinite", required_argument, NULL, 'N'},
@@ -1739,7 +1748,8 @@ static int cmd_eval(int argc, char **argv)
     meta_opts mo = {NULL, NULL, NULL, NULL};
     nr_read_opts ropts = {NULL, NULL, NULL};
     const char *model = NULL, *data = NULL, *pred = NULL;
-    int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules, skip = 0;
+    int c, exhaustive = 0, max_bits = 30, status = 0, nconds, nrules, skip = 0, samples = 0, seeded = 0;
+    uint64_t seed = 1;
     uint32_t crc = 0;
     nn_model *m = NULL;
     nr_dataset *rows = NULL;
@@ -1765,6 +1775,19 @@ static int cmd_eval(int argc, char **argv)
             if (parse_count(optarg, 1, 62, &max_bits) < 0)
                 return usage_error("eval", "--max-bits wants a whole number from 1 to 62, not '%s'", optarg);
             break;
+        case O_SAMPLES:
+            if (parse_count(optarg, 1, 1000000000, &samples) < 0)
+                return usage_error("eval", "--samples wants a whole number from 1 to 10^9, not '%s'", optarg);
+            break;
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            seed = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return usage_error("eval", "--seed wants a whole number, not '%s'", optarg);
+            seeded = 1;
+            break;
+        }
         case 'h': fputs(USAGE_EVAL, stdout); return 0;
         case 'N':
         case 'M':
@@ -1786,6 +1809,8 @@ static int cmd_eval(int argc, char **argv)
         return usage_error("eval", "%s", "'eval' needs --data FILE or --exhaustive");
     if (pred && !data)
         return usage_error("eval", "%s", "--predictions needs --data FILE");
+    if ((samples || seeded) && !exhaustive)
+        return usage_error("eval", "%s", "--samples and --seed go with --exhaustive");
     progress_init(&prog, &cprog, mi.quiet);
     {
         const char *ins[] = {argv[optind], model, data, ropts.labels_path, mo.like,
@@ -1848,17 +1873,41 @@ static int cmd_eval(int argc, char **argv)
     }
     if (exhaustive) {
         nr_exhaustive_result x;
-        if (nr_evaluate_exhaustive_progress(r, m, max_bits, &x, &prog, &err) < 0) {
+        c = samples ? NR_ELIMIT : nr_evaluate_exhaustive_progress(r, m, max_bits, &x, &prog, &err);
+        if (c == NR_ELIMIT) {
+            /* too many points to count (or a sample asked for): estimate */
+            nr_cube_estimate e;
+            char why[sizeof err.msg];
+            snprintf(why, sizeof why, "%s", samples ? "" : err.msg);
+            if (nr_estimate_cube(r, m, samples ? samples : EVAL_CUBE_SAMPLES, seed, &e, &prog, &err) < 0) {
+                name_input(&err, model);
+                status = fail(&err, err.code == NR_EMODEL || err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
+                goto done;
+            }
+            if (!samples && !mi.quiet)
+                fprintf(stderr, "%s: %s: %s; estimating from %ld of them instead (--max-bits N "
+                        "counts up to 2^N exactly)\n", progname, SHOWN(model, nb), why, e.samples);
+            /* the interval rounded outward, so that it still holds at 4 places */
+            fprintf(rep, "cube:        %s points (every Boolean input setting; %ld sampled)\n", e.total,
+                    e.samples);
+            fprintf(rep, "fidelity:    ~%.4f (estimate from %ld uniform points of the cube, 95%% interval "
+                    "[%.4f, %.4f])\n", e.fidelity, e.samples, floor(e.lo * 1e4) / 1e4, ceil(e.hi * 1e4) / 1e4);
+            fprintf(rep, "coverage:    ~%.4f (%ld of the %ld sampled points decided by a rule)\n",
+                    e.samples ? (double)e.covered / (double)e.samples : 0.0, e.covered, e.samples);
+            print_confusion(rep, r, e.nclasses, e.confusion, NULL);
+            nr_cube_estimate_free(&e);
+        } else if (c < 0) {
             name_input(&err, model);
             status = fail(&err, err.code == NR_EMODEL || err.code == NR_ENOMEM ? EXIT_WORK : EXIT_INPUT);
             goto done;
+        } else {
+            fprintf(rep, "cube:        %s points (every Boolean input setting)\n", x.total);
+            fprintf(rep, "fidelity:    %s (exactly %s of %s agree with the network)\n", x.fidelity, x.agree,
+                    x.total);
+            fprintf(rep, "coverage:    %s of %s decided by a rule\n", x.covered, x.total);
+            print_confusion(rep, r, x.nclasses, NULL, x.confusion);
+            nr_exhaustive_result_free(&x);
         }
-        fprintf(rep, "cube:        %s points (every Boolean input setting)\n", x.total);
-        fprintf(rep, "fidelity:    %s (exactly %s of %s agree with the network)\n", x.fidelity, x.agree,
-                x.total);
-        fprintf(rep, "coverage:    %s of %s decided by a rule\n", x.covered, x.total);
-        print_confusion(rep, r, x.nclasses, NULL, x.confusion);
-        nr_exhaustive_result_free(&x);
     }
     if (fclose(rep) != 0) {
         rep = NULL;

@@ -245,6 +245,28 @@ expect 0 "dot of 10,000 rules" -- "$NN" compile "$T/many.txt" -o "$T/many.dot" &
 head -n 303 "$T/many.txt" >"$T/300.txt" && printf '  default y;\n}\n' >>"$T/300.txt"
 expect 0 "png of 300 rules" -- "$NN" compile "$T/300.txt" -o "$T/300.png"
 if [ ! -s "$T/err" ]; then ok; else bad "png of 300 rules: $(cat "$T/err")"; fi
+# eval --exhaustive: the same counts on any number of threads; above
+# --max-bits (or with --samples) an estimate, labelled as one, seeded, whose
+# interval (with this seed) holds the exact value
+NN2RULES_THREADS=1 "$NN" eval tests/golden/vote-tree.txt --model examples/vote/model.bin --exhaustive >"$T/one.txt" 2>&1
+NN2RULES_THREADS=3 "$NN" eval tests/golden/vote-tree.txt --model examples/vote/model.bin --exhaustive >"$T/three.txt" 2>&1
+if cmp -s "$T/one.txt" "$T/three.txt" && grep -q "exactly" "$T/one.txt"; then ok; else bad "eval exhaustive: other counts on other threads"; fi
+exact=$(sed -n 's/^fidelity: *[01]\.[0-9]* (exactly \([0-9]*\) of 65536.*/\1/p' "$T/one.txt")
+expect 0 "eval exhaustive --samples" -- "$NN" eval tests/golden/vote-tree.txt --model examples/vote/model.bin --exhaustive --samples 20000 --seed 5
+has "eval --samples: cube" "^cube: *65536 points (every Boolean input setting; 20000 sampled)$" &&
+    has "eval --samples: labelled" "^fidelity: *~0\.[0-9]\{4\} (estimate from 20000 uniform points of the cube, 95% interval \[0\.[0-9]\{4\}, [01]\.[0-9]\{4\}\])$"
+if sed -n 's/^fidelity:.*interval \[\(.*\), \(.*\)\])$/\1 \2/p' "$T/out" | awk -v e="$exact" '{ f = e / 65536; exit !($1 <= f && f <= $2) }'
+then ok; else bad "eval --samples: $exact of 65536 not in $(grep '^fidelity' "$T/out")"; fi
+cp "$T/out" "$T/sampled.txt"
+"$NN" eval tests/golden/vote-tree.txt --model examples/vote/model.bin --exhaustive --samples 20000 --seed 5 >"$T/out" 2>&1
+if cmp -s "$T/out" "$T/sampled.txt"; then ok; else bad "eval --samples: not the same with the same seed"; fi
+expect 0 "eval exhaustive above --max-bits" -- "$NN" eval tests/golden/vote-tree.txt --model examples/vote/model.bin --exhaustive --max-bits 10
+has "above --max-bits: estimate" "^fidelity: *~0\.[0-9]\{4\} (estimate from 1000000 uniform points" &&
+    one_error "above --max-bits: note" "vote/model.bin: the input cube has 65536 points, more than 2^10 to enumerate; estimating from 1000000 of them"
+expect 2 "eval --samples without --exhaustive" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --data examples/iris/test.csv --samples 5 &&
+    one_error "eval --samples without --exhaustive" "go with --exhaustive"
+expect 2 "eval --samples 0" -- "$NN" eval "$T/rules.txt" --model "$IRIS" --exhaustive --samples 0 &&
+    one_error "eval --samples 0" "from 1 to 10^9"
 
 # --- bad models ----------------------------------------------------------------
 "$MKBAD" "$IRIS" "$T" || bad "mkbad failed"

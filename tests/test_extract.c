@@ -4,9 +4,11 @@
  * bytes, and the parsed rules predict what the in-memory IR predicted on
  * every row of the example's data.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cube.h"
 #include "cutest.h"
 #include "emit.h"
 #include "extract.h"
@@ -247,12 +249,286 @@ static void test_extractor_table(void)
     }
 }
 
+/* ---- the input cube counted 64 points at a time --------------------------- */
+
+static uint64_t cube_rng = 12345;
+
+static int draw(int n)
+{
+    cube_rng = cube_rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (int)((cube_rng >> 33) % (uint64_t)n);
+}
+
+/* Any condition on an input (thresholds below, between and above 0 and 1),
+ * sometimes m-of-n with m from 0 to n + 1, sometimes on a hidden unit. */
+static void random_cond(nr_rules *r, const nn_model *m, nr_cond *c, int mofn, int hidden)
+{
+    static const float ts[] = {-1, 0, 0.5f, 1, 2};
+    memset(c, 0, sizeof *c);
+    if (mofn && draw(6) == 0) {
+        c->op = NR_MOFN;
+        c->n = 1 + draw(4);
+        c->m = draw(c->n + 2);
+        c->sub = nr_arena_calloc(r->arena, (size_t)c->n, sizeof *c->sub);
+        for (int i = 0; i < c->n; i++)
+            random_cond(r, m, &c->sub[i], 0, hidden);
+        return;
+    }
+    c->op = (nr_cond_op)draw(6);
+    c->t = ts[draw(5)];
+    if (hidden && draw(3) == 0) {
+        c->var.kind = NR_VAR_HIDDEN;
+        c->var.layer = 0;
+        c->var.index = draw((int)nn_layer_size(m, 0));
+        c->t = (float)draw(5) - 2;
+    } else {
+        c->var.index = draw(r->nfeatures);
+    }
+}
+
+/* 12 rules of 0 to 3 conditions, confidences with ties and zeros, some
+ * without statistics (a vote of 1), one with no class. */
+static nr_rules *random_ruleset(const nn_model *m, nr_ruleset_kind kind, nr_policy policy, int hidden)
+{
+    static const double conf[] = {0, 0, 0.5, 0.75, 0.75, 0.9};
+    nr_rules *r = nr_rules_new();
+    nr_error err;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL_FATAL(nr_rules_header_from_model(r, m, &err), 0);
+    r->kind = NR_BODY_RULESET;
+    r->rs.kind = kind;
+    r->rs.policy = policy;
+    r->rs.nrules = 12;
+    r->rs.default_class = draw(r->nclasses);
+    r->rs.rules = nr_arena_calloc(r->arena, 12, sizeof *r->rs.rules);
+    for (int i = 0; i < 12; i++) {
+        nr_rule *ru = &r->rs.rules[i];
+        ru->nconds = i == 11 ? 0 : 1 + draw(3);
+        ru->conds = nr_arena_calloc(r->arena, 4, sizeof *ru->conds);
+        for (int j = 0; j < ru->nconds; j++)
+            random_cond(r, m, &ru->conds[j], 1, hidden);
+        ru->klass = i == 5 ? -1 : draw(r->nclasses);
+        ru->stats.has = draw(4) != 0;
+        ru->stats.confidence = conf[draw(6)];
+    }
+    return r;
+}
+
+/* A full tree of depth 5 with random tests. */
+static nr_rules *random_tree(const nn_model *m)
+{
+    nr_rules *r = nr_rules_new();
+    nr_error err;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL_FATAL(nr_rules_header_from_model(r, m, &err), 0);
+    r->kind = NR_BODY_TREE;
+    r->tree.nnodes = 63;
+    r->tree.nodes = nr_arena_calloc(r->arena, 63, sizeof *r->tree.nodes);
+    for (int i = 0; i < 63; i++) {
+        nr_node *n = &r->tree.nodes[i];
+        n->leaf = i >= 31;
+        n->klass = draw(r->nclasses);
+        if (!n->leaf) {
+            n->yes = 2 * i + 1;
+            n->no = 2 * i + 2;
+            random_cond(r, m, &n->test, 1, 0);
+        }
+    }
+    return r;
+}
+
+/* Bit masks and per-point decisions count the same. */
+static void same_counts(const nr_rules *r, const nn_model *m, const char *total)
+{
+    nr_exhaustive_result a, b;
+    nr_error err;
+    CU_ASSERT_EQUAL_FATAL(nr_evaluate_cube(r, m, 30, NR_CUBE_FAST, &a, NULL, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(nr_evaluate_cube(r, m, 30, NR_CUBE_PER_POINT, &b, NULL, &err), 0);
+    CU_ASSERT_STRING_EQUAL(a.total, total);
+    CU_ASSERT_STRING_EQUAL(a.total, b.total);
+    CU_ASSERT_STRING_EQUAL(a.agree, b.agree);
+    CU_ASSERT_STRING_EQUAL(a.covered, b.covered);
+    CU_ASSERT_STRING_EQUAL(a.fidelity, b.fidelity);
+    CU_ASSERT_EQUAL_FATAL(a.nclasses, b.nclasses);
+    for (int i = 0; i < a.nclasses * a.nclasses; i++)
+        CU_ASSERT_STRING_EQUAL(a.confusion[i], b.confusion[i]);
+    nr_exhaustive_result_free(&a);
+    nr_exhaustive_result_free(&b);
+}
+
+static void masks_on(const nn_model *m, const char *total)
+{
+    for (int round = 0; round < 8; round++) {
+        nr_rules *r[5];
+        r[0] = random_ruleset(m, NR_ORDERED, NR_POLICY_FIRST, 0);
+        r[1] = random_ruleset(m, NR_UNORDERED, NR_POLICY_CONFIDENCE, 0);
+        r[2] = random_ruleset(m, NR_UNORDERED, NR_POLICY_VOTE, 0);
+        r[3] = random_tree(m);
+        /* a NaN confidence: most confident first is no longer the order */
+        r[4] = random_ruleset(m, NR_UNORDERED, NR_POLICY_CONFIDENCE, 0);
+        r[4]->rs.rules[draw(12)].stats.confidence = NAN;
+        for (int i = 0; i < 5; i++) {
+            CU_ASSERT(nr_cube_by_masks(r[i], m));
+            same_counts(r[i], m, total);
+            nr_rules_free(r[i]);
+        }
+    }
+}
+
+/* Rule sets of every policy and trees over the vote network's 16 Boolean
+ * inputs, then over one-hot groups (a group is one digit of the cube, its
+ * members need not be neighbours, a block need not fill its last word). */
+static void test_cube_masks(void)
+{
+    nn_model *m;
+    nr_dataset *d;
+    load("vote", &m, &d);
+    masks_on(m, "65536");
+    /* a vote whose fired rules all have confidence 0: class 0 wins with no
+     * rule of its own, so no rule decides */
+    {
+        nr_rules *r = random_ruleset(m, NR_UNORDERED, NR_POLICY_VOTE, 0);
+        r->rs.nrules = 2;
+        for (int i = 0; i < 2; i++) {
+            nr_rule *ru = &r->rs.rules[i];
+            ru->nconds = 1;
+            memset(&ru->conds[0], 0, sizeof ru->conds[0]);
+            ru->conds[0].op = NR_TRUE;
+            ru->conds[0].var.index = i;
+            ru->klass = 1 - i;
+            ru->stats.has = 1;
+            ru->stats.confidence = i ? 0.5 : 0;
+        }
+        same_counts(r, m, "65536");
+        nr_rules_free(r);
+    }
+    /* a group high in the cube: 8192 points of 12 low bits, so 6 blocks */
+    for (int f = 12; f < 15; f++) {
+        m->features[f].type = NN_FEAT_ONEHOT;
+        m->features[f].group = 0;
+    }
+    masks_on(m, "24576");
+    /* 3 * 5 * 7 * 2 = 210 points: 4 words, 18 points in the last */
+    for (int f = 0; f < 16; f++) {
+        m->features[f].type = f == 15 ? NN_FEAT_BOOLEAN : NN_FEAT_ONEHOT;
+        m->features[f].group = f == 15 ? -1 : f == 0 || f == 7 || f == 11 ? 1 : f <= 5 ? 0 : 2;
+    }
+    masks_on(m, "210");
+    nr_dataset_free(d);
+    nn_model_free(m);
+}
+
+/* Rules on hidden units are decided per point, on the activations of the
+ * point's own row, whichever thread and block it falls in. */
+static void test_cube_hidden(void)
+{
+    nn_model *m;
+    nr_dataset *d;
+    nn_workspace *ws;
+    float *cube = malloc(sizeof *cube * 16 * 65536), *out = malloc(sizeof *out * 2 * 65536);
+    const float *act[8];
+    nr_hidden h;
+    nr_error err;
+    nn_error nerr = {0};
+    load("vote", &m, &d);
+    CU_ASSERT_FATAL(m->nlayers <= 8 && nn_model_output_size(m) == 2);
+    ws = nn_workspace_new(m, 65536);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+    for (int v = 0; v < 65536; v++)
+        for (int f = 0; f < 16; f++)
+            cube[v * 16 + f] = (float)((v >> f) & 1);
+    CU_ASSERT_EQUAL_FATAL(nn_forward(m, ws, cube, 65536, out, &nerr), 0);
+    h.nlayers = m->nlayers;
+    h.act = act;
+    for (int round = 0; round < 4; round++) {
+        nr_rules *r = random_ruleset(m, NR_ORDERED, NR_POLICY_FIRST, 1);
+        nr_exhaustive_result x;
+        long agree = 0, covered = 0;
+        char want[32];
+        CU_ASSERT(!nr_cube_by_masks(r, m));
+        for (int v = 0; v < 65536; v++) {
+            int fired;
+            for (int l = 0; l < m->nlayers; l++)
+                act[l] = nn_activation(ws, l) + (size_t)v * nn_layer_size(m, l);
+            agree += nr_rules_predict(r, cube + v * 16, &h, NULL, &fired) == nn_argmax(out + 2 * v, 2);
+            covered += fired >= 0;
+        }
+        CU_ASSERT_EQUAL_FATAL(nr_evaluate_cube(r, m, 30, NR_CUBE_FAST, &x, NULL, &err), 0);
+        snprintf(want, sizeof want, "%ld", agree);
+        CU_ASSERT_STRING_EQUAL(x.agree, want);
+        snprintf(want, sizeof want, "%ld", covered);
+        CU_ASSERT_STRING_EQUAL(x.covered, want);
+        nr_exhaustive_result_free(&x);
+        nr_rules_free(r);
+    }
+    nn_workspace_free(ws);
+    free(cube);
+    free(out);
+    nr_dataset_free(d);
+    nn_model_free(m);
+}
+
+/* The estimate: seeded, and its interval holds the exact fidelity (each
+ * with 95% odds; with these seeds, all four do). */
+static void test_cube_estimate(void)
+{
+    nn_model *m;
+    nr_dataset *d;
+    nr_error err;
+    double lo, hi;
+    load("vote", &m, &d);
+    for (int round = 0; round < 4; round++) {
+        nr_rules *r = random_ruleset(m, NR_UNORDERED, NR_POLICY_VOTE, 0);
+        nr_exhaustive_result x;
+        nr_cube_estimate e, f;
+        double exact;
+        CU_ASSERT_EQUAL_FATAL(nr_evaluate_exhaustive(r, m, 30, &x, &err), 0);
+        exact = atof(x.agree) / 65536.0;
+        CU_ASSERT_EQUAL_FATAL(nr_estimate_cube(r, m, 20000, (uint64_t)round + 100, &e, NULL, &err), 0);
+        CU_ASSERT_EQUAL_FATAL(nr_estimate_cube(r, m, 20000, (uint64_t)round + 100, &f, NULL, &err), 0);
+        CU_ASSERT_STRING_EQUAL(e.total, "65536");
+        CU_ASSERT_EQUAL(e.samples, 20000);
+        CU_ASSERT_EQUAL(e.agree, f.agree);
+        CU_ASSERT_EQUAL(e.covered, f.covered);
+        CU_ASSERT(e.lo <= exact && exact <= e.hi);
+        CU_ASSERT(e.lo <= e.fidelity && e.fidelity <= e.hi && e.hi - e.lo < 0.02);
+        nr_cube_estimate_free(&e);
+        nr_cube_estimate_free(&f);
+        nr_exhaustive_result_free(&x);
+        nr_rules_free(r);
+    }
+    /* too big a cube to count still has an estimate */
+    {
+        nr_rules *r = random_ruleset(m, NR_ORDERED, NR_POLICY_FIRST, 0);
+        nr_exhaustive_result x;
+        nr_cube_estimate e;
+        CU_ASSERT_EQUAL(nr_evaluate_cube(r, m, 10, NR_CUBE_FAST, &x, NULL, &err), NR_ELIMIT);
+        CU_ASSERT_STRING_EQUAL(err.msg, "the input cube has 65536 points, more than 2^10 to enumerate");
+        CU_ASSERT_PTR_NULL(x.total);
+        CU_ASSERT_EQUAL(nr_estimate_cube(r, m, 100, 1, &e, NULL, &err), 0);
+        CU_ASSERT_EQUAL(e.samples, 100);
+        nr_cube_estimate_free(&e);
+        nr_rules_free(r);
+    }
+    nr_wilson95(0, 10, &lo, &hi);
+    CU_ASSERT_DOUBLE_EQUAL(lo, 0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(hi, 0.27753, 1e-5);
+    nr_wilson95(50, 100, &lo, &hi);
+    CU_ASSERT_DOUBLE_EQUAL(lo, 0.40383, 1e-5);
+    CU_ASSERT_DOUBLE_EQUAL(hi, 0.59617, 1e-5);
+    nr_dataset_free(d);
+    nn_model_free(m);
+}
+
 static const cutest tests[] = {
     {"examples: emit, parse, emit is identical; predictions equal", test_examples_round_trip},
     {"tree fidelity on iris", test_fidelity},
     {"seeded domain sampling", test_seeded_domain},
     {"exhaustive evaluation matches enumeration", test_exhaustive},
     {"the table of extractors and their options", test_extractor_table},
+    {"the cube by bit masks counts as per point", test_cube_masks},
+    {"the cube with hidden-unit rules", test_cube_hidden},
+    {"the cube estimated from samples", test_cube_estimate},
     {NULL, NULL},
 };
 
