@@ -2123,11 +2123,12 @@ static int cmd_saliency(int argc, char **argv)
     nr_sal_opts so;
     const char *data_path = NULL, *out_path = NULL, *class_arg = NULL, *ext;
     int c, status = 0, skip = 0, first = 0, last = 0, all = 0, overlay = 1, sheet = 0, method = NR_SAL_GRADIENT;
-    int klass = -1, png, nmaps = 0, *kept = NULL;
+    int klass = -1, png, nmaps = 0, *kept = NULL, *rownum = NULL;
     nn_model *m = NULL;
     nr_dataset *d = NULL;
     nr_salmap *maps = NULL;
     const float **xs = NULL;
+    float *x = NULL;
     char *buf = NULL, nb[NAMEBUF];
     size_t len = 0;
 
@@ -2245,32 +2246,55 @@ static int cmd_saliency(int argc, char **argv)
             goto done;
         }
     }
-    if (all) {
-        first = 1;
-        last = d->nrows;
+    {
+        /* rows are counted in the file; rows skipped for missing values
+         * are not there to explain (kept: the file's index of each row) */
+        int nfile = kept && d->nrows > 0 ? kept[d->nrows - 1] + 1 : d->nrows;
+        if (all) {
+            first = 1;
+            last = nfile;
+        }
+        if (first > nfile || (first == last && last > nfile)) {
+            nr_error_set(&err, NR_EINVAL, "row %d asked for, and the file has %d row%s", last, nfile,
+                         nfile == 1 ? "" : "s");
+            snprintf(err.file, sizeof err.file, "%s", data_path);
+            status = fail(&err, EXIT_INPUT);
+            goto done;
+        }
+        if (last > nfile)
+            last = nfile;
+        maps = calloc((size_t)(last - first + 1), sizeof *maps);
+        xs = calloc((size_t)(last - first + 1), sizeof *xs);
+        rownum = calloc((size_t)(last - first + 1), sizeof *rownum);
+        x = malloc(((size_t)(last - first + 1) * nn_model_input_size(m) + 1) * sizeof *x);
+        if (!maps || !xs || !rownum || !x) {
+            nr_error_set(&err, NR_ENOMEM, "out of memory");
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+        for (int i = 0; i < d->nrows; i++) {
+            int r = (kept ? kept[i] : i) + 1;
+            if (r < first || r > last)
+                continue;
+            memcpy(x + (size_t)nmaps * nn_model_input_size(m), d->x + (size_t)i * nn_model_input_size(m),
+                   nn_model_input_size(m) * sizeof *x);
+            xs[nmaps] = x + (size_t)nmaps * nn_model_input_size(m);
+            rownum[nmaps++] = r;
+        }
+        if (nmaps == 0) {
+            nr_error_set(&err, NR_EINVAL, "row%s %d%s%.0d: skipped for missing values (--missing impute "
+                         "fills them in)", first == last ? "" : "s", first, first == last ? "" : "-",
+                         first == last ? 0 : last);
+            snprintf(err.file, sizeof err.file, "%s", data_path);
+            status = fail(&err, EXIT_INPUT);
+            goto done;
+        }
     }
-    if (last > d->nrows) {
-        nr_error_set(&err, NR_EINVAL, "row %d asked for, and the file has %d row%s", last, d->nrows,
-                     d->nrows == 1 ? "" : "s");
-        snprintf(err.file, sizeof err.file, "%s", data_path);
-        status = fail(&err, EXIT_INPUT);
-        goto done;
-    }
-    if (last > first && !sheet && !out_path) {
+    if (nmaps > 1 && !sheet && !out_path) {
         status = usage_error("saliency", "%s", "many rows need -o FILE (one file each) or --sheet");
         goto done;
     }
-    nmaps = last - first + 1;
-    maps = calloc((size_t)nmaps, sizeof *maps);
-    xs = calloc((size_t)nmaps, sizeof *xs);
-    if (!maps || !xs) {
-        nr_error_set(&err, NR_ENOMEM, "out of memory");
-        status = fail(&err, EXIT_WORK);
-        goto done;
-    }
-    for (int i = 0; i < nmaps; i++)
-        xs[i] = d->x + (size_t)(first - 1 + i) * nn_model_input_size(m);
-    if (nr_saliency_many(m, xs[0], nmaps, klass, method, &so, maps, &err) < 0) {
+    if (nr_saliency_many(m, x, nmaps, klass, method, &so, maps, &err) < 0) {
         if (err.code == NR_EINVAL && !err.file[0])
             snprintf(err.file, sizeof err.file, "%s", data_path);
         name_input(&err, argv[optind]);
@@ -2292,7 +2316,7 @@ static int cmd_saliency(int argc, char **argv)
         }
     } else {
         for (int i = 0; i < nmaps; i++) {
-            char *path = nmaps > 1 ? numbered_path(out_path, first + i) : NULL;
+            char *path = nmaps > 1 ? numbered_path(out_path, rownum[i]) : NULL;
             int rc = png ? nr_salmap_png(m, &maps[i], nr_sal_signed(method), overlay ? xs[i] : NULL, &buf,
                                          &len, &err)
                          : nr_salmap_csv(&maps[i], &buf, &len, &err);
@@ -2325,6 +2349,8 @@ done:
         nr_salmap_free(&maps[i]);
     free(maps);
     free(xs);
+    free(x);
+    free(rownum);
     free(kept);
     free(mi.fill);
     nr_dataset_free(d);

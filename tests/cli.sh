@@ -1113,6 +1113,15 @@ expect 2 "saliency --sheet to csv" -- "$NN" saliency "$DIG" --data examples/digi
 expect 2 "saliency bad class" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --row 1 --class 10 &&
     one_error "saliency bad class" "--class '10': no such class"
 expect 2 "saliency many rows to stdout" -- "$NN" saliency "$DIG" --data examples/digits/test.csv --rows 1-2
+# rows are counted in the file, also when one is skipped for a missing value
+awk -F, 'NR == 3 { $5 = "" } { print }' OFS=, examples/digits/test.csv >"$T/dmiss.csv"
+expect 3 "saliency of a skipped row" -- "$NN" saliency "$DIG" --data "$T/dmiss.csv" --row 2 -q &&
+    one_error "saliency of a skipped row" "dmiss.csv: error: row 2: skipped for missing values"
+"$NN" saliency "$DIG" --data "$T/dmiss.csv" --row 3 -q >"$T/sal-m3.csv" 2>/dev/null
+"$NN" saliency "$DIG" --data examples/digits/test.csv --row 3 -q >"$T/sal-f3.csv"
+if cmp -s "$T/sal-m3.csv" "$T/sal-f3.csv"; then ok; else bad "saliency: --row counts rows of the data file"; fi
+expect 0 "saliency --rows over a skipped row" -- "$NN" saliency "$DIG" --data "$T/dmiss.csv" --rows 1-3 -q -o "$T/skip.csv"
+if [ -s "$T/skip-1.csv" ] && [ ! -e "$T/skip-2.csv" ] && [ -s "$T/skip-3.csv" ]; then ok; else bad "saliency --rows: files not named by file row"; fi
 
 # --- filters -------------------------------------------------------------------
 expect 0 "filters atlas" -- "$NN" filters "$DIG" --data examples/digits/test.csv -o "$T/atlas.png" &&
