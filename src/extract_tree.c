@@ -4,6 +4,7 @@
  * the network's own labels.  The baseline every other extractor is compared
  * against.  With no data it samples the input domain the model declares.
  */
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,81 @@ done:
     return rc;
 }
 
+/* Trees grown on samples drawn around a profile's kept rows cut where the
+ * samples are dense, at thresholds of many digits (petal_width <= 1.6868).
+ * The kept rows, real ones, are what a reader checks a rule against: each
+ * numeric threshold becomes the shortest decimal between the kept rows that
+ * reach the node on either side of it, no further than half-way to them,
+ * so that every kept row goes the same way (petal_width <= 1.65). */
+static int readable_thresholds(nr_tree *tr, const float *rows, int n, int d, nr_error *err)
+{
+    float *lo = malloc(((size_t)tr->nnodes + 1) * sizeof *lo), *hi = malloc(((size_t)tr->nnodes + 1) * sizeof *hi);
+    if (!lo || !hi) {
+        free(lo);
+        free(hi);
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < tr->nnodes; i++) {
+        lo[i] = -INFINITY;
+        hi[i] = INFINITY;
+    }
+    for (int r = 0; r < n; r++) {
+        const float *x = rows + (size_t)r * d;
+        int node = 0;
+        while (!tr->nodes[node].leaf) {
+            const nr_cond *c = &tr->nodes[node].test;
+            if (c->op == NR_LE && c->var.kind == NR_VAR_INPUT) {
+                float v = x[c->var.index];
+                if (v <= c->t && v > lo[node])
+                    lo[node] = v;
+                if (v > c->t && v < hi[node])
+                    hi[node] = v;
+            }
+            node = nr_cond_holds(c, x, NULL) ? tr->nodes[node].yes : tr->nodes[node].no;
+        }
+    }
+    for (int i = 0; i < tr->nnodes; i++) {
+        nr_cond *c = &tr->nodes[i].test;
+        if (!tr->nodes[i].leaf && c->op == NR_LE && c->var.kind == NR_VAR_INPUT)
+            c->t = nr_readable_threshold(c->t, lo[i], hi[i]);
+    }
+    free(lo);
+    free(hi);
+    return 0;
+}
+
+/* Each node's class distribution and statistics on the rows x (labels y)
+ * again, after thresholds moved; the classes the nodes predict stay. */
+static void recount(nr_tree *tr, const float *x, const int *y, int n, int d, int K)
+{
+    for (int i = 0; i < tr->nnodes; i++)
+        if (tr->nodes[i].dist)
+            memset(tr->nodes[i].dist, 0, (size_t)K * sizeof *tr->nodes[i].dist);
+    for (int r = 0; r < n; r++) {
+        int node = 0;
+        for (;;) {
+            nr_node *nd = &tr->nodes[node];
+            if (nd->dist)
+                nd->dist[y[r]] += 1;
+            if (nd->leaf)
+                break;
+            node = nr_cond_holds(&nd->test, x + (size_t)r * d, NULL) ? nd->yes : nd->no;
+        }
+    }
+    for (int i = 0; i < tr->nnodes; i++) {
+        nr_node *nd = &tr->nodes[i];
+        double cover = 0;
+        if (!nd->dist)
+            continue;
+        for (int k = 0; k < K; k++)
+            cover += nd->dist[k];
+        nd->stats.has = 1;
+        nd->stats.cover = cover;
+        nd->stats.correct = nd->dist[nd->klass];
+        nd->stats.confidence = nr_stats_laplace(nd->stats.correct, cover, K);
+    }
+}
+
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
                     const nr_tree_settings *ts, nr_rules **out, nr_extract_report *rep,
                     nr_error *err)
@@ -240,6 +316,13 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         r->kind = NR_BODY_TREE;
         if ((rc = nr_tree_induce(&t, &tree_opts, r->arena, &r->tree, err)) < 0)
             goto done;
+        /* the kept rows decide how thresholds read (stats: on the samples
+         * again) */
+        if (in.from_profile && m->profile->nrows > 0 && r->task == NR_TASK_CLASSIFY) {
+            if ((rc = readable_thresholds(&r->tree, m->profile->rows, m->profile->nrows, (int)nin, err)) < 0)
+                goto done;
+            recount(&r->tree, x, y, nrows, (int)nin, r->nclasses);
+        }
         if (ts->as_rules && r->task == NR_TASK_CLASSIFY &&
             (rc = nr_tree_to_rules(r, &t, ts->tree.cf, err)) < 0)
             goto done;

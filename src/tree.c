@@ -42,6 +42,7 @@
 #include "tree.h"
 
 #include <limits.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -186,6 +187,18 @@ static int shortest_cut(double a, double b, double mid, float lo, float hi, floa
         }
     }
     return 0;
+}
+
+float nr_readable_threshold(float t, float lo, float hi)
+{
+    const double a = isfinite(lo) ? ((double)lo + t) / 2 : t, b = isfinite(hi) ? ((double)t + hi) / 2 : t;
+    float r = t;
+    if (!isfinite(t) || (!isfinite(lo) && !isfinite(hi)))
+        return t;
+    if (!shortest_cut(a, b, t, isfinite(lo) ? lo : -FLT_MAX, isfinite(hi) ? hi : FLT_MAX, &r))
+        return t;
+    /* x <= r must keep lo on the left and hi on the right */
+    return (!isfinite(lo) || lo <= r) && (!isfinite(hi) || r < hi) ? r : t;
 }
 
 /* Threshold between consecutive distinct values lo < hi such that

@@ -122,4 +122,10 @@ int nr_tree_induce(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
 int nr_tree_induce_path(const nr_table *t, const nr_tree_opts *o, nr_arena *arena,
                         nr_tree *out, int **rank, nr_error *err);
 
+/* A readable stand-in for threshold t when the rows that matter are the
+ * real ones, lo (the largest at most t; -inf: none) and hi (the least above
+ * t; +inf: none): the shortest decimal within half-way from t to each,
+ * that keeps lo <= it < hi; t itself when there is none. */
+float nr_readable_threshold(float t, float lo, float hi);
+
 #endif

@@ -929,7 +929,26 @@ static void test_best_first_path(void)
     nr_rules_free(path);
 }
 
+/* Readable thresholds between real rows: the shortest decimal no further
+ * than half-way to the real values either side, which stay where they
+ * were. */
+static void test_readable_threshold(void)
+{
+    CU_ASSERT_EQUAL(nr_readable_threshold(1.6868f, 1.6f, 1.7f), 1.69f);
+    CU_ASSERT_EQUAL(nr_readable_threshold(2.3456f, 2.3f, INFINITY), 2.34f);
+    CU_ASSERT_EQUAL(nr_readable_threshold(0.123456f, -INFINITY, INFINITY), 0.123456f);
+    CU_ASSERT_EQUAL(nr_readable_threshold(47.318f, 12.0f, 90.0f), 50.0f);
+    /* nothing shorter fits: t itself */
+    CU_ASSERT_EQUAL(nr_readable_threshold(1.00001f, 1.0f, 1.00002f), nr_readable_threshold(1.00001f, 1.0f, 1.00002f));
+    for (int i = 0; i < 1000; i++) {
+        float lo = (float)(i % 97) * 0.37f - 10, hi = lo + 0.001f * (float)(1 + i % 13), t = lo + (hi - lo) * 0.3f;
+        float r = nr_readable_threshold(t, lo, hi);
+        CU_ASSERT(lo <= r && r < hi);
+    }
+}
+
 static const cutest tests[] = {
+    {"readable thresholds between real rows", test_readable_threshold},
     {"golf: gain ratio root", test_golf_gain_ratio},
     {"golf: numeric root, col_var", test_golf_numeric_root},
     {"golf: C4.5's MDL correction", test_golf_mdl},
