@@ -1289,6 +1289,10 @@ expect 0 "anndt --regress: sd in DOT" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/
     has "anndt --regress: DOT mean ± sd" 'label="value [-0-9.e+]* ± [0-9.e-]*' "$T/anndt-sd.dot"
 expect 0 "anndt --regress: sd in C" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/anndt-sd.c" &&
     has "anndt --regress: C sd comment" 'return .*; /\* sd [0-9.e-]* \*/$' "$T/anndt-sd.c"
+# ANN-DT splits by gain unless told otherwise (better trees than by
+# significance on every bundled example)
+expect 0 "anndt: the default split" -- "$NN" "$T/xor.bin" -a anndt --data "$T/xor-train.csv" -o "$T/anndt-default.txt" &&
+    has "anndt: gain by default" 'options "--split gain ' "$T/anndt-default.txt"
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
