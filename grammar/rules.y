@@ -152,10 +152,11 @@ typedef struct nrp_tnode {
 } nrp_tnode;
 
 /* Keys of the bracketed statistics, in the order they are printed. */
-enum { K_CLASS, K_VALUE, K_COVER, K_CORRECT, K_CONFIDENCE, K_DIST, K_R2, K_LOCAL,
+enum { K_CLASS, K_VALUE, K_COVER, K_CORRECT, K_CONFIDENCE, K_SD, K_DIST, K_R2, K_LOCAL,
        K_MODEL, K_NKEYS };
 static const char *const ann_keys[K_NKEYS + 1] = {
-    "class", "value", "cover", "correct", "confidence", "dist", "r2", "local", "model", NULL
+    "class", "value", "cover", "correct", "confidence", "sd", "dist", "r2", "local", "model",
+    NULL
 };
 
 typedef struct nrp_item {
@@ -170,7 +171,7 @@ typedef struct nrp_ann {
     const nrp_item *item[K_NKEYS]; /* as written, by key */
     int seen_stats;       /* cover, correct or confidence given */
     int klass;
-    double num[K_NKEYS];  /* value, cover, correct, confidence, r2, local, model */
+    double num[K_NKEYS];  /* value, cover, correct, confidence, sd, r2, local, model */
     double *dist;
 } nrp_ann;
 
@@ -501,7 +502,7 @@ static int ann_add(nrp_state *ps, nrp_ann *a, const nrp_item *it)
 static unsigned ann_allowed(const nrp_state *ps, int ctx)
 {
     int cls = ps->r->task == NR_TASK_CLASSIFY;
-    unsigned stats = 1u << K_COVER | 1u << K_CORRECT | 1u << K_CONFIDENCE;
+    unsigned stats = 1u << K_COVER | 1u << K_CORRECT | 1u << K_CONFIDENCE | (cls ? 0 : 1u << K_SD);
     switch (ctx) {
     case CTX_TEST:
         return stats | 1u << K_VALUE | (cls ? 1u << K_CLASS | 1u << K_DIST : 0);
@@ -579,16 +580,23 @@ static int ann_check(nrp_state *ps, nrp_ann *a, int ctx)
     return 0;
 }
 
-/* A confidence left out is the Laplace estimate (see nr_stats_laplace). */
+/* A confidence left out is the Laplace estimate (see nr_stats_laplace);
+ * the spread stands apart from the rest. */
 static void ann_stats(const nrp_ann *a, nr_stats *s, int nclasses)
 {
-    if (!a || !a->seen_stats)
+    if (!a)
         return;
-    s->has = 1;
-    s->cover = a->num[K_COVER];
-    s->correct = a->num[K_CORRECT];
-    s->confidence = a->item[K_CONFIDENCE] ? a->num[K_CONFIDENCE]
-                                          : nr_stats_laplace(s->correct, s->cover, nclasses);
+    if (a->seen_stats) {
+        s->has = 1;
+        s->cover = a->num[K_COVER];
+        s->correct = a->num[K_CORRECT];
+        s->confidence = a->item[K_CONFIDENCE] ? a->num[K_CONFIDENCE]
+                                              : nr_stats_laplace(s->correct, s->cover, nclasses);
+    }
+    if (a->item[K_SD]) {
+        s->has_sd = 1;
+        s->sd = a->num[K_SD];
+    }
 }
 
 /* ---- trees -------------------------------------------------------------- */

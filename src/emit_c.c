@@ -336,6 +336,8 @@ static void c_rule_comment(cgen *g, int i, int depth)
     if (ru->stats.has)
         fprintf(g->f, " (cover %s, correct %s)", nr_format_double(a, ru->stats.cover),
                 nr_format_double(b, ru->stats.correct));
+    if (r->task == NR_TASK_REGRESS && ru->stats.has_sd)
+        fprintf(g->f, " (sd %.6g)", ru->stats.sd);
     fputs(" */\n", g->f);
 }
 
@@ -347,11 +349,15 @@ static void c_return_class(cgen *g, int k)
     fputs(" */\n", g->f);
 }
 
-static void c_return_value(cgen *g, double v)
+/* The prediction is the mean; the spread around it, when known, beside. */
+static void c_return_value(cgen *g, double v, const nr_stats *s)
 {
     fputs("return ", g->f);
     c_double(g, v);
-    fputs(";\n", g->f);
+    if (s && s->has_sd)
+        fprintf(g->f, "; /* sd %.6g */\n", s->sd);
+    else
+        fputs(";\n", g->f);
 }
 
 /* Tree node i as statements that return, in the function for subtree
@@ -367,7 +373,7 @@ static void c_tree(cgen *g, int i, int depth, int root)
     if (n->leaf) {
         indent(g, depth);
         if (g->r->task == NR_TASK_REGRESS) {
-            c_return_value(g, n->value);
+            c_return_value(g, n->value, &n->stats);
         } else {
             /* classification trees return the leaf: class and distribution
              * come from its row of the tables */
@@ -490,14 +496,14 @@ static void c_body_list(cgen *g)
             fputs(")\n        ", g->f);
         }
         if (regress(g))
-            c_return_value(g, ru->value);
+            c_return_value(g, ru->value, &ru->stats);
         else
             c_return_class(g, ru->klass);
     }
     if (!always) {
         fputs("    /* no rule fires */\n    ", g->f);
         if (regress(g))
-            c_return_value(g, rs->default_value);
+            c_return_value(g, rs->default_value, NULL);
         else
             c_return_class(g, rs->default_class);
     }
@@ -553,7 +559,7 @@ static void c_body_unordered(cgen *g)
             c_rule_comment(g, i, 1);
         fputs("    /* the default */\n    ", g->f);
         if (regress(g))
-            c_return_value(g, rs->default_value);
+            c_return_value(g, rs->default_value, NULL);
         else
             c_return_class(g, rs->default_class);
         fputs("}\n", g->f);
@@ -618,7 +624,7 @@ static void c_body_unordered(cgen *g)
             "    if (best < 0)\n        ",
             rs->nrules, g->p, g->p);
     if (regress(g)) {
-        c_return_value(g, rs->default_value);
+        c_return_value(g, rs->default_value, NULL);
         fprintf(g->f, "    return %s_rule_value[best];\n}\n", g->p);
     } else {
         c_return_class(g, rs->default_class);

@@ -328,14 +328,26 @@ static void fill(builder *b, Agnode_t *n, const char *colour)
     set(b, n, "fillcolor", colour);
 }
 
-static void lbl_stats(label *l, const nr_stats *s)
+/* "cover n, correct n"; a regression node's correct only when not 0, as
+ * in the text. */
+static void lbl_stats(label *l, const nr_rules *r, const nr_stats *s)
 {
     char a[NR_NUMBUF], c[NR_NUMBUF];
     if (!s->has)
         return;
     lbl_nl(l);
-    fprintf(l->f, "cover %s, correct %s", nr_format_double(a, s->cover),
-            nr_format_double(c, s->correct));
+    fprintf(l->f, "cover %s", nr_format_double(a, s->cover));
+    if (r->task != NR_TASK_REGRESS || s->correct != 0 || signbit(s->correct))
+        fprintf(l->f, ", correct %s", nr_format_double(c, s->correct));
+}
+
+/* A regression outcome: "value x", and "± sd" when the spread is known. */
+static void lbl_value(label *l, double value, const nr_stats *s)
+{
+    char num[NR_NUMBUF];
+    fprintf(l->f, "value %s", nr_format_double(num, value));
+    if (s && s->has_sd)
+        fprintf(l->f, " ± %.3g", s->sd);
 }
 
 static void lbl_class(label *l, const nr_rules *r, int k)
@@ -439,7 +451,7 @@ static void build_tree(builder *b)
         }
         if (!n->leaf) {
             lbl_cond(&l, r, &n->test);
-            lbl_stats(&l, &n->stats);
+            lbl_stats(&l, r, &n->stats);
             lbl_dist(&l, r, n->dist);
             nodes[i] = node(b, b->g, name, &l);
             /* inner nodes too are shaded by their majority and purity,
@@ -452,14 +464,14 @@ static void build_tree(builder *b)
             continue;
         }
         if (r->task == NR_TASK_REGRESS) {
-            fprintf(l.f, "value %s", nr_format_double(num, n->value));
-            lbl_stats(&l, &n->stats);
+            lbl_value(&l, n->value, &n->stats);
+            lbl_stats(&l, r, &n->stats);
             nodes[i] = node(b, b->g, name, &l);
             fill(b, nodes[i], GREY);
             continue;
         }
         lbl_class(&l, r, n->klass);
-        lbl_stats(&l, &n->stats);
+        lbl_stats(&l, r, &n->stats);
         lbl_dist(&l, r, n->dist);
         nodes[i] = node(b, b->g, name, &l);
         fill_class(b, nodes[i], n);
@@ -530,7 +542,6 @@ static Agnode_t *outcome(builder *b, Agraph_t *g, const char *name, int i)
 {
     const nr_rules *r = b->r;
     const nr_ruleset *rs = &r->rs;
-    char num[NR_NUMBUF];
     Agnode_t *n;
     label l;
     int k = i < 0 ? rs->default_class : rs->rules[i].klass;
@@ -540,12 +551,12 @@ static Agnode_t *outcome(builder *b, Agraph_t *g, const char *name, int i)
     if (i < 0)
         fputs("default: ", l.f);
     if (r->task == NR_TASK_REGRESS)
-        fprintf(l.f, "value %s",
-                nr_format_double(num, i < 0 ? rs->default_value : rs->rules[i].value));
+        lbl_value(&l, i < 0 ? rs->default_value : rs->rules[i].value,
+                  i < 0 ? NULL : &rs->rules[i].stats);
     else
         lbl_class(&l, r, k);
     if (i >= 0) {
-        lbl_stats(&l, &rs->rules[i].stats);
+        lbl_stats(&l, r, &rs->rules[i].stats);
         if (rs->rules[i].stats.has) {
             lbl_nl(&l);
             fprintf(l.f, "confidence %.3g", rs->rules[i].stats.confidence);

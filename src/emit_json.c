@@ -548,19 +548,27 @@ static void jnode_outcome(FILE *f, const nr_rules *r, const nr_node *n, int dept
     }
 }
 
-/* ", "cover": .., "correct": .., "confidence": .." when known. */
-static void jstats(FILE *f, const nr_stats *s, int depth)
+/* ", "cover": .., "correct": .., "confidence": .." when known, and for
+ * regression ", "sd": .." (the spread of the target) when known. */
+static void jstats(FILE *f, const nr_rules *r, const nr_stats *s, int depth)
 {
-    if (!s->has)
+    const int sd = r->task == NR_TASK_REGRESS && s->has_sd;
+    if (!s->has && !sd)
         return;
     putc(',', f);
     nl(f, depth);
-    fputs("\"cover\": ", f);
-    jdouble(f, s->cover);
-    fputs(", \"correct\": ", f);
-    jdouble(f, s->correct);
-    fputs(", \"confidence\": ", f);
-    jdouble(f, s->confidence);
+    if (s->has) {
+        fputs("\"cover\": ", f);
+        jdouble(f, s->cover);
+        fputs(", \"correct\": ", f);
+        jdouble(f, s->correct);
+        fputs(", \"confidence\": ", f);
+        jdouble(f, s->confidence);
+    }
+    if (sd) {
+        fputs(s->has ? ", \"sd\": " : "\"sd\": ", f);
+        jdouble(f, s->sd);
+    }
 }
 
 /* Tree node i; the check bounded the depth of this recursion. */
@@ -575,7 +583,7 @@ static void jnode(FILE *f, const nr_rules *r, int i, int depth)
         fputs("\"test\": ", f);
         jcond(f, r, &n->test);
         jnode_outcome(f, r, n, depth + 1);
-        jstats(f, &n->stats, depth + 1);
+        jstats(f, r, &n->stats, depth + 1);
         putc(',', f);
         nl(f, depth + 1);
         fputs("\"yes\": ", f);
@@ -586,7 +594,7 @@ static void jnode(FILE *f, const nr_rules *r, int i, int depth)
         jnode(f, r, n->no, depth + 1);
     } else {
         jnode_outcome(f, r, n, depth + 1);
-        jstats(f, &n->stats, depth + 1);
+        jstats(f, r, &n->stats, depth + 1);
     }
     nl(f, depth);
     putc('}', f);
@@ -637,7 +645,7 @@ static void jruleset(FILE *f, const nr_rules *r)
             fputs("\"class\": ", f);
             jclass(f, r, ru->klass);
         }
-        jstats(f, &ru->stats, 4);
+        jstats(f, r, &ru->stats, 4);
         nl(f, 3);
         putc('}', f);
     }

@@ -590,20 +590,28 @@ static void ann_item(emitter *e, int *n, const char *key)
 }
 
 /* The confidence is left out when it is the Laplace estimate the parser
- * would put back (compared bit for bit, so the round trip is exact). */
+ * would put back (compared bit for bit, so the round trip is exact); in
+ * regression rules, so is a correct of +0 (nothing is "correct" there).
+ * The spread follows, for regression only. */
 static void ann_stats(emitter *e, int *n, const nr_stats *s)
 {
-    double laplace;
-    if (!s->has)
-        return;
-    ann_item(e, n, "cover");
-    put_double(e, s->cover);
-    ann_item(e, n, "correct");
-    put_double(e, s->correct);
-    laplace = nr_stats_laplace(s->correct, s->cover, e->r->nclasses);
-    if (memcmp(&laplace, &s->confidence, sizeof laplace) != 0) {
-        ann_item(e, n, "confidence");
-        put_double(e, s->confidence);
+    const int regress = e->r->task == NR_TASK_REGRESS;
+    if (s->has) {
+        double laplace = nr_stats_laplace(s->correct, s->cover, e->r->nclasses);
+        ann_item(e, n, "cover");
+        put_double(e, s->cover);
+        if (!regress || !is_plus_zero(s->correct)) {
+            ann_item(e, n, "correct");
+            put_double(e, s->correct);
+        }
+        if (memcmp(&laplace, &s->confidence, sizeof laplace) != 0) {
+            ann_item(e, n, "confidence");
+            put_double(e, s->confidence);
+        }
+    }
+    if (regress && s->has_sd) {
+        ann_item(e, n, "sd");
+        put_double(e, s->sd);
     }
 }
 
@@ -630,7 +638,8 @@ static void ann_end(emitter *e, int n)
 static int test_has_ann(const nr_rules *r, const nr_node *nd)
 {
     return (r->task == NR_TASK_CLASSIFY && (nd->klass != 0 || nd->dist)) ||
-           !is_plus_zero(nd->value) || nd->stats.has;
+           !is_plus_zero(nd->value) || nd->stats.has ||
+           (r->task == NR_TASK_REGRESS && nd->stats.has_sd);
 }
 
 static int put_leaf(emitter *e, const nr_node *nd, int i)

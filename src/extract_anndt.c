@@ -728,7 +728,7 @@ static const char *const splits[] = {"gain", "significance", NULL};
 #define AS(field) offsetof(anndt_settings, field)
 static const nr_optdef anndt_options[] = {
     {.name = "split", .kind = NR_OPT_CHOICE, .arg = "NAME",
-     .help = "significance (default): the attribute that moves the\nnetwork's output most; gain: C4.5's gain ratio",
+     .help = "gain (default): C4.5's gain ratio; significance: the\nattribute that moves the network's output most",
      .offset = AS(split), .choices = splits},
     {.name = "regress", .kind = NR_OPT_INT, .arg = "N",
      .help = "a regression tree of the network's output N (0 first)\ninstead of a tree of its class",
@@ -754,7 +754,7 @@ static void anndt_defaults(void *settings)
 {
     anndt_settings *s = settings;
     memset(s, 0, sizeof *s);
-    s->split = SPLIT_SIGNIFICANCE;
+    s->split = SPLIT_GAIN; /* better splits than significance on every example (man page) */
     s->output = -1;
     s->min_samples = 2;
     s->alpha = 0.05;
@@ -788,7 +788,7 @@ static void anndt_describe(const void *settings, char *buf, size_t size)
 
 const nr_extractor nr_extractor_anndt = {
     .name = "anndt",
-    .summary = "ANN-DT: a tree grown on samples drawn around the data, split by significance",
+    .summary = "ANN-DT: a tree grown on samples drawn around the data, tested split by split",
     .opts = anndt_options,
     .settings_size = sizeof(anndt_settings),
     .defaults = anndt_defaults,

@@ -117,12 +117,17 @@ struct nr_cond {
 
 /* Per rule or per tree node, on the data the rules were induced or last
  * evaluated on.  Weighted counts; confidence is the Laplace estimate
- * (correct + 1) / (cover + classes), 0 when unknown. */
+ * (correct + 1) / (cover + classes), 0 when unknown.  For regression, sd
+ * is the weighted standard deviation of the target over the rows counted
+ * in cover (divided by their weight, not weight - 1), the spread around
+ * the value predicted; it is known apart from the rest (has_sd). */
 typedef struct nr_stats {
     int has;           /* 0: no statistics known */
     double cover;      /* rows the rule fires on / that reach the node */
     double correct;    /* of those, rows whose label is the rule's class */
     double confidence;
+    int has_sd;        /* regression: sd is known */
+    double sd;
 } nr_stats;
 
 /* The Laplace confidence (correct + 1) / (cover + nclasses) that extractors

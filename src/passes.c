@@ -460,13 +460,26 @@ static void set_stats(nr_stats *s, double cover, double correct, int nclasses)
     s->confidence = nr_stats_laplace(correct, cover, nclasses);
 }
 
+/* Weighted running mean and sum of squared deviations (West's update):
+ * a row of weight w and target y joins rows now weighing wsum in all. */
+static void spread_add(double *mean, double *m2, double wsum, double w, double y)
+{
+    double d;
+    if (!(wsum > 0))
+        return;
+    d = y - *mean;
+    *mean += d * w / wsum;
+    *m2 += w * d * (y - *mean);
+}
+
 /* Per node or per rule statistics from nrows rows of v, labels y (NULL for
- * regression), weights w (NULL: 1). */
-static int stats_rows(nr_rules *r, const rowview *v, const int *y, const double *w,
-                      int nrows, nr_error *err)
+ * regression), weights w (NULL: 1); for regression with targets yv, the
+ * spread of the target over the rows (without yv, no spread is known). */
+static int stats_rows(nr_rules *r, const rowview *v, const int *y, const double *yv,
+                      const double *w, int nrows, nr_error *err)
 {
     const int K = r->nclasses;
-    double *cov = NULL, *cor = NULL;
+    double *cov = NULL, *cor = NULL, *mean = NULL, *m2 = NULL;
     int n = 0;
 
     if (r->kind == NR_BODY_TREE)
@@ -477,9 +490,15 @@ static int stats_rows(nr_rules *r, const rowview *v, const int *y, const double 
         return 0;
     cov = calloc((size_t)n + 1, sizeof *cov);
     cor = calloc((size_t)n + 1, sizeof *cor);
-    if (!cov || !cor) {
+    if (K == 0 && yv) {
+        mean = calloc((size_t)n + 1, sizeof *mean);
+        m2 = calloc((size_t)n + 1, sizeof *m2);
+    }
+    if (!cov || !cor || (K == 0 && yv && (!mean || !m2))) {
         free(cov);
         free(cor);
+        free(mean);
+        free(m2);
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     }
     for (int i = 0; i < nrows; i++) {
@@ -492,6 +511,8 @@ static int stats_rows(nr_rules *r, const rowview *v, const int *y, const double 
                 cov[id] += wi;
                 if (nd->klass == yi)
                     cor[id] += wi;
+                if (mean)
+                    spread_add(&mean[id], &m2[id], cov[id], wi, yv[i]);
                 if (nd->leaf)
                     break;
                 id = row_holds(v, &nd->test, i) ? nd->yes : nd->no;
@@ -505,16 +526,23 @@ static int stats_rows(nr_rules *r, const rowview *v, const int *y, const double 
                 cov[k] += wi;
                 if (rule->klass == yi)
                     cor[k] += wi;
+                if (mean)
+                    spread_add(&mean[k], &m2[k], cov[k], wi, yv[i]);
                 if (first)
                     break;
             }
         }
     }
-    for (int k = 0; k < n; k++)
-        set_stats(r->kind == NR_BODY_TREE ? &r->tree.nodes[k].stats : &r->rs.rules[k].stats,
-                  cov[k], cor[k], K);
+    for (int k = 0; k < n; k++) {
+        nr_stats *s = r->kind == NR_BODY_TREE ? &r->tree.nodes[k].stats : &r->rs.rules[k].stats;
+        set_stats(s, cov[k], cor[k], K);
+        s->has_sd = mean != NULL;
+        s->sd = mean && cov[k] > 0 && m2[k] > 0 ? sqrt(m2[k] / cov[k]) : 0;
+    }
     free(cov);
     free(cor);
+    free(mean);
+    free(m2);
     return 0;
 }
 
@@ -533,7 +561,7 @@ int nr_rules_stats(nr_rules *r, const float *x, const int *y, int nrows, nr_erro
     v.x = x;
     v.stride = (size_t)r->nfeatures;
     v.kind = NR_VAR_INPUT;
-    return stats_rows(r, &v, y, NULL, nrows, err);
+    return stats_rows(r, &v, y, NULL, NULL, nrows, err);
 }
 
 /* ---- C4.5rules ---------------------------------------------------------- */
@@ -959,7 +987,7 @@ int nr_tree_to_rules(nr_rules *r, const nr_table *t, double cf, nr_error *err)
     r->tree.nodes = NULL;
     if ((rc = nr_simplify_ruleset(r, err)) < 0)
         goto done;
-    rc = stats_rows(r, &v, K > 0 ? t->y : NULL, t->w, t->nrows, err);
+    rc = stats_rows(r, &v, K > 0 ? t->y : NULL, K > 0 ? NULL : t->yv, t->w, t->nrows, err);
     goto done;
 
 negate_failed:

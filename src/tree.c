@@ -1173,7 +1173,10 @@ static int emit(grower *g, nr_arena *arena, nr_tree *out, int **rank)
             nd->stats.confidence = nr_stats_laplace(nd->stats.correct, gn->w, g->K);
             nd->value = 0;
         } else {
+            /* the spread of the target around the mean the node predicts */
             nd->value = gn->mean;
+            nd->stats.has_sd = 1;
+            nd->stats.sd = gn->w > 0 && gn->sse > 0 ? sqrt(gn->sse / gn->w) : 0;
         }
     }
     if (rank) {

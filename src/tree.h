@@ -97,11 +97,13 @@ typedef struct nr_table {
  * table and options give the same tree.  Ties between splits go to the lower
  * column, then the lower threshold.  Leaves carry the class distribution
  * (classification) or mean (regression) and nr_stats (cover, correct,
- * Laplace confidence).  Every internal node's test is `var <= t` (yes
- * branch) for numeric columns, `var == v` for nominal ones, `var` (NR_TRUE)
- * for Boolean ones.  Thresholds are float midpoints between consecutive
- * distinct values, chosen so that `x <= t` in float separates exactly the
- * rows the split meant.
+ * Laplace confidence; in regression trees, every node's spread sd: the
+ * weighted standard deviation of the targets that reach it).  Every
+ * internal node's test is `var <= t` (yes branch) for numeric columns,
+ * `var == v` for nominal ones, `var` (NR_TRUE) for Boolean ones.
+ * Thresholds are float midpoints between consecutive distinct values,
+ * chosen so that `x <= t` in float separates exactly the rows the split
+ * meant.
  *
  * o NULL means nr_tree_opts_default().  The nodes come in preorder (a
  * node, its yes subtree, its no subtree); node and class-distribution

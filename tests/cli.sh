@@ -1284,5 +1284,24 @@ expect 2 "explain: bad --instance" -- "$NN" explain "$IRIS" --data examples/iris
 expect 2 "explain: short --instance" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --instance "petal_length=3" && one_error "explain: short --instance" "no value for 'sepal_length'"
 if [ ! -e "$T/many.c" ] && [ ! -e "$T/x.svg" ]; then ok; else bad "explain: a refused run left a file"; fi
 
+# ANN-DT regression trees: every node carries the spread (sd) of the output
+# beside its mean, in text (read back byte for byte), JSON, DOT and C
+expect 0 "anndt --regress: sd" -- "$NN" "$T/xor.bin" -a anndt --regress 1 --data "$T/xor-train.csv" -o "$T/anndt-sd.txt"
+if awk '/^ *(else )?-?[0-9][0-9.e-]* \[/ || / then -?[0-9][0-9.e-]* \[/ { n++; if ($0 !~ /\[cover [0-9.e]+, sd [0-9.e-]+\]$/) bad = 1 }
+        END { exit !(n >= 2 && !bad) }' "$T/anndt-sd.txt"; then ok; else bad "anndt --regress: a leaf without [cover N, sd X]"; fi
+if ! grep -q "correct" "$T/anndt-sd.txt"; then ok; else bad "anndt --regress: 'correct' in a regression tree"; fi
+expect 0 "anndt --regress: sd reads back" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/anndt-sd2.txt"
+if cmp -s "$T/anndt-sd.txt" "$T/anndt-sd2.txt"; then ok; else bad "anndt --regress: text with sd does not read back byte for byte"; fi
+expect 0 "anndt --regress: sd in JSON" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/anndt-sd.json" &&
+    has "anndt --regress: JSON sd" '"sd": [0-9]' "$T/anndt-sd.json"
+expect 0 "anndt --regress: sd in DOT" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/anndt-sd.dot" &&
+    has "anndt --regress: DOT mean ± sd" 'label="value [-0-9.e+]* ± [0-9.e-]*' "$T/anndt-sd.dot"
+expect 0 "anndt --regress: sd in C" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/anndt-sd.c" &&
+    has "anndt --regress: C sd comment" 'return .*; /\* sd [0-9.e-]* \*/$' "$T/anndt-sd.c"
+# ANN-DT splits by gain unless told otherwise (better trees than by
+# significance on every bundled example)
+expect 0 "anndt: the default split" -- "$NN" "$T/xor.bin" -a anndt --data "$T/xor-train.csv" -o "$T/anndt-default.txt" &&
+    has "anndt: gain by default" 'options "--split gain ' "$T/anndt-default.txt"
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -2,13 +2,17 @@
  * test_anndt.c - ANN-DT's pure pieces: the chi-squared and F tail
  * probabilities that test its splits (src/stattest.c), and the samples it
  * draws around real rows (nr_anndt_perturb): inside the rows' ranges, of
- * the features' types, seeded.
+ * the features' types, seeded; and the spread (sd) that regression trees
+ * and their rules carry.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "anndt.h"
+#include "ir.h"
+#include "passes.h"
+#include "tree.h"
 #include "cutest.h"
 #include "stattest.h"
 
@@ -121,10 +125,80 @@ static void test_perturb(void)
     nn_model_free(m);
 }
 
+/* Weighted standard deviation of y over rows [lo, hi). */
+static double wsd(const double *y, const double *w, int lo, int hi)
+{
+    double sw = 0, s = 0, ss = 0;
+    for (int i = lo; i < hi; i++) {
+        sw += w[i];
+        s += w[i] * y[i];
+    }
+    for (int i = lo; i < hi; i++)
+        ss += w[i] * (y[i] - s / sw) * (y[i] - s / sw);
+    return sqrt(ss / sw);
+}
+
+/* Regression trees carry at every node the spread (weighted standard
+ * deviation) of the targets reaching it, beside their mean; rules made
+ * from such a tree carry their rows' spread too. */
+static void test_regression_spread(void)
+{
+    static const float x[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    static const double y[8] = {1, 2, 3, 6, 10, 10, 12, 12}, w[8] = {1, 1, 1, 1, 2, 2, 1, 1};
+    nr_table t;
+    nr_tree_opts o;
+    nr_rules *r = nr_rules_new();
+    nr_error err;
+    const nr_node *nd;
+    CU_ASSERT_FATAL(r != NULL);
+    memset(&t, 0, sizeof t);
+    t.nrows = 8;
+    t.ncols = 1;
+    t.x = x;
+    t.yv = y;
+    t.w = w;
+    nr_tree_opts_default(&o);
+    o.criterion = NR_CRIT_VARIANCE;
+    o.prune = 0;
+    o.min_leaf = 1;
+    o.max_depth = 1;
+    nr_error_clear(&err);
+    r->task = NR_TASK_REGRESS;
+    r->nfeatures = 1;
+    r->features = nr_arena_calloc(r->arena, 1, sizeof *r->features);
+    r->features[0].name = "x";
+    r->features[0].group = -1;
+    r->kind = NR_BODY_TREE;
+    CU_ASSERT_EQUAL_FATAL(nr_tree_induce(&t, &o, r->arena, &r->tree, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(r->tree.nnodes, 3);
+    nd = r->tree.nodes;
+    CU_ASSERT_EQUAL(nd[0].test.t, 3.5f);
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(nd[i].stats.has_sd, 1);
+    NEAR(nd[0].stats.sd, wsd(y, w, 0, 8), 1e-12);
+    NEAR(nd[1].stats.sd, wsd(y, w, 0, 4), 1e-12);
+    NEAR(nd[1].stats.sd, sqrt(3.5), 1e-12);
+    NEAR(nd[2].stats.sd, wsd(y, w, 4, 8), 1e-12);
+    NEAR(nd[2].value, 64.0 / 6, 1e-12);
+    /* as rules: one a leaf, each with the spread of the rows it decides */
+    CU_ASSERT_EQUAL_FATAL(nr_tree_to_rules(r, &t, 0.25, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(r->kind, NR_BODY_RULESET);
+    CU_ASSERT_EQUAL_FATAL(r->rs.nrules, 2);
+    for (int i = 0; i < 2; i++) {
+        const nr_stats *s = &r->rs.rules[i].stats;
+        const int left = r->rs.rules[i].conds[0].op == NR_LE;
+        CU_ASSERT_EQUAL(s->has_sd, 1);
+        NEAR(s->sd, left ? sqrt(3.5) : wsd(y, w, 4, 8), 1e-12);
+        NEAR(s->cover, left ? 4 : 6, 0);
+    }
+    nr_rules_free(r);
+}
+
 static const cutest tests[] = {
     {"chi-squared tail and table test", test_chi2},
     {"F tail", test_f},
     {"samples around rows: ranges, types, seeded", test_perturb},
+    {"regression trees and their rules: the spread of every node", test_regression_spread},
     {NULL, NULL},
 };
 

@@ -1714,6 +1714,47 @@ static void test_cleanup(void)
     remove_tmpdir();
 }
 
+/* A regression tree's spread: beside the mean in DOT (mean \xc2\xb1 sd), a
+ * field in JSON (also where nothing else is known), a comment beside the
+ * value returned in C, which predicts the mean all the same. */
+static void test_regression_sd(void)
+{
+    nr_rules *r = make_tree(NR_TASK_REGRESS);
+    nr_error err;
+    char *out, *c, *h;
+    size_t len, clen, hlen;
+    Agraph_t *g;
+    r->tree.nodes[5].stats.has_sd = 1;
+    r->tree.nodes[5].stats.sd = 0.0412;
+    r->tree.nodes[7].stats.has = 0;
+    r->tree.nodes[7].stats.has_sd = 1;
+    r->tree.nodes[7].stats.sd = 2.5;
+    r->tree.nodes[0].stats.has_sd = 1;
+    r->tree.nodes[0].stats.sd = 0.75;
+    g = dot_of(r, &out, &len);
+    if (g) {
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n5", "label"),
+                               "value -0.1 \xc2\xb1 0.0412\\ncover 15.5, correct 15");
+        CU_ASSERT_STRING_EQUAL(node_attr(g, "n7", "label"), "value 1e+300 \xc2\xb1 2.5");
+        agclose(g);
+    }
+    free(out);
+    out = json_of(r, &len);
+    CHECK_HAS(out, len, ", \"sd\": 0.0412\n");
+    CHECK_HAS(out, len, "\"value\": 1e+300,");
+    CHECK_HAS(out, len, "\"sd\": 2.5\n");
+    CHECK_HAS(out, len, "\"sd\": 0.75,");
+    free(out);
+    nr_error_clear(&err);
+    CU_ASSERT_EQUAL_FATAL(nr_emit_c(r, "sd_tree", "sd_tree.h", &c, &clen, &h, &hlen, &err), 0);
+    CHECK_HAS(c, clen, "return -0.1; /* sd 0.0412 */\n");
+    CHECK_HAS(c, clen, "return 1e+300; /* sd 2.5 */\n");
+    free(c);
+    free(h);
+    check_c(r, "sd_tree", CFLAGS_MORE);
+    nr_rules_free(r);
+}
+
 static const cutest tests[] = {
     {"numbers: shortest round trip", test_format_numbers},
     {"UTF-8 sequences", test_utf8},
@@ -1741,6 +1782,7 @@ static const cutest tests[] = {
     {"JSON: checker", test_json_checker},
     {"JSON: trees", test_json_tree},
     {"JSON: rules, linear, hidden", test_json_rules_linear_hidden},
+    {"regression spread in DOT, JSON and C", test_regression_sd},
     {"cleanup", test_cleanup},
     {NULL, NULL}};
 

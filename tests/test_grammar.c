@@ -103,7 +103,7 @@ static nr_cond mofn(nr_rules *r, int m, int n, const nr_cond *sub)
 
 static nr_stats stats(double cover, double correct, double conf)
 {
-    nr_stats s = {1, cover, correct, conf};
+    nr_stats s = {.has = 1, .cover = cover, .correct = correct, .confidence = conf};
     return s;
 }
 
@@ -302,7 +302,8 @@ static int same_stats(const nr_stats *a, const nr_stats *b)
 {
     return a->has == b->has && (!a->has || (same_double(a->cover, b->cover) &&
                                             same_double(a->correct, b->correct) &&
-                                            same_double(a->confidence, b->confidence)));
+                                            same_double(a->confidence, b->confidence))) &&
+           a->has_sd == b->has_sd && (!a->has_sd || same_double(a->sd, b->sd));
 }
 
 /* a and b hold the same IR (a built in canonical form: trees in preorder,
@@ -555,7 +556,7 @@ static void test_tree_regress(void)
 {
     char *t = round_trip(tree_regress());
     contains(t, "target regression;\n\ntree {\n"
-                "  if \"h1.2\" <= 0.1 [value 2.5, cover 10, correct 0] then\n"
+                "  if \"h1.2\" <= 0.1 [value 2.5, cover 10] then\n"
                 "    if h0.3 then -1.5\n"
                 "    else 1e-7 [cover 3, correct 1, confidence 0.4]\n"
                 "  else if \"na\xc3\xafve \\\"q\\\"\\\\ x\\n\\t\\x01\" != 3 then 123456789.125\n"
@@ -610,7 +611,7 @@ static void test_rules_regress(void)
     char *t = round_trip(ruleset(NR_TASK_REGRESS, NR_ORDERED, NR_POLICY_FIRST));
     contains(t, "then 3.25 [cover 37, correct 37, confidence 0.95];\n");
     contains(t, "then 1e21 [cover 12");
-    contains(t, "  if true then 42 [cover 1, correct 0, confidence 0.3333333333333333];\n"
+    contains(t, "  if true then 42 [cover 1, confidence 0.3333333333333333];\n"
                 "  default -2.5;\n}\n");
     free(t);
     t = round_trip(ruleset(NR_TASK_REGRESS, NR_UNORDERED, NR_POLICY_CONFIDENCE));
@@ -1040,7 +1041,7 @@ static const struct {
      "rules.txt:1:40: error: regression rules predict a number, not 'setosa'"},
     {"features { } target regression; tree { 1 [class a] }",
      "rules.txt:1:43: error: 'class' does not belong in the statistics of a leaf in "
-     "regression rules (allowed: cover, correct, confidence)"},
+     "regression rules (allowed: cover, correct, confidence, sd)"},
     {"provenance { modle \"m\"; } features { }",
      "rules.txt:1:14: error: unknown provenance field 'modle' (did you mean 'model'?)"},
     {"provenance { model \"m\"; model \"n\"; } features { }",
@@ -1373,6 +1374,62 @@ static void test_man_examples(void)
     free(buf);
 }
 
+/* The spread of a regression node: parsed, kept apart from the other
+ * statistics, written back as it came; files from before it (a regression
+ * `correct 0` and no sd) still read, and are written without the 0.
+ * Classification rules have no spread. */
+static void test_sd(void)
+{
+    static const char old[] = "features { x: continuous; } target regression;\n"
+                              "tree { if x <= 1 [value 2, cover 9, correct 0] then 1.5 "
+                              "[cover 4, correct 0] else 2.4 [cover 5, correct 0] }";
+    static const char with_sd[] = "features { x: continuous; } target regression;\n"
+                                  "tree { if x <= 1 [value 2, cover 9, sd 0.5] then 1.5 "
+                                  "[cover 4, sd 0.125] else 2.4 [sd 0] }";
+    static const char rules[] = "features { x: continuous; } target regression;\n"
+                                "rules ordered { if x <= 1 then 1.5 [cover 4, sd 0.25]; "
+                                "default 2; }";
+    static const char cls[] = "features { x: continuous; } classes { a, b }\n"
+                              "tree { a [cover 4, correct 4, sd 0.5] }";
+    nr_error err;
+    nr_rules *r = parse(old, sizeof old - 1, &err);
+    char *t;
+    size_t len;
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT_EQUAL(r->tree.nodes[1].stats.has, 1);
+    CU_ASSERT_EQUAL(r->tree.nodes[1].stats.cover, 4);
+    CU_ASSERT_EQUAL(r->tree.nodes[1].stats.has_sd, 0);
+    t = emit(r, &len);
+    contains(t, "tree {\n  if x <= 1 [value 2, cover 9] then\n    1.5 [cover 4]\n"
+                "  else 2.4 [cover 5]\n}\n");
+    free(t);
+    nr_rules_free(r);
+
+    r = parse(with_sd, sizeof with_sd - 1, &err);
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT_EQUAL(r->tree.nodes[0].stats.has_sd, 1);
+    CU_ASSERT_EQUAL(r->tree.nodes[0].stats.sd, 0.5);
+    CU_ASSERT_EQUAL(r->tree.nodes[1].stats.sd, 0.125);
+    CU_ASSERT_EQUAL(r->tree.nodes[2].stats.has, 0);
+    CU_ASSERT_EQUAL(r->tree.nodes[2].stats.has_sd, 1);
+    t = round_trip(r);
+    contains(t, "tree {\n  if x <= 1 [value 2, cover 9, sd 0.5] then\n    1.5 [cover 4, sd 0.125]\n"
+                "  else 2.4 [sd 0]\n}\n");
+    free(t);
+
+    r = parse(rules, sizeof rules - 1, &err);
+    CU_ASSERT_FATAL(r != NULL);
+    CU_ASSERT_EQUAL(r->rs.rules[0].stats.has_sd, 1);
+    CU_ASSERT_EQUAL(r->rs.rules[0].stats.sd, 0.25);
+    t = round_trip(r);
+    contains(t, "  if x <= 1 then 1.5 [cover 4, sd 0.25];\n  default 2;\n");
+    free(t);
+
+    CU_ASSERT(parse(cls, sizeof cls - 1, &err) == NULL);
+    CU_ASSERT(strstr(err.msg, "'sd' does not belong in the statistics of a leaf "
+                              "(allowed: value, cover, correct, confidence, dist)") != NULL);
+}
+
 static const cutest tests[] = {
     {"tree, classification", test_tree_classify},
     {"tree, regression", test_tree_regress},
@@ -1394,6 +1451,7 @@ static const cutest tests[] = {
     {"nesting depth", test_depth},
     {"IR without a text form is refused", test_emit_refuses},
     {"the manual's examples", test_man_examples},
+    {"regression spread (sd)", test_sd},
     {NULL, NULL},
 };
 
