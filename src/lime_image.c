@@ -41,7 +41,7 @@ int nr_lime_image_segment(const nn_model *m, const float *x, const nr_lime_image
     return nr_error_set(err, NR_EUNSUP, "quickshift segmentation is not implemented (use slic or grid)");
 }
 
-#define IMG_BATCH 256
+#define IMG_BATCH 64
 
 int nr_lime_explain_image(const nn_model *m, const float *x, const nr_segments *seg,
                           const nr_lime_image_opts *io, int klass, const nr_lime_opts *o,

@@ -336,7 +336,7 @@ int nr_slic(const float *img, int c, int h, int w, int nseg, double compactness,
                 for (int q = 0; q < c + 2; q++)
                     cen[(size_t)t * (c + 2) + q] = acc[(size_t)t * (c + 2) + q] / cnt[t];
     }
-    minsize = (int)(hw / (size_t)k / 4);
+    minsize = (int)(hw / (size_t)k / 2);
     if ((out->n = connect(v, c, h, w, minsize < 1 ? 1 : minsize, out->label)) < 0) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;

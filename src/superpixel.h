@@ -8,7 +8,7 @@
  * (compactness / step)^2 times the squared distance in pixels, so a
  * larger compactness gives squarer segments.  Ten rounds, then every
  * segment is made one 4-connected region: each connected piece of a
- * cluster becomes a segment, and a piece smaller than a quarter of the
+ * cluster becomes a segment, and a piece smaller than half the
  * mean segment size is merged into the neighbouring segment of closest
  * mean intensity.  The grid segmenter cuts the image into rows x columns
  * blocks.  Both are deterministic (no random start).
