@@ -710,8 +710,8 @@ typedef struct scratch {
     float *xs;        /* samples, n x nin */
     float *out;       /* network outputs, n x nout */
     double *Z;        /* n x d */
-    double *w, *y, *zbar, *G, *c, *work, *L;
-    int *bins0, *col, *sel, *order;
+    double *w;
+    int *bins0, *col;
     nn_workspace *ws;
 } scratch;
 
@@ -721,16 +721,8 @@ static void scratch_free(scratch *s)
     free(s->out);
     free(s->Z);
     free(s->w);
-    free(s->y);
-    free(s->zbar);
-    free(s->G);
-    free(s->c);
-    free(s->work);
-    free(s->L);
     free(s->bins0);
     free(s->col);
-    free(s->sel);
-    free(s->order);
     nn_workspace_free(s->ws);
 }
 
@@ -741,12 +733,11 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
                     nr_error *err)
 {
     int nin = (int)nn_model_input_size(m), nout = (int)nn_model_output_size(m);
-    int n = o->samples, d = 0, rc = 0, disc = l->disc != NR_LIME_NONE, batch, nlab;
+    int n = o->samples, d = 0, rc = 0, disc = l->disc != NR_LIME_NONE, batch;
     int classify = m->task == NN_TASK_CLASSIFY;
     double width = kernel_width(o, nin);
     scratch s;
     normal_gen g;
-    fitdata fd;
 
     memset(&s, 0, sizeof s);
     memset(res, 0, sizeof *res);
@@ -771,19 +762,10 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
     s.out = malloc(sizeof *s.out * (size_t)n * nout);
     s.Z = malloc(sizeof *s.Z * (size_t)n * (d > 0 ? d : 1));
     s.w = malloc(sizeof *s.w * (size_t)n);
-    s.y = malloc(sizeof *s.y * (size_t)n);
-    s.zbar = calloc((size_t)d + 1, sizeof *s.zbar);
-    s.G = calloc((size_t)d * d + 1, sizeof *s.G);
-    s.c = calloc((size_t)d + 1, sizeof *s.c);
-    s.work = calloc(2 * (size_t)d + 2, sizeof *s.work);
-    s.L = calloc((size_t)d * d + 1, sizeof *s.L);
     s.bins0 = calloc((size_t)nin, sizeof *s.bins0);
     s.col = calloc((size_t)d + 1, sizeof *s.col);
-    s.sel = calloc((size_t)d + 1, sizeof *s.sel);
-    s.order = calloc((size_t)nout + 1, sizeof *s.order);
     s.ws = nn_workspace_new(m, batch);
-    if (!s.xs || !s.out || !s.Z || !s.w || !s.y || !s.zbar || !s.G || !s.c || !s.work || !s.L ||
-        !s.bins0 || !s.col || !s.sel || !s.order || !s.ws) {
+    if (!s.xs || !s.out || !s.Z || !s.w || !s.bins0 || !s.col || !s.ws) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -856,42 +838,89 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
             goto done;
         }
 
+    /* the surrogate, on the usable columns; then back to the features */
+    if ((rc = nr_lime_fit(s.Z, s.w, s.out, n, d, nout, classify, klass, o, res, err)) < 0)
+        goto done;
+    for (int e = 0; e < res->nexpl; e++) {
+        nr_lime_expl *ex = &res->expl[e];
+        for (int t = 0; t < ex->nterms; t++) {
+            int j = s.col[ex->feature[t]];
+            const nr_lime_feature *f = &l->f[j];
+            ex->feature[t] = j;
+            if (disc) {
+                ex->bin[t] = s.bins0[j];
+            } else {
+                /* b (x - mean) / sd in the data's own units */
+                ex->intercept -= ex->weight[t] * f->mean / f->sd;
+                ex->weight[t] /= f->sd;
+            }
+        }
+        if (!disc) {
+            /* the intercept moved: the prediction at x from the raw terms */
+            double p = ex->intercept;
+            for (int t = 0; t < ex->nterms; t++)
+                p += ex->weight[t] * x[ex->feature[t]];
+            ex->local_pred = p;
+        }
+    }
+done:
+    scratch_free(&s);
+    res->kernel_width = width;
+    return rc;
+}
+
+int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d, int nout,
+                int classify, int klass, const nr_lime_opts *o, nr_lime_result *res, nr_error *err)
+{
+    double *y = malloc(sizeof *y * (size_t)n), *zbar = calloc((size_t)d + 1, sizeof *zbar);
+    double *G = calloc((size_t)d * d + 1, sizeof *G), *c = calloc((size_t)d + 1, sizeof *c);
+    double *work = calloc(2 * (size_t)d + 2, sizeof *work), *L = calloc((size_t)d * d + 1, sizeof *L);
+    int *sel = calloc((size_t)d + 1, sizeof *sel), *order = calloc((size_t)nout + 1, sizeof *order);
+    int rc = 0, nlab;
+    fitdata fd;
+
+    res->expl = NULL;
+    res->nexpl = 0;
+    if (!y || !zbar || !G || !c || !work || !L || !sel || !order) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
     /* the classes to explain: given, or the highest outputs at the instance */
     if (!classify) {
         nlab = 1;
-        s.order[0] = 0;
+        order[0] = 0;
     } else if (klass >= 0) {
         nlab = 1;
-        s.order[0] = klass;
+        order[0] = klass;
     } else {
         nlab = o->top_labels < nout ? o->top_labels : nout;
-        for (int c = 0; c < nout; c++)
-            s.order[c] = c;
+        for (int k = 0; k < nout; k++)
+            order[k] = k;
         for (int a = 0; a < nlab; a++)
             for (int b2 = a + 1; b2 < nout; b2++)
-                if (s.out[s.order[b2]] > s.out[s.order[a]]) {
-                    int t = s.order[a];
-                    s.order[a] = s.order[b2];
-                    s.order[b2] = t;
+                if (out[order[b2]] > out[order[a]]) {
+                    int t = order[a];
+                    order[a] = order[b2];
+                    order[b2] = t;
                 }
         /* ties to the lower index among the chosen */
         for (int a = 0; a < nlab; a++)
             for (int b2 = a + 1; b2 < nlab; b2++)
-                if (s.out[s.order[b2]] == s.out[s.order[a]] && s.order[b2] < s.order[a]) {
-                    int t = s.order[a];
-                    s.order[a] = s.order[b2];
-                    s.order[b2] = t;
+                if (out[order[b2]] == out[order[a]] && order[b2] < order[a]) {
+                    int t = order[a];
+                    order[a] = order[b2];
+                    order[b2] = t;
                 }
     }
 
     /* the weighted Gram matrix of the centered columns, once for every class */
     fd.n = n;
     fd.d = d;
-    fd.Z = s.Z;
-    fd.w = s.w;
-    fd.zbar = s.zbar;
-    fd.G = s.G;
-    gram(&fd, s.sel);
+    fd.Z = Z;
+    fd.w = w;
+    fd.zbar = zbar;
+    fd.G = G;
+    gram(&fd, sel);
 
     if (!(res->expl = calloc((size_t)nlab, sizeof *res->expl))) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -900,12 +929,12 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
     res->nexpl = nlab;
     for (int e = 0; e < nlab; e++) {
         nr_lime_expl *ex = &res->expl[e];
-        int label = s.order[e], K;
+        int label = order[e], K;
         double ybar, tss, rss = 0, *b, *bs;
         for (int i = 0; i < n; i++)
-            s.y[i] = s.out[(size_t)i * nout + label];
-        moments(&fd, s.y, s.c, &ybar, &tss);
-        K = d > 0 ? select_features(&fd, s.c, tss, o, s.Z, s.sel, s.work, s.L) : 0;
+            y[i] = out[(size_t)i * nout + label];
+        moments(&fd, y, c, &ybar, &tss);
+        K = d > 0 ? select_features(&fd, c, tss, o, Z, sel, work, L) : 0;
         ex->klass = classify ? label : -1;
         ex->feature = malloc(sizeof *ex->feature * (size_t)(K + 1));
         ex->bin = malloc(sizeof *ex->bin * (size_t)(K + 1));
@@ -914,66 +943,56 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
             rc = nr_error_set(err, NR_ENOMEM, "out of memory");
             goto done;
         }
-        b = s.work;
-        bs = s.work + d;
-        if (K > 0 && solve_spd(s.G, d, s.sel, K, o->alpha, s.c, b, s.L) < 0) {
+        b = work;
+        bs = work + d;
+        if (K > 0 && solve_spd(G, d, sel, K, o->alpha, c, b, L) < 0) {
             /* singular without a penalty: as with a tiny one */
-            if (solve_spd(s.G, d, s.sel, K, 1e-9, s.c, b, s.L) < 0)
+            if (solve_spd(G, d, sel, K, 1e-9, c, b, L) < 0)
                 memset(b, 0, sizeof *b * (size_t)K);
         }
         ex->intercept = ybar;
         for (int t = 0; t < K; t++)
-            ex->intercept -= b[t] * s.zbar[s.sel[t]];
+            ex->intercept -= b[t] * zbar[sel[t]];
         for (int i = 0; i < n; i++) {
-            const double *zi = s.Z + (size_t)i * d;
+            const double *zi = Z + (size_t)i * d;
             double p = ex->intercept;
             for (int t = 0; t < K; t++)
-                p += b[t] * zi[s.sel[t]];
+                p += b[t] * zi[sel[t]];
             if (i == 0)
                 ex->local_pred = p;
-            rss += s.w[i] * (s.y[i] - p) * (s.y[i] - p);
+            rss += w[i] * (y[i] - p) * (y[i] - p);
         }
         ex->r2 = tss > 0 ? 1 - rss / tss : rss == 0 ? 1 : 0;
-        ex->model_pred = s.y[0];
-        /* largest |weight| first (in the fitted units), ties to the lower feature */
+        ex->model_pred = y[0];
+        /* largest |weight| first (in the fitted units), ties to the lower column */
         for (int t = 0; t < K; t++)
             bs[t] = b[t];
         for (int a = 0; a < K; a++)
             for (int c2 = a + 1; c2 < K; c2++)
-                if (fabs(bs[c2]) > fabs(bs[a]) ||
-                    (fabs(bs[c2]) == fabs(bs[a]) && s.col[s.sel[c2]] < s.col[s.sel[a]])) {
+                if (fabs(bs[c2]) > fabs(bs[a]) || (fabs(bs[c2]) == fabs(bs[a]) && sel[c2] < sel[a])) {
                     double tb = bs[a];
-                    int ts = s.sel[a];
+                    int ts = sel[a];
                     bs[a] = bs[c2];
                     bs[c2] = tb;
-                    s.sel[a] = s.sel[c2];
-                    s.sel[c2] = ts;
+                    sel[a] = sel[c2];
+                    sel[c2] = ts;
                 }
         ex->nterms = K;
         for (int t = 0; t < K; t++) {
-            int j = s.col[s.sel[t]];
-            const nr_lime_feature *f = &l->f[j];
-            ex->feature[t] = j;
-            if (disc) {
-                ex->bin[t] = s.bins0[j];
-                ex->weight[t] = bs[t];
-            } else {
-                /* b (x - mean) / sd in the data's own units */
-                ex->bin[t] = -1;
-                ex->weight[t] = bs[t] / f->sd;
-                ex->intercept -= bs[t] * f->mean / f->sd;
-            }
-        }
-        if (!disc) {
-            /* the intercept moved: the prediction at x from the raw terms */
-            double p = ex->intercept;
-            for (int t = 0; t < K; t++)
-                p += ex->weight[t] * x[ex->feature[t]];
-            ex->local_pred = p;
+            ex->feature[t] = sel[t];
+            ex->bin[t] = -1;
+            ex->weight[t] = bs[t];
         }
     }
 done:
-    scratch_free(&s);
+    free(y);
+    free(zbar);
+    free(G);
+    free(c);
+    free(work);
+    free(L);
+    free(sel);
+    free(order);
     return rc;
 }
 

@@ -152,6 +152,15 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
                     const nr_lime_opts *o, uint64_t seed, uint64_t stream,
                     nr_lime_result *res, nr_error *err);
 
+/* The surrogate fitted to samples already drawn and labelled: Z (n x d,
+ * row 0 the instance) the interpretable features, w the samples' kernel
+ * weights, out (n x nout) the network's outputs.  For the class klass (-1:
+ * the top o->top_labels at row 0; classify 0: output 0) the features o
+ * selects and their weighted ridge fit: res->expl with feature[t] a column
+ * of Z, bin -1, weight in Z's units; res->kernel_width is left alone. */
+int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d, int nout,
+                int classify, int klass, const nr_lime_opts *o, nr_lime_result *res, nr_error *err);
+
 /* nrows inputs x (row-major), on every core: res[i] for x row i, seeded by
  * (seed, streams[i]).  progress may be NULL. */
 int nr_lime_explain_rows(const nr_lime *l, const nn_model *m, const float *x, int nrows,

@@ -30,6 +30,7 @@
 #include "extractor.h"
 #include "fileio.h"
 #include "lime.h"
+#include "lime_image.h"
 #include "model_io.h"
 #include "model_load.h"
 #include "model_meta.h"
@@ -2521,7 +2522,11 @@ static const char USAGE_EXPLAIN[] =
     "model fitted on inputs perturbed around the instance, as rules text (the\n"
     "default), JSON, C (-o FILE.c) or an SVG bar chart of the weights (-o FILE.svg).\n"
     "With --pick B, SP-LIME: explain many rows and pick B that cover the most\n"
-    "feature importance.  A summary goes to standard error.\n"
+    "feature importance.  For a network whose input is an image (convolutional\n"
+    "models), the image is cut into superpixels that the samples switch off, and\n"
+    "the explanation is the weight of each superpixel: text, CSV, JSON or a PNG\n"
+    "overlay (-o FILE.png) of the superpixels that raise the class.  A summary\n"
+    "goes to standard error.\n"
     "\n"
     "Options:\n"
     "  -d, --data FILE            the training data: bins, frequencies and scales\n"
@@ -2544,8 +2549,19 @@ static const char USAGE_EXPLAIN[] =
     "      --features-max K       terms in an explanation at most (default 10)\n"
     "      --alpha A              ridge penalty of the fit (default 1)\n"
     "      --seed N               random seed (default 1); same inputs and seed, same output\n"
+    "Images (--data: the file the image comes from):\n"
+    "      --segmenter KIND       superpixels: slic (the default) or grid\n"
+    "      --segments N           about N superpixels (default: a pixel in 16, 16 to\n"
+    "                             100, at most a quarter of the pixels)\n"
+    "      --compactness X        slic: weight of distance against intensity (0.1)\n"
+    "      --fill mean|VALUE      what a superpixel switched off shows: its mean (the\n"
+    "                             default) or VALUE\n"
+    "      --negative             PNG: the superpixels of negative weight too, in red\n"
+    "      --labels FILE          IDX labels file to go with IDX images\n"
+    "      (images: --samples defaults to 1000, --kernel-width to 0.25)\n"
     "  -o, --output FILE          where to write the explanations\n"
-    "  -f, --format FMT           txt, json, c, svg, dot or png\n"
+    "  -f, --format FMT           txt, json, c, svg, dot or png; images: txt, csv,\n"
+    "                             json or png\n"
     "      --prefix NAME          prefix of every symbol in C output (default rules)\n"
     "  -l, --label NAME           the label column of the data\n"
     "      --data-format FMT      csv or arff, whatever the names say\n"
@@ -2574,9 +2590,179 @@ static int row_complete(const nr_dataset *d, int i)
     return 1;
 }
 
+/* What explain does for a network that takes images (see lime_image.h):
+ * the image from --row (and --instance), its superpixels, the
+ * explanation, written as text, CSV, JSON or PNG.  Returns the exit status. */
+typedef struct image_args {
+    const char *model, *data, *inst, *cls, *out, *fmt;
+    int row, quiet, negative;
+    unsigned given;
+    const nr_read_opts *ropts;
+    nr_lime_opts *lo;
+    const nr_lime_image_opts *io;
+    uint64_t seed;
+} image_args;
+
+static int explain_image(const image_args *a, nn_model *m)
+{
+    static const char *const IMG_EXTS[] = {"txt", "text", "csv", "json", "png", NULL};
+    static const char *const FMT_NAMES[] = {"txt", "csv", "json", "png"};
+    nr_error err;
+    nr_dataset *d = NULL;
+    nr_segments seg;
+    nr_lime_result res;
+    nr_lime_opts *lo = a->lo;
+    const char *ext = a->out ? extension(a->out) : NULL;
+    int f = NR_LIME_IMG_TEXT, status = 0, klass = -1;
+    size_t nin = nn_model_input_size(m), len = 0;
+    float *x = NULL;
+    char *buf = NULL, where[PATH_MAX + 64], options[sizeof where + 512], nb[NAMEBUF];
+
+    nr_error_clear(&err);
+    memset(&seg, 0, sizeof seg);
+    memset(&res, 0, sizeof res);
+    /* the tabular path's options that mean nothing here */
+    for (int i = 0; nr_lime_options[i].name; i++) {
+        const char *name = nr_lime_options[i].name;
+        if ((a->given >> i & 1) && (!strcmp(name, "discretizer") || !strcmp(name, "pick") ||
+                                    !strcmp(name, "pick-rows")))
+            return usage_error("explain", "--%s is for tabular models; this model's input is an image "
+                               "(explain one image with --row N)", name);
+    }
+    if (!a->row && !a->inst)
+        return usage_error("explain", "%s", "this model's input is an image: explain one with --row N "
+                           "(--rows and --pick are for tabular models)");
+    for (int i = 0; nr_lime_options[i].name; i++)
+        if (!strcmp(nr_lime_options[i].name, "samples") && !(a->given >> i & 1))
+            lo->samples = NR_LIME_IMAGE_SAMPLES;
+    if (a->fmt) {
+        f = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(a->fmt, FMT_NAMES[i]) || (i == 0 && !strcmp(a->fmt, "text")))
+                f = i;
+        if (f < 0)
+            return usage_error("explain", "an image's explanation is written as txt, csv, json or png, not '%s'",
+                               a->fmt);
+    } else if (ext) {
+        if (check_extension("explain", "-o", a->out, IMG_EXTS) != 0)
+            return EXIT_USAGE;
+        f = !strcmp(ext, "csv") ? NR_LIME_IMG_CSV : !strcmp(ext, "json") ? NR_LIME_IMG_JSON
+            : !strcmp(ext, "png") ? NR_LIME_IMG_PNG : NR_LIME_IMG_TEXT;
+    }
+    if (f == NR_LIME_IMG_PNG && !a->out && isatty(STDOUT_FILENO))
+        return usage_error("explain", "%s", "refusing to write PNG to a terminal; give -o FILE.png");
+    {
+        const char *ins[] = {a->model, a->data, a->ropts->labels_path};
+        const char *outs[] = {a->out};
+        if ((status = check_outputs("explain", ins, NELEM(ins), outs, NELEM(outs))) != 0)
+            return status;
+    }
+    if (a->cls) {
+        if (m->task != NN_TASK_CLASSIFY)
+            return usage_error("explain", "%s", "--class is for classifiers; this model is a regression");
+        for (int k = 0; m->class_names && k < m->nclasses && klass < 0; k++)
+            if (strcmp(m->class_names[k], a->cls) == 0)
+                klass = k;
+        if (klass < 0 && parse_count(a->cls, 0, (int)nn_model_output_size(m) - 1, &klass) < 0)
+            return usage_error("explain", "--class '%s' is no class of the model", a->cls);
+    }
+    if (load_explain_rows(a->data, a->ropts, m, &d, &err) < 0) {
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (a->row > d->nrows) {
+        nr_error_at(&err, NR_EINVAL, a->data, 0, 0, "--row %d: the file has %d row%s", a->row, d->nrows,
+                    d->nrows == 1 ? "" : "s");
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (!(x = malloc(sizeof *x * nin))) {
+        nr_error_set(&err, NR_ENOMEM, "out of memory");
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    for (size_t j = 0; j < nin; j++)
+        x[j] = a->row ? d->x[(size_t)(a->row - 1) * nin + j] : NAN;
+    if (a->inst && nr_lime_parse_instance(m, a->inst, x, &err) < 0) {
+        status = usage_error("explain", "%s", err.msg);
+        goto done;
+    }
+    for (size_t j = 0; j < nin; j++)
+        if (isnan(x[j])) {
+            if (a->row)
+                nr_error_at(&err, NR_EINVAL, a->data, d->row_line[a->row - 1], 0, "row %d has no value for "
+                            "'%s' (LIME needs every pixel)", a->row, m->features ? m->features[j].name : "?");
+            else
+                nr_error_set(&err, NR_EINVAL, "--instance gives no value for '%s' (give every value, or "
+                             "start from a row with --row N)", m->features ? m->features[j].name : "?");
+            status = a->row ? fail(&err, EXIT_INPUT) : usage_error("explain", "%s", err.msg);
+            goto done;
+        }
+    if (nr_lime_image_segment(m, x, a->io, &seg, &err) < 0 ||
+        nr_lime_explain_image(m, x, &seg, a->io, klass, lo, a->seed, (uint64_t)a->row, &res, &err) < 0) {
+        name_input(&err, a->model);
+        status = fail(&err, EXIT_WORK);
+        goto done;
+    }
+    if (a->row && a->inst)
+        snprintf(where, sizeof where, "row %d of %s, changed by --instance %s", a->row, a->data, a->inst);
+    else if (a->row)
+        snprintf(where, sizeof where, "row %d of %s", a->row, a->data);
+    else
+        snprintf(where, sizeof where, "--instance %s", a->inst);
+    snprintf(options, sizeof options, "--segmenter %s --segments %d", a->io->segmenter == NR_SEG_GRID ? "grid" : "slic",
+             a->io->segments > 0 ? a->io->segments : nr_segments_default(m->input.h, m->input.w));
+    if (a->io->segmenter == NR_SEG_SLIC)
+        nr_appendf(options, sizeof options, " --compactness %.6g", a->io->compactness);
+    if (a->io->fill_mean)
+        nr_appendf(options, sizeof options, " --fill mean");
+    else
+        nr_appendf(options, sizeof options, " --fill %.9g", (double)a->io->fill);
+    {
+        char sel[64];
+        const nr_optdef *od = NULL;
+        for (int i = 0; nr_lime_options[i].name; i++)
+            if (!strcmp(nr_lime_options[i].name, "select"))
+                od = &nr_lime_options[i];
+        snprintf(sel, sizeof sel, "%s", od ? od->choices[lo->select] : "?");
+        nr_appendf(options, sizeof options, " --samples %d --kernel-width %.6g --select %s --features-max %d "
+                   "--alpha %.6g --seed %llu", lo->samples, res.kernel_width, sel, lo->features_max, lo->alpha,
+                   (unsigned long long)a->seed);
+    }
+    {
+        nr_lime_image_desc desc = {where, options, lo->samples, a->seed};
+        if (nr_lime_image_emit(m, x, &seg, &res, &desc, f, a->negative, &buf, &len, &err) < 0 ||
+            nr_write_file_atomic(a->out ? a->out : "-", buf, len, &err) < 0) {
+            status = fail(&err, EXIT_WORK);
+            goto done;
+        }
+    }
+    if (!a->quiet)
+        for (int e = 0; e < res.nexpl; e++) {
+            const nr_lime_expl *ex = &res.expl[e];
+            char cn[64];
+            if (ex->klass >= 0 && !(m->class_names && m->class_names[ex->klass]))
+                snprintf(cn, sizeof cn, "class %d", ex->klass);
+            fprintf(stderr, "lime: %s: %s: %d superpixels (%s), %d term%s, weighted R^2 %.4f, surrogate %.6g and "
+                    "network %.6g at the image (%d samples, kernel width %.4g)\n", SHOWN(where, nb),
+                    ex->klass < 0 ? "output 0" : m->class_names && m->class_names[ex->klass]
+                    ? m->class_names[ex->klass] : cn, seg.n, a->io->segmenter == NR_SEG_GRID ? "grid" : "slic",
+                    ex->nterms, ex->nterms == 1 ? "" : "s", ex->r2, ex->local_pred, ex->model_pred, lo->samples,
+                    res.kernel_width);
+        }
+done:
+    nr_lime_result_free(&res);
+    nr_segments_free(&seg);
+    free(buf);
+    free(x);
+    nr_dataset_free(d);
+    return status;
+}
+
 static int cmd_explain(int argc, char **argv)
 {
-    enum { O_ROW = 256, O_ROWS, O_INSTANCE, O_CLASS, O_SEED, O_PREFIX, O_LIME = 1000 };
+    enum { O_ROW = 256, O_ROWS, O_INSTANCE, O_CLASS, O_SEED, O_PREFIX, O_SEGMENTER, O_SEGMENTS, O_COMPACT,
+           O_FILL, O_NEGATIVE, O_LABELS, O_LIME = 1000 };
     static const struct option common[] = {
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"data", required_argument, NULL, 'd'},   {"label", required_argument, NULL, 'l'},
@@ -2584,16 +2770,22 @@ static int cmd_explain(int argc, char **argv)
         {"instance", required_argument, NULL, O_INSTANCE}, {"class", required_argument, NULL, O_CLASS},
         {"seed", required_argument, NULL, O_SEED}, {"prefix", required_argument, NULL, O_PREFIX},
         {"data-format", required_argument, NULL, 'D'}, {"quiet", no_argument, NULL, 'q'},
+        {"segmenter", required_argument, NULL, O_SEGMENTER}, {"segments", required_argument, NULL, O_SEGMENTS},
+        {"compactness", required_argument, NULL, O_COMPACT}, {"fill", required_argument, NULL, O_FILL},
+        {"negative", no_argument, NULL, O_NEGATIVE}, {"labels", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'}};
     struct option table[NELEM(common) + 16];
     nr_error err;
     nr_read_opts ropts = {NULL, NULL, NULL};
     nr_lime_opts lo;
+    nr_lime_image_opts io;
     nr_extract_opts po;
     meta_opts mo = {NULL, NULL, NULL, NULL};
     const char *out = NULL, *fmt = NULL, *data = NULL, *rowsf = NULL, *inst = NULL, *cls = NULL,
                *prefix = NULL, *src;
     int c, quiet = 0, status = 0, row = 0, klass = -1, nx = 0, nexpl = 0, npick = 0, many, ntab = 0;
+    int negative = 0, image_opt = 0;
+    unsigned given = 0; /* bit i: nr_lime_options[i] on the command line */
     out_format f;
     nn_model *m = NULL;
     nr_dataset *d = NULL, *rd = NULL;
@@ -2611,6 +2803,7 @@ static int cmd_explain(int argc, char **argv)
 
     nr_error_clear(&err);
     nr_lime_opts_default(&lo);
+    nr_lime_image_opts_default(&io);
     nr_extract_opts_default(&po);
     memcpy(table, common, sizeof common);
     for (int i = 0; nr_lime_options[i].name; i++)
@@ -2623,6 +2816,52 @@ static int cmd_explain(int argc, char **argv)
         case 'f': fmt = optarg; break;
         case 'd': data = optarg; break;
         case 'l': ropts.label = optarg; break;
+        case 'L': ropts.labels_path = optarg; break;
+        case O_NEGATIVE: negative = image_opt = 1; break;
+        case O_SEGMENTER:
+            image_opt = 1;
+            if (strcmp(optarg, "slic") == 0) {
+                io.segmenter = NR_SEG_SLIC;
+            } else if (strcmp(optarg, "grid") == 0) {
+                io.segmenter = NR_SEG_GRID;
+            } else {
+                status = usage_error("explain", strcmp(optarg, "quickshift") == 0
+                                     ? "--segmenter %s is not implemented: use slic or grid"
+                                     : "--segmenter is slic or grid, not '%s'", optarg);
+                goto done;
+            }
+            break;
+        case O_SEGMENTS:
+            image_opt = 1;
+            if (parse_count(optarg, 1, 100000, &io.segments) < 0) {
+                status = usage_error("explain", "--segments wants a whole number from 1 to 100000, not '%s'", optarg);
+                goto done;
+            }
+            break;
+        case O_COMPACT:
+        case O_FILL: {
+            char *end;
+            double v;
+            image_opt = 1;
+            if (c == O_FILL && strcmp(optarg, "mean") == 0) {
+                io.fill_mean = 1;
+                break;
+            }
+            errno = 0;
+            v = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !isfinite(v) || fabs(v) > 3.4e38 || (c == O_COMPACT && v < 0)) {
+                status = usage_error("explain", c == O_FILL ? "--fill wants mean or a number, not '%s'"
+                                     : "--compactness wants a number from 0, not '%s'", optarg);
+                goto done;
+            }
+            if (c == O_FILL) {
+                io.fill_mean = 0;
+                io.fill = (float)v;
+            } else {
+                io.compactness = v;
+            }
+            break;
+        }
         case O_ROWS: rowsf = optarg; break;
         case O_INSTANCE: inst = optarg; break;
         case O_CLASS: cls = optarg; break;
@@ -2658,6 +2897,7 @@ static int cmd_explain(int argc, char **argv)
                     status = usage_error("explain", "%s", err.msg);
                     goto done;
                 }
+                given |= 1u << (c - O_LIME);
                 break;
             }
             status = bad_option("explain", c, argv);
@@ -2692,6 +2932,27 @@ static int cmd_explain(int argc, char **argv)
         status = usage_error("explain", "%s", "--class names one class; --top-labels chooses several");
         goto done;
     }
+    if (load_model_meta(argv[optind], &mo, &m, &po.model_crc, &err) < 0) {
+        status = fail(&err, EXIT_INPUT);
+        goto done;
+    }
+    if (nr_lime_is_image(m)) {
+        image_args ia = {argv[optind], data, inst, cls, out, fmt, row, quiet, negative, given, &ropts, &lo, &io,
+                         po.seed};
+        if (rowsf) {
+            status = usage_error("explain", "%s", "this model's input is an image: explain one with --row N "
+                                 "(--rows and --pick are for tabular models)");
+            goto done;
+        }
+        status = explain_image(&ia, m);
+        goto done;
+    }
+    if (image_opt) {
+        nr_error_set(&err, NR_EUNSUP, "--segmenter, --segments, --compactness, --fill and --negative are for "
+                     "models whose input is an image; this one takes %zu values", nn_model_input_size(m));
+        status = usage_error("explain", "%s", err.msg);
+        goto done;
+    }
     if ((status = pick_format("explain", fmt, out, &f)) != 0)
         goto done;
     many = rowsf || lo.pick || lo.top_labels > 1;
@@ -2712,8 +2973,7 @@ static int cmd_explain(int argc, char **argv)
     if (!fmt && (status = check_extension("explain", "-o", out, RULES_EXTS)) != 0)
         goto done;
 
-    if (load_model_meta(argv[optind], &mo, &m, &po.model_crc, &err) < 0 ||
-        load_explain_rows(data, &ropts, m, &d, &err) < 0 ||
+    if (load_explain_rows(data, &ropts, m, &d, &err) < 0 ||
         (rowsf && load_explain_rows(rowsf, &ropts, m, &rd, &err) < 0)) {
         status = fail(&err, EXIT_INPUT);
         goto done;

@@ -1302,6 +1302,57 @@ expect 0 "anndt --regress: sd in C" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/an
 # significance on every bundled example)
 expect 0 "anndt: the default split" -- "$NN" "$T/xor.bin" -a anndt --data "$T/xor-train.csv" -o "$T/anndt-default.txt" &&
     has "anndt: gain by default" 'options "--split gain ' "$T/anndt-default.txt"
+# --- explain: LIME for images (superpixels) ----------------------------------
+DIG=examples/digits/model.bin FCNN=examples/fashion-cnn/model.bin
+FMN=/usr/share/datasets/fashion-mnist
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+expect 0 "explain image: digits text" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 &&
+    has "explain image: header" "^# LIME: row 3 of examples/digits/test.csv: " &&
+    has "explain image: a segment line" "^ *[0-9][0-9]* *[-+][0-9.e-]* *[0-9][0-9]*  [0-9]*,[0-9]*-[0-9]*,[0-9]*\$" &&
+    has "explain image: summary" "^lime: row 3 of examples/digits/test.csv: .*superpixels (slic), 10 terms, weighted R^2" "$T/err"
+if [ "$(grep -c '^ *[0-9]' "$T/out")" -eq 10 ]; then ok; else bad "explain image: not 10 segment lines"; fi
+expect 0 "explain image: digits PNG" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 -o "$T/dig.png" -q
+if is_png "$T/dig.png"; then ok; else bad "explain image: no PNG signature"; fi
+expect 0 "explain image: same seed" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 -o "$T/dig2.png" -q
+if cmp -s "$T/dig.png" "$T/dig2.png"; then ok; else bad "explain image: two runs with the same seed differ"; fi
+expect 0 "explain image: JSON" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 -o "$T/dig.json" -q &&
+    has "explain image: JSON segments" '"segments": \[' "$T/dig.json" && has "explain image: JSON fit" '"r2": ' "$T/dig.json" &&
+    has "explain image: JSON grid" '"segmentation": \[' "$T/dig.json"
+if [ "$(sed -n '/"segmentation"/,$p' "$T/dig.json" | grep -c '^  \[')" -eq 8 ]; then ok; else bad "explain image: the JSON grid has not 8 rows"; fi
+expect 0 "explain image: CSV, grid, --fill 0, two labels" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 5 \
+    --segmenter grid --fill 0 --top-labels 2 --features-max 5 -o "$T/dig.csv" -q &&
+    has "explain image: CSV header" "^class,segment,weight,pixels,x0,y0,x1,y1\$" "$T/dig.csv"
+if [ "$(grep -c '^[^c]' "$T/dig.csv")" -eq 10 ]; then ok; else bad "explain image: CSV has not 2 x 5 lines"; fi
+expect 0 "explain image: --negative, another seed" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 --negative --seed 2 -o "$T/dig3.png" -q
+if is_png "$T/dig3.png" && ! cmp -s "$T/dig.png" "$T/dig3.png"; then ok; else bad "explain image: --negative --seed 2 changes nothing"; fi
+expect 0 "explain image: fashion PNG" -- "$NN" explain "$FCNN" --data "$FMN/t10k-images-idx3-ubyte.gz" \
+    --labels "$FMN/t10k-labels-idx1-ubyte.gz" --row 1 -o "$T/fa.png" &&
+    has "explain image: fashion summary" "^lime: row 1 of .*t10k-images-idx3-ubyte.gz: Ankle boot: " "$T/err"
+if is_png "$T/fa.png"; then ok; else bad "explain image: fashion: no PNG signature"; fi
+expect 0 "explain image: fashion same seed" -- "$NN" explain "$FCNN" --data "$FMN/t10k-images-idx3-ubyte.gz" \
+    --labels "$FMN/t10k-labels-idx1-ubyte.gz" --row 1 -o "$T/fa2.png" -q
+if cmp -s "$T/fa.png" "$T/fa2.png"; then ok; else bad "explain image: fashion: two runs with the same seed differ"; fi
+expect 0 "explain image: fashion JSON" -- "$NN" explain "$FCNN" --data "$FMN/t10k-images-idx3-ubyte.gz" --row 2 --class Trouser -o "$T/fa.json" -q &&
+    has "explain image: fashion JSON class" '"class": "Trouser"' "$T/fa.json" && has "explain image: fashion JSON size" '"height": 28, "width": 28' "$T/fa.json"
+# bad options, rows and outputs
+expect 3 "explain image: row out of range" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1000 &&
+    one_error "explain image: row out of range" "test.csv: .*--row 1000: the file has 450 rows"
+expect 3 "explain image: fashion row out of range" -- "$NN" explain "$FCNN" --data "$FMN/t10k-images-idx3-ubyte.gz" --row 10001 &&
+    one_error "explain image: fashion row out of range" "--row 10001: the file has 10000 rows"
+expect 2 "explain image: quickshift" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segmenter quickshift &&
+    one_error "explain image: quickshift" "--segmenter quickshift is not implemented: use slic or grid"
+expect 2 "explain image: bad segmenter" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segmenter felzenszwalb && one_error "explain image: bad segmenter" "--segmenter is slic or grid"
+expect 2 "explain image: bad segments" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segments 0 && one_error "explain image: bad segments" "--segments wants"
+expect 2 "explain image: bad fill" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --fill median && one_error "explain image: bad fill" "--fill wants mean or a number"
+expect 2 "explain image: bad compactness" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --compactness -1 && one_error "explain image: bad compactness" "--compactness wants"
+expect 2 "explain image: C output" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 -o "$T/img.c" && one_error "explain image: C output" "unknown output extension '.c'"
+expect 2 "explain image: -f svg" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 -f svg && one_error "explain image: -f svg" "txt, csv, json or png, not 'svg'"
+expect 2 "explain image: --rows" -- "$NN" explain "$DIG" --data examples/digits/test.csv --rows examples/digits/test.csv && one_error "explain image: --rows" "explain one with --row N"
+expect 2 "explain image: --discretizer" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --discretizer decile && one_error "explain image: --discretizer" "--discretizer is for tabular models"
+expect 2 "explain image: tabular model" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --segments 10 -o "$T/iris.png" &&
+    one_error "explain image: tabular model" "are for models whose input is an image; this one takes 4 values"
+if [ ! -e "$T/img.c" ] && [ ! -e "$T/iris.png" ]; then ok; else bad "explain image: a refused run left a file"; fi
+
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

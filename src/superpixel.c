@@ -1,0 +1,383 @@
+/*
+ * superpixel.c - SLIC and grid superpixels (see superpixel.h).
+ */
+#include "superpixel.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nr_segments_free(nr_segments *s)
+{
+    if (!s)
+        return;
+    free(s->label);
+    free(s->size);
+    free(s->x0);
+    free(s->y0);
+    free(s->x1);
+    free(s->y1);
+    memset(s, 0, sizeof *s);
+}
+
+int nr_segments_default(int h, int w)
+{
+    long hw = (long)h * w, n = lround(hw / 16.0);
+    if (n < 16)
+        n = 16;
+    if (n > 100)
+        n = 100;
+    if (n > hw / 4)
+        n = hw / 4;
+    return n < 1 ? 1 : (int)n;
+}
+
+/* The rows and columns of a grid of about k cells over h x w. */
+static void grid_shape(int h, int w, int k, int *ny, int *nx)
+{
+    long r = lround(sqrt((double)k * h / w)), c;
+    r = r < 1 ? 1 : r > h ? h : r;
+    c = lround((double)k / r);
+    c = c < 1 ? 1 : c > w ? w : c;
+    *ny = (int)r;
+    *nx = (int)c;
+}
+
+/* Sizes and boxes of s->label's n segments. */
+static int finish(nr_segments *s, nr_error *err)
+{
+    int n = s->n;
+    s->size = calloc((size_t)n, sizeof *s->size);
+    s->x0 = malloc(sizeof *s->x0 * (size_t)n);
+    s->y0 = malloc(sizeof *s->y0 * (size_t)n);
+    s->x1 = malloc(sizeof *s->x1 * (size_t)n);
+    s->y1 = malloc(sizeof *s->y1 * (size_t)n);
+    if (!s->size || !s->x0 || !s->y0 || !s->x1 || !s->y1) {
+        nr_segments_free(s);
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    for (int k = 0; k < n; k++) {
+        s->x0[k] = s->w;
+        s->y0[k] = s->h;
+        s->x1[k] = s->y1[k] = -1;
+    }
+    for (int y = 0; y < s->h; y++)
+        for (int x = 0; x < s->w; x++) {
+            int k = s->label[(size_t)y * s->w + x];
+            s->size[k]++;
+            s->x0[k] = x < s->x0[k] ? x : s->x0[k];
+            s->y0[k] = y < s->y0[k] ? y : s->y0[k];
+            s->x1[k] = x > s->x1[k] ? x : s->x1[k];
+            s->y1[k] = y > s->y1[k] ? y : s->y1[k];
+        }
+    return 0;
+}
+
+int nr_grid_segments(int h, int w, int nseg, nr_segments *out, nr_error *err)
+{
+    int ny, nx;
+    memset(out, 0, sizeof *out);
+    if (h < 1 || w < 1 || nseg < 1)
+        return nr_error_set(err, NR_EINVAL, "cannot cut a %dx%d image into %d segments", h, w, nseg);
+    grid_shape(h, w, nseg, &ny, &nx);
+    out->h = h;
+    out->w = w;
+    out->n = ny * nx;
+    if (!(out->label = malloc(sizeof *out->label * (size_t)h * w)))
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            out->label[(size_t)y * w + x] = (int)((long)y * ny / h) * nx + (int)((long)x * nx / w);
+    return finish(out, err);
+}
+
+static int find(int *parent, int a)
+{
+    while (parent[a] != a) {
+        parent[a] = parent[parent[a]];
+        a = parent[a];
+    }
+    return a;
+}
+
+/* Every cluster of lab made 4-connected (see superpixel.h): lab is
+ * rewritten with the final labels, their number returned (or -1 when out
+ * of memory).  v: the image scaled, c planes of hw. */
+static int connect(const double *v, int c, int h, int w, int minsize, int *lab)
+{
+    size_t hw = (size_t)h * w;
+    int *comp = malloc(sizeof *comp * hw), *stack = malloc(sizeof *stack * hw);
+    int *parent = NULL, *size = NULL, *best = NULL, *rename = NULL, ncomp = 0, n = 0;
+    double *sum = NULL, *bestd = NULL;
+    if (!comp || !stack)
+        goto oom;
+    /* the connected pieces, by flood fill in raster order */
+    for (size_t p = 0; p < hw; p++)
+        comp[p] = -1;
+    for (size_t p = 0; p < hw; p++) {
+        int top = 0;
+        if (comp[p] >= 0)
+            continue;
+        comp[p] = ncomp;
+        stack[top++] = (int)p;
+        while (top > 0) {
+            int q = stack[--top], y = q / w, x = q % w;
+            int nb[4] = {x > 0 ? q - 1 : -1, x < w - 1 ? q + 1 : -1, y > 0 ? q - w : -1,
+                         y < h - 1 ? q + w : -1};
+            for (int t = 0; t < 4; t++)
+                if (nb[t] >= 0 && comp[nb[t]] < 0 && lab[nb[t]] == lab[p]) {
+                    comp[nb[t]] = ncomp;
+                    stack[top++] = nb[t];
+                }
+        }
+        ncomp++;
+    }
+    parent = malloc(sizeof *parent * (size_t)ncomp);
+    size = calloc((size_t)ncomp, sizeof *size);
+    best = malloc(sizeof *best * (size_t)ncomp);
+    rename = malloc(sizeof *rename * (size_t)ncomp);
+    sum = calloc((size_t)ncomp * c, sizeof *sum);
+    bestd = malloc(sizeof *bestd * (size_t)ncomp);
+    if (!parent || !size || !best || !rename || !sum || !bestd)
+        goto oom;
+    for (int k = 0; k < ncomp; k++)
+        parent[k] = k;
+    for (size_t p = 0; p < hw; p++) {
+        size[comp[p]]++;
+        for (int ch = 0; ch < c; ch++)
+            sum[(size_t)comp[p] * c + ch] += v[ch * hw + p];
+    }
+    /* small pieces join the neighbour of closest mean intensity, until
+     * none is left that has a neighbour */
+    for (;;) {
+        int merged = 0;
+        for (int k = 0; k < ncomp; k++)
+            best[k] = -1;
+        for (size_t p = 0; p < hw; p++) {
+            int x = (int)(p % w);
+            size_t nb[2] = {x < w - 1 ? p + 1 : hw, p + w < hw ? p + w : hw};
+            for (int t = 0; t < 2; t++) {
+                int a, b;
+                if (nb[t] >= hw)
+                    continue;
+                a = find(parent, comp[p]);
+                b = find(parent, comp[nb[t]]);
+                if (a == b)
+                    continue;
+                for (int side = 0; side < 2; side++) {
+                    int s = side ? b : a, o = side ? a : b;
+                    double d = 0;
+                    if (size[s] >= minsize)
+                        continue;
+                    for (int ch = 0; ch < c; ch++) {
+                        double e = sum[(size_t)s * c + ch] / size[s] - sum[(size_t)o * c + ch] / size[o];
+                        d += e * e;
+                    }
+                    if (best[s] < 0 || d < bestd[s] || (d == bestd[s] && o < best[s])) {
+                        best[s] = o;
+                        bestd[s] = d;
+                    }
+                }
+            }
+        }
+        for (int k = 0; k < ncomp; k++) {
+            int a, b;
+            if (parent[k] != k || size[k] >= minsize || best[k] < 0)
+                continue;
+            a = find(parent, k);
+            b = find(parent, best[k]);
+            if (a == b || size[a] >= minsize)
+                continue;
+            /* the lower index stays the root: the order is the raster order */
+            if (b < a) {
+                int t = a;
+                a = b;
+                b = t;
+            }
+            parent[b] = a;
+            size[a] += size[b];
+            for (int ch = 0; ch < c; ch++)
+                sum[(size_t)a * c + ch] += sum[(size_t)b * c + ch];
+            merged = 1;
+        }
+        if (!merged)
+            break;
+    }
+    for (int k = 0; k < ncomp; k++)
+        rename[k] = -1;
+    for (size_t p = 0; p < hw; p++) {
+        int r = find(parent, comp[p]);
+        if (rename[r] < 0)
+            rename[r] = n++;
+        lab[p] = rename[r];
+    }
+    goto done;
+oom:
+    n = -1;
+done:
+    free(comp);
+    free(stack);
+    free(parent);
+    free(size);
+    free(best);
+    free(rename);
+    free(sum);
+    free(bestd);
+    return n;
+}
+
+int nr_slic(const float *img, int c, int h, int w, int nseg, double compactness, nr_segments *out,
+            nr_error *err)
+{
+    size_t hw = (size_t)h * w;
+    int ny, nx, k, rc = 0, minsize;
+    double lo = INFINITY, hi = -INFINITY, step, m2;
+    double *v = NULL, *cen = NULL, *acc = NULL, *dist = NULL;
+    int *cnt = NULL;
+    memset(out, 0, sizeof *out);
+    if (h < 1 || w < 1 || c < 1 || nseg < 1)
+        return nr_error_set(err, NR_EINVAL, "cannot cut a %dx%dx%d image into %d segments", c, h, w, nseg);
+    if (!(compactness >= 0) || !isfinite(compactness))
+        return nr_error_set(err, NR_EINVAL, "the compactness must be a number from 0");
+    grid_shape(h, w, nseg, &ny, &nx);
+    k = ny * nx;
+    step = sqrt((double)hw / k);
+    m2 = compactness * compactness / (step * step);
+    /* a centre is (y, x, c intensities) */
+    v = malloc(sizeof *v * hw * c);
+    cen = malloc(sizeof *cen * (size_t)k * (c + 2));
+    acc = malloc(sizeof *acc * (size_t)k * (c + 2));
+    dist = malloc(sizeof *dist * hw);
+    cnt = malloc(sizeof *cnt * (size_t)k);
+    out->label = malloc(sizeof *out->label * hw);
+    if (!v || !cen || !acc || !dist || !cnt || !out->label) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t p = 0; p < hw * c; p++) {
+        if (!isfinite(img[p])) {
+            rc = nr_error_set(err, NR_EINVAL, "pixel %zu of the image is not a finite number", p + 1);
+            goto done;
+        }
+        lo = img[p] < lo ? img[p] : lo;
+        hi = img[p] > hi ? img[p] : hi;
+    }
+    for (size_t p = 0; p < hw * c; p++)
+        v[p] = hi > lo ? (img[p] - lo) / (hi - lo) : 0;
+    for (int i = 0; i < ny; i++)
+        for (int j = 0; j < nx; j++) {
+            double *ce = cen + (size_t)(i * nx + j) * (c + 2);
+            int y = (int)((i + 0.5) * h / ny), x = (int)((j + 0.5) * w / nx);
+            ce[0] = (i + 0.5) * h / ny;
+            ce[1] = (j + 0.5) * w / nx;
+            for (int ch = 0; ch < c; ch++)
+                ce[2 + ch] = v[ch * hw + (size_t)y * w + x];
+        }
+    for (int iter = 0; iter < 10; iter++) {
+        for (size_t p = 0; p < hw; p++) {
+            dist[p] = INFINITY;
+            out->label[p] = -1;
+        }
+        for (int t = 0; t < k; t++) {
+            const double *ce = cen + (size_t)t * (c + 2);
+            int ya = (int)floor(ce[0] - step), yb = (int)ceil(ce[0] + step);
+            int xa = (int)floor(ce[1] - step), xb = (int)ceil(ce[1] + step);
+            if (iter > 0 && !cnt[t])
+                continue; /* emptied: it has nothing to move to */
+            ya = ya < 0 ? 0 : ya;
+            xa = xa < 0 ? 0 : xa;
+            yb = yb > h - 1 ? h - 1 : yb;
+            xb = xb > w - 1 ? w - 1 : xb;
+            for (int y = ya; y <= yb; y++)
+                for (int x = xa; x <= xb; x++) {
+                    size_t p = (size_t)y * w + x;
+                    double dy = y + 0.5 - ce[0], dx = x + 0.5 - ce[1], d = m2 * (dy * dy + dx * dx);
+                    for (int ch = 0; ch < c; ch++) {
+                        double e = v[ch * hw + p] - ce[2 + ch];
+                        d += e * e;
+                    }
+                    if (d < dist[p]) {
+                        dist[p] = d;
+                        out->label[p] = t;
+                    }
+                }
+        }
+        /* a pixel no window reached goes to the nearest centre of all */
+        for (size_t p = 0; p < hw; p++)
+            if (out->label[p] < 0) {
+                int y = (int)(p / w), x = (int)(p % w);
+                for (int t = 0; t < k; t++) {
+                    const double *ce = cen + (size_t)t * (c + 2);
+                    double dy = y + 0.5 - ce[0], dx = x + 0.5 - ce[1], d = m2 * (dy * dy + dx * dx);
+                    if (iter > 0 && !cnt[t])
+                        continue;
+                    for (int ch = 0; ch < c; ch++) {
+                        double e = v[ch * hw + p] - ce[2 + ch];
+                        d += e * e;
+                    }
+                    if (d < dist[p]) {
+                        dist[p] = d;
+                        out->label[p] = t;
+                    }
+                }
+            }
+        memset(acc, 0, sizeof *acc * (size_t)k * (c + 2));
+        memset(cnt, 0, sizeof *cnt * (size_t)k);
+        for (size_t p = 0; p < hw; p++) {
+            double *a = acc + (size_t)out->label[p] * (c + 2);
+            a[0] += (double)(p / w) + 0.5;
+            a[1] += (double)(p % w) + 0.5;
+            for (int ch = 0; ch < c; ch++)
+                a[2 + ch] += v[ch * hw + p];
+            cnt[out->label[p]]++;
+        }
+        for (int t = 0; t < k; t++)
+            if (cnt[t])
+                for (int q = 0; q < c + 2; q++)
+                    cen[(size_t)t * (c + 2) + q] = acc[(size_t)t * (c + 2) + q] / cnt[t];
+    }
+    minsize = (int)(hw / (size_t)k / 2);
+    if ((out->n = connect(v, c, h, w, minsize < 1 ? 1 : minsize, out->label)) < 0) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    out->h = h;
+    out->w = w;
+    rc = finish(out, err);
+done:
+    if (rc < 0)
+        nr_segments_free(out);
+    free(v);
+    free(cen);
+    free(acc);
+    free(dist);
+    free(cnt);
+    return rc;
+}
+
+int nr_segments_means(const float *img, int c, const nr_segments *s, float *means, nr_error *err)
+{
+    size_t hw = (size_t)s->h * s->w;
+    double *sum = calloc((size_t)s->n * c + 1, sizeof *sum);
+    if (!sum)
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    for (int ch = 0; ch < c; ch++)
+        for (size_t p = 0; p < hw; p++)
+            sum[(size_t)s->label[p] * c + ch] += img[ch * hw + p];
+    for (int k = 0; k < s->n; k++)
+        for (int ch = 0; ch < c; ch++)
+            means[(size_t)k * c + ch] = (float)(sum[(size_t)k * c + ch] / s->size[k]);
+    free(sum);
+    return 0;
+}
+
+void nr_segments_fill(const float *img, int c, const nr_segments *s, const unsigned char *on,
+                      const float *fill, float *out)
+{
+    size_t hw = (size_t)s->h * s->w;
+    for (int ch = 0; ch < c; ch++)
+        for (size_t p = 0; p < hw; p++) {
+            int k = s->label[p];
+            out[ch * hw + p] = on[k] ? img[ch * hw + p] : fill[(size_t)k * c + ch];
+        }
+}
