@@ -21,6 +21,7 @@
 
 #include "emit.h"
 #include "parallel.h"
+#include "sbuf.h"
 
 /* ---- options --------------------------------------------------------------- */
 
@@ -1256,63 +1257,25 @@ int nr_lime_pick(const nr_lime *l, const nr_lime_result *res, int n, int B, int 
 
 /* ---- SVG ------------------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    if (b->oom)
-        return;
-    for (;;) {
-        va_start(ap, fmt);
-        k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->n + (size_t)k < b->cap) {
-            b->n += (size_t)k;
-            return;
-        }
-        {
-            size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
-            char *np = realloc(b->p, nc);
-            if (!np) {
-                b->oom = 1;
-                return;
-            }
-            b->p = np;
-            b->cap = nc;
-        }
-    }
-}
 
 /* Text for XML: markup characters as entities, control characters (not
  * allowed in XML) as '?'. */
-static void sb_xml(sbuf *b, const char *s)
+static void sb_xml(nr_sbuf *b, const char *s)
 {
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch == '&')
-            sb_printf(b, "&amp;");
+            nr_sbuf_printf(b, "&amp;");
         else if (ch == '<')
-            sb_printf(b, "&lt;");
+            nr_sbuf_printf(b, "&lt;");
         else if (ch == '>')
-            sb_printf(b, "&gt;");
+            nr_sbuf_printf(b, "&gt;");
         else if (ch == '"')
-            sb_printf(b, "&quot;");
+            nr_sbuf_printf(b, "&quot;");
         else if (ch < 0x20 || ch == 0x7f)
-            sb_printf(b, "?");
+            nr_sbuf_printf(b, "?");
         else
-            sb_printf(b, "%c", *s);
+            nr_sbuf_printf(b, "%c", *s);
     }
 }
 
@@ -1322,7 +1285,7 @@ static const char *feat_name(const nr_rules *r, int j)
 }
 
 /* The label of a term: "petal_width > 1.8", "1.3 < petal_width <= 1.8", "petal_width". */
-static void term_label(sbuf *b, const nr_rules *r, const nr_term *t)
+static void term_label(nr_sbuf *b, const nr_rules *r, const nr_term *t)
 {
     const nr_cond *c = &t->cond;
     if (!t->indicator) {
@@ -1330,12 +1293,12 @@ static void term_label(sbuf *b, const nr_rules *r, const nr_term *t)
         return;
     }
     if (c->op == NR_MOFN && c->n == 2 && c->m == 2 && c->sub[0].op == NR_GT && c->sub[1].op == NR_LE) {
-        sb_printf(b, "%.6g &lt; ", (double)c->sub[0].t);
+        nr_sbuf_printf(b, "%.6g &lt; ", (double)c->sub[0].t);
         sb_xml(b, feat_name(r, c->sub[1].var.index));
-        sb_printf(b, " &lt;= %.6g", (double)c->sub[1].t);
+        nr_sbuf_printf(b, " &lt;= %.6g", (double)c->sub[1].t);
     } else if (c->op == NR_LE || c->op == NR_GT) {
         sb_xml(b, feat_name(r, c->var.index));
-        sb_printf(b, " %s %.6g", c->op == NR_LE ? "&lt;=" : "&gt;", (double)c->t);
+        nr_sbuf_printf(b, " %s %.6g", c->op == NR_LE ? "&lt;=" : "&gt;", (double)c->t);
     } else {
         sb_xml(b, feat_name(r, c->var.index));
     }
@@ -1345,7 +1308,7 @@ int nr_lime_svg(const nr_rules *const *r, const char *const *titles, int n, char
                 size_t *len, nr_error *err)
 {
     const int W = 760, left = 330, mid = 330 + 200, half = 190, bar = 22, head = 64;
-    sbuf b = {NULL, 0, 0, 0};
+    nr_sbuf b = {NULL, 0, 0, 0};
     int height = 10;
     *buf = NULL;
     *len = 0;
@@ -1354,7 +1317,7 @@ int nr_lime_svg(const nr_rules *const *r, const char *const *titles, int n, char
             return nr_error_set(err, NR_EINVAL, "an explanation chart needs a linear model");
         height += head + bar * (r[k]->lin.nterms > 0 ? r[k]->lin.nterms : 1) + 20;
     }
-    sb_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    nr_sbuf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
               "viewBox=\"0 0 %d %d\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">\n"
               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", W, height, W, height);
@@ -1363,38 +1326,38 @@ int nr_lime_svg(const nr_rules *const *r, const char *const *titles, int n, char
         double maxw = 0;
         for (int t = 0; t < l->nterms; t++)
             maxw = fmax(maxw, fabs(l->terms[t].weight));
-        sb_printf(&b, "<g>\n<text x=\"10\" y=\"%d\" font-weight=\"bold\" font-size=\"15\">", y + 18);
+        nr_sbuf_printf(&b, "<g>\n<text x=\"10\" y=\"%d\" font-weight=\"bold\" font-size=\"15\">", y + 18);
         if (titles && titles[k])
             sb_xml(&b, titles[k]);
         else if (l->klass >= 0 && l->klass < r[k]->nclasses)
             sb_xml(&b, r[k]->classes[l->klass]);
         else
-            sb_printf(&b, "explanation");
-        sb_printf(&b, "</text>\n<text x=\"10\" y=\"%d\" fill=\"#444\">network %.4g, surrogate %.4g, "
+            nr_sbuf_printf(&b, "explanation");
+        nr_sbuf_printf(&b, "</text>\n<text x=\"10\" y=\"%d\" fill=\"#444\">network %.4g, surrogate %.4g, "
                   "weighted R\xc2\xb2 %.4g, intercept %.4g</text>\n",
                   y + 38, l->model_pred, l->local_pred, l->r2, l->intercept);
         y += head;
-        sb_printf(&b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", mid, y - 4,
+        nr_sbuf_printf(&b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n", mid, y - 4,
                   mid, y + bar * (l->nterms > 0 ? l->nterms : 1));
         if (l->nterms == 0)
-            sb_printf(&b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#444\">no term: "
+            nr_sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#444\">no term: "
                       "nothing varies</text>\n", left - 10, y + 15);
         for (int t = 0; t < l->nterms; t++) {
             const nr_term *term = &l->terms[t];
             double wv = term->weight, len_px = maxw > 0 ? fabs(wv) / maxw * half : 0;
             int pos = wv >= 0, yy = y + t * bar;
-            sb_printf(&b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 10, yy + 15);
+            nr_sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 10, yy + 15);
             term_label(&b, r[k], term);
-            sb_printf(&b, "</text>\n<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n",
+            nr_sbuf_printf(&b, "</text>\n<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n",
                       pos ? (double)mid : mid - len_px, yy + 2, len_px, bar - 6,
                       pos ? "#2ca02c" : "#d62728");
-            sb_printf(&b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" font-size=\"11\">%+.4g</text>\n",
+            nr_sbuf_printf(&b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\" font-size=\"11\">%+.4g</text>\n",
                       pos ? mid + len_px + 4 : mid - len_px - 4, yy + 14, pos ? "start" : "end", wv);
         }
         y += bar * (l->nterms > 0 ? l->nterms : 1) + 20;
-        sb_printf(&b, "</g>\n");
+        nr_sbuf_printf(&b, "</g>\n");
     }
-    sb_printf(&b, "</svg>\n");
+    nr_sbuf_printf(&b, "</svg>\n");
     if (b.oom) {
         free(b.p);
         return nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -1406,32 +1369,18 @@ int nr_lime_svg(const nr_rules *const *r, const char *const *titles, int n, char
 
 /* ---- many explanations in one file ------------------------------------------- */
 
-static void sb_json_string(sbuf *b, const char *s)
-{
-    sb_printf(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            sb_printf(b, "\\%c", *s);
-        else if (ch < 0x20)
-            sb_printf(b, "\\u%04x", ch);
-        else
-            sb_printf(b, "%c", *s);
-    }
-    sb_printf(b, "\"");
-}
 
 int nr_lime_emit_many(const nr_rules *const *r, const char *const *titles, int n, int json,
                       const nr_lime_pickinfo *pk, char **buf, size_t *len, nr_error *err)
 {
-    sbuf b = {NULL, 0, 0, 0};
+    nr_sbuf b = {NULL, 0, 0, 0};
     int rc = 0;
     *buf = NULL;
     *len = 0;
     if (json)
-        sb_printf(&b, "{\"explanations\": [");
+        nr_sbuf_printf(&b, "{\"explanations\": [");
     else if (pk)
-        sb_printf(&b, "# SP-LIME: %d of %d explanations picked, covering %.6g of the total "
+        nr_sbuf_printf(&b, "# SP-LIME: %d of %d explanations picked, covering %.6g of the total "
                   "importance %.6g (%.4f)\n\n", pk->picked, pk->of, pk->covered, pk->total,
                   pk->total > 0 ? pk->covered / pk->total : 0);
     for (int k = 0; k < n && rc == 0; k++) {
@@ -1440,23 +1389,23 @@ int nr_lime_emit_many(const nr_rules *const *r, const char *const *titles, int n
         if ((rc = json ? nr_emit_json(r[k], &t, &tl, err) : nr_emit_text(r[k], &t, &tl, err)) < 0)
             break;
         if (json) {
-            sb_printf(&b, "%s\n{\"input\": ", k ? "," : "");
-            sb_json_string(&b, titles[k]);
-            sb_printf(&b, ", \"rules\":\n%.*s}", (int)(tl > 0 && t[tl - 1] == '\n' ? tl - 1 : tl), t);
+            nr_sbuf_printf(&b, "%s\n{\"input\": ", k ? "," : "");
+            nr_sbuf_json(&b, titles[k]);
+            nr_sbuf_printf(&b, ", \"rules\":\n%.*s}", (int)(tl > 0 && t[tl - 1] == '\n' ? tl - 1 : tl), t);
         } else {
             /* a comment line the parser skips, then the rules of one */
-            sb_printf(&b, "%s# explanation %d of %d: ", k ? "\n" : "", k + 1, n);
+            nr_sbuf_printf(&b, "%s# explanation %d of %d: ", k ? "\n" : "", k + 1, n);
             for (const char *q = titles[k]; *q; q++)
-                sb_printf(&b, "%c", *q == '\n' || *q == '\r' ? ' ' : *q);
-            sb_printf(&b, "\n%.*s", (int)tl, t);
+                nr_sbuf_printf(&b, "%c", *q == '\n' || *q == '\r' ? ' ' : *q);
+            nr_sbuf_printf(&b, "\n%.*s", (int)tl, t);
         }
         free(t);
     }
     if (json && pk)
-        sb_printf(&b, "\n],\n\"picked\": %d, \"of\": %d, \"covered\": %.17g, \"total\": %.17g}\n",
+        nr_sbuf_printf(&b, "\n],\n\"picked\": %d, \"of\": %d, \"covered\": %.17g, \"total\": %.17g}\n",
                   pk->picked, pk->of, pk->covered, pk->total);
     else if (json)
-        sb_printf(&b, "\n]}\n");
+        nr_sbuf_printf(&b, "\n]}\n");
     if (rc == 0 && b.oom)
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
     if (rc < 0) {

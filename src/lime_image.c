@@ -11,6 +11,7 @@
 
 #include "extract.h"
 #include "saliency.h"
+#include "sbuf.h"
 
 void nr_lime_image_opts_default(nr_lime_image_opts *io)
 {
@@ -141,76 +142,24 @@ done:
 
 /* ---- outputs ----------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int k;
-    if (b->oom)
-        return;
-    va_start(ap, fmt);
-    k = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (k < 0) {
-        b->oom = 1;
-        return;
-    }
-    if (b->n + (size_t)k + 1 > b->cap) {
-        size_t nc = (b->cap ? b->cap * 2 : 4096) + (size_t)k + 1;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)k;
-}
-
-static void sb_json(sbuf *b, const char *s)
-{
-    sb_printf(b, "\"");
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            sb_printf(b, "\\%c", *s);
-        else if (ch < 0x20)
-            sb_printf(b, "\\u%04x", ch);
-        else
-            sb_printf(b, "%c", *s);
-    }
-    sb_printf(b, "\"");
-}
-
 /* A CSV field, quoted when it must be. */
-static void sb_csv(sbuf *b, const char *s)
+static void sb_csv(nr_sbuf *b, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
-        sb_printf(b, "%s", s);
+        nr_sbuf_printf(b, "%s", s);
         return;
     }
-    sb_printf(b, "\"");
+    nr_sbuf_printf(b, "\"");
     for (; *s; s++)
-        sb_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-    sb_printf(b, "\"");
+        nr_sbuf_printf(b, *s == '"' ? "\"\"" : "%c", *s);
+    nr_sbuf_printf(b, "\"");
 }
 
 /* A line of text without line breaks. */
-static void sb_line(sbuf *b, const char *s)
+static void sb_line(nr_sbuf *b, const char *s)
 {
     for (; *s; s++)
-        sb_printf(b, "%c", *s == '\n' || *s == '\r' ? ' ' : *s);
+        nr_sbuf_printf(b, "%c", *s == '\n' || *s == '\r' ? ' ' : *s);
 }
 
 static const char *class_name(const nn_model *m, int k, char *buf, size_t size)
@@ -299,7 +248,7 @@ int nr_lime_image_emit(const nn_model *m, const float *x, const nr_segments *seg
                        const nr_lime_result *res, const nr_lime_image_desc *desc, int f, int negative,
                        char **buf, size_t *len, nr_error *err)
 {
-    sbuf b = {NULL, 0, 0, 0};
+    nr_sbuf b = {NULL, 0, 0, 0};
     char nb[64];
     *buf = NULL;
     *len = 0;
@@ -309,13 +258,13 @@ int nr_lime_image_emit(const nn_model *m, const float *x, const nr_segments *seg
     if (f == NR_LIME_IMG_PNG)
         return emit_png(m, x, seg, res, negative, buf, len, err);
     if (f == NR_LIME_IMG_CSV)
-        sb_printf(&b, "class,segment,weight,pixels,x0,y0,x1,y1\n");
+        nr_sbuf_printf(&b, "class,segment,weight,pixels,x0,y0,x1,y1\n");
     else if (f == NR_LIME_IMG_JSON) {
-        sb_printf(&b, "{\"input\": ");
-        sb_json(&b, desc->input);
-        sb_printf(&b, ", \"options\": ");
-        sb_json(&b, desc->options);
-        sb_printf(&b, ",\n \"height\": %d, \"width\": %d, \"channels\": %d, \"segments\": %d, "
+        nr_sbuf_printf(&b, "{\"input\": ");
+        nr_sbuf_json(&b, desc->input);
+        nr_sbuf_printf(&b, ", \"options\": ");
+        nr_sbuf_json(&b, desc->options);
+        nr_sbuf_printf(&b, ",\n \"height\": %d, \"width\": %d, \"channels\": %d, \"segments\": %d, "
                   "\"samples\": %d, \"kernel_width\": %.17g, \"seed\": %llu,\n \"explanations\": [",
                   seg->h, seg->w, m->input.c, seg->n, desc->samples, res->kernel_width,
                   (unsigned long long)desc->seed);
@@ -324,48 +273,48 @@ int nr_lime_image_emit(const nn_model *m, const float *x, const nr_segments *seg
         const nr_lime_expl *ex = &res->expl[e];
         const char *cn = class_name(m, ex->klass, nb, sizeof nb);
         if (f == NR_LIME_IMG_TEXT) {
-            sb_printf(&b, "%s# LIME: ", e ? "\n" : "");
+            nr_sbuf_printf(&b, "%s# LIME: ", e ? "\n" : "");
             sb_line(&b, desc->input);
-            sb_printf(&b, ": ");
+            nr_sbuf_printf(&b, ": ");
             sb_line(&b, cn);
-            sb_printf(&b, "\n# network %.6g, surrogate %.6g, weighted R^2 %.4f, intercept %.6g\n# ",
+            nr_sbuf_printf(&b, "\n# network %.6g, surrogate %.6g, weighted R^2 %.4f, intercept %.6g\n# ",
                       ex->model_pred, ex->local_pred, ex->r2, ex->intercept);
             sb_line(&b, desc->options);
-            sb_printf(&b, "\n# segment       weight  pixels  box x0,y0-x1,y1\n");
+            nr_sbuf_printf(&b, "\n# segment       weight  pixels  box x0,y0-x1,y1\n");
         } else if (f == NR_LIME_IMG_JSON) {
-            sb_printf(&b, "%s\n  {\"class\": ", e ? "," : "");
-            sb_json(&b, cn);
-            sb_printf(&b, ", \"class_index\": %d, \"intercept\": %.17g, \"r2\": %.17g, \"local_pred\": %.17g, "
+            nr_sbuf_printf(&b, "%s\n  {\"class\": ", e ? "," : "");
+            nr_sbuf_json(&b, cn);
+            nr_sbuf_printf(&b, ", \"class_index\": %d, \"intercept\": %.17g, \"r2\": %.17g, \"local_pred\": %.17g, "
                       "\"model_pred\": %.17g,\n   \"segments\": [", ex->klass, ex->intercept, ex->r2,
                       ex->local_pred, ex->model_pred);
         }
         for (int q = 0; q < ex->nterms; q++) {
             int s = ex->feature[q];
             if (f == NR_LIME_IMG_TEXT) {
-                sb_printf(&b, "%9d %+12.6g %7d  %d,%d-%d,%d\n", s, ex->weight[q], seg->size[s], seg->x0[s],
+                nr_sbuf_printf(&b, "%9d %+12.6g %7d  %d,%d-%d,%d\n", s, ex->weight[q], seg->size[s], seg->x0[s],
                           seg->y0[s], seg->x1[s], seg->y1[s]);
             } else if (f == NR_LIME_IMG_CSV) {
                 sb_csv(&b, cn);
-                sb_printf(&b, ",%d,%.9g,%d,%d,%d,%d,%d\n", s, ex->weight[q], seg->size[s], seg->x0[s],
+                nr_sbuf_printf(&b, ",%d,%.9g,%d,%d,%d,%d,%d\n", s, ex->weight[q], seg->size[s], seg->x0[s],
                           seg->y0[s], seg->x1[s], seg->y1[s]);
             } else {
-                sb_printf(&b, "%s\n    {\"segment\": %d, \"weight\": %.17g, \"pixels\": %d, "
+                nr_sbuf_printf(&b, "%s\n    {\"segment\": %d, \"weight\": %.17g, \"pixels\": %d, "
                           "\"box\": [%d, %d, %d, %d]}", q ? "," : "", s, ex->weight[q], seg->size[s],
                           seg->x0[s], seg->y0[s], seg->x1[s], seg->y1[s]);
             }
         }
         if (f == NR_LIME_IMG_JSON)
-            sb_printf(&b, "]}");
+            nr_sbuf_printf(&b, "]}");
     }
     if (f == NR_LIME_IMG_JSON) {
-        sb_printf(&b, "],\n \"segmentation\": [");
+        nr_sbuf_printf(&b, "],\n \"segmentation\": [");
         for (int i = 0; i < seg->h; i++) {
-            sb_printf(&b, "%s\n  [", i ? "," : "");
+            nr_sbuf_printf(&b, "%s\n  [", i ? "," : "");
             for (int j = 0; j < seg->w; j++)
-                sb_printf(&b, "%s%d", j ? ", " : "", seg->label[i * seg->w + j]);
-            sb_printf(&b, "]");
+                nr_sbuf_printf(&b, "%s%d", j ? ", " : "", seg->label[i * seg->w + j]);
+            nr_sbuf_printf(&b, "]");
         }
-        sb_printf(&b, "]}\n");
+        nr_sbuf_printf(&b, "]}\n");
     }
     if (b.oom) {
         free(b.p);
