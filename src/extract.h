@@ -94,10 +94,14 @@ int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extrac
                       nr_rng *rng, nr_inputs *in, nr_error *err);
 void nr_inputs_free(nr_inputs *in);
 
-/* Nominal columns of rows make nominal features of r (so that rules say
- * `colour == red`, not `colour == 2`); nvalues[j] receives column j's
- * number of values, 0 for the others. */
-int nr_nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err);
+/* How the trees may split r's features: boolean[j] 1 for Boolean and
+ * one-hot features (`x` / `not x`); nominal columns of rows (may be NULL)
+ * make nominal features of r (rules say `colour == red`, not `colour ==
+ * 2`), nvalues[j] their number of values, 0 for the others.  Both arrays
+ * hold r->nfeatures.  Returns 1 when some feature is nominal, else 0, or
+ * NR_ENOMEM. */
+int nr_input_columns(nr_rules *r, const nr_dataset *rows, unsigned char *boolean, int *nvalues,
+                     nr_error *err);
 
 /* How the classification rules r fit the network's labels y on the rows x
  * (nfeatures each): nrows, agree and the majority fields of rep. */

@@ -602,17 +602,8 @@ static int anndt_run(const nn_model *m, const nr_dataset *rows, const nr_extract
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t f = 0; f < nin; f++)
-        boolean[f] = r->features[f].kind == NR_FEAT_BOOLEAN || r->features[f].kind == NR_FEAT_ONEHOT;
-    if (rows) {
-        if ((rc = nr_nominal_features(r, rows, nvalues, err)) < 0)
-            goto done;
-        for (size_t f = 0; f < nin; f++)
-            if (nvalues[f]) {
-                boolean[f] = 0;
-                any_nominal = 1;
-            }
-    }
+    if ((rc = any_nominal = nr_input_columns(r, rows, boolean, nvalues, err)) < 0)
+        goto done;
 
     /* the rows: the real ones, then o->samples drawn around them; without
      * real rows, draws from the profile's marginals or the input box */

@@ -546,17 +546,8 @@ static int decomp_open(decomp *s, const nn_model *m, const nr_dataset *rows, con
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto fail;
     }
-    for (int f = 0; f < s->lv[0].width; f++)
-        s->boolean[f] = s->r->features[f].kind == NR_FEAT_BOOLEAN || s->r->features[f].kind == NR_FEAT_ONEHOT;
-    if (rows) {
-        if ((rc = nr_nominal_features(s->r, rows, s->nvalues, err)) < 0)
-            goto fail;
-        for (int f = 0; f < s->lv[0].width; f++)
-            if (s->nvalues[f]) {
-                s->boolean[f] = 0;
-                any_nominal = 1;
-            }
-    }
+    if ((rc = any_nominal = nr_input_columns(s->r, rows, s->boolean, s->nvalues, err)) < 0)
+        goto fail;
     if (!any_nominal) {
         free(s->nvalues);
         s->nvalues = NULL;
@@ -595,18 +586,6 @@ static void conj_rows(const decomp *s, const conj *c, word *out)
     }
 }
 
-/* Give every conjunction of d its rows. */
-static int dnf_rows(const decomp *s, dnf *d)
-{
-    for (int i = 0; i < d->n; i++) {
-        if (d->t[i].rows)
-            continue;
-        if (!(d->t[i].rows = malloc((size_t)s->nw * sizeof *d->t[i].rows)))
-            return NR_ENOMEM;
-        conj_rows(s, &d->t[i], d->t[i].rows);
-    }
-    return 0;
-}
 
 /* --min-cases: as given, or (auto) 0.5% of the rows and at least 2, so
  * that trees on many rows (thousands of samples, say) stay as general as
@@ -1335,9 +1314,6 @@ static int intermediate(decomp *s, const nn_model *m, dnf *cls, nr_policy policy
     memset(&none, 0, sizeof none);
     memset(&rep, 0, sizeof rep);
     snprintf(name, sizeof name, "%s-hidden", algorithm);
-    for (int k = 0; k < s->K; k++)
-        if (dnf_rows(s, &cls[k]) < 0)
-            return nr_error_set(err, NR_ENOMEM, "out of memory");
     if (!(r = nr_rules_new()))
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     if ((rc = nr_rules_header_from_model(r, m, err)) < 0 ||
@@ -1551,11 +1527,8 @@ int nr_extract_eclaire(const nn_model *m, const nr_dataset *rows, const nr_extra
     }
     if (rc == 0)
         rc = intermediate(&s, m, hidden, policy_of(ds), o, "eclaire", err);
-    for (int k = 0; k < K && rc == 0; k++) {
+    for (int k = 0; k < K; k++)
         dnf_unique(&res[k]);
-        if (dnf_rows(&s, &res[k]) < 0)
-            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-    }
     /* every layer's rules together */
     if (rc == 0 && (rc = rules_from(&s, s.r, res, policy_of(ds), 1, ds, o->seed, &report, err)) == 0) {
         if (rep)

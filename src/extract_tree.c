@@ -261,17 +261,8 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     nr_progress_end(o->progress);
     if (rc < 0)
         goto done;
-    for (size_t f = 0; f < nin; f++)
-        boolean[f] = r->features[f].kind == NR_FEAT_BOOLEAN || r->features[f].kind == NR_FEAT_ONEHOT;
-    if (rows) {
-        if ((rc = nr_nominal_features(r, rows, nvalues, err)) < 0)
-            goto done;
-        for (size_t f = 0; f < nin; f++)
-            if (nvalues[f]) {
-                boolean[f] = 0;
-                any_nominal = 1;
-            }
-    }
+    if ((rc = any_nominal = nr_input_columns(r, rows, boolean, nvalues, err)) < 0)
+        goto done;
 
     memset(&t, 0, sizeof t);
     t.nrows = nrows;

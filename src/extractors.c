@@ -89,15 +89,19 @@ void nr_inputs_free(nr_inputs *in)
     memset(in, 0, sizeof *in);
 }
 
-/* Nominal data columns make nominal features, so that rules say
- * `colour == red` rather than `colour == 2`. */
-int nr_nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err)
+/* Boolean and one-hot features split as `x` / `not x`; nominal data
+ * columns make nominal features, so that rules say `colour == red` rather
+ * than `colour == 2`. */
+int nr_input_columns(nr_rules *r, const nr_dataset *rows, unsigned char *boolean, int *nvalues,
+                     nr_error *err)
 {
-    for (int j = 0; j < rows->ncols && j < r->nfeatures; j++) {
-        const nr_column *c = &rows->cols[j];
+    int any = 0;
+    for (int j = 0; j < r->nfeatures; j++) {
+        const nr_column *c = rows && j < rows->ncols ? &rows->cols[j] : NULL;
         nr_feature *f = &r->features[j];
+        boolean[j] = f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT;
         nvalues[j] = 0;
-        if (c->kind != NR_COL_NOMINAL || c->nvalues < 1)
+        if (!c || c->kind != NR_COL_NOMINAL || c->nvalues < 1)
             continue;
         f->kind = NR_FEAT_NOMINAL;
         f->group = -1;
@@ -109,8 +113,10 @@ int nr_nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_er
             if (!(f->values[v] = nr_arena_strdup(r->arena, c->values[v])))
                 return nr_error_set(err, NR_ENOMEM, "out of memory");
         nvalues[j] = c->nvalues;
+        boolean[j] = 0;
+        any = 1;
     }
-    return 0;
+    return any;
 }
 
 int nr_pick_size(const long *curve, int smax, long nheld, double tolerance, int held_profile,

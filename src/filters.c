@@ -227,9 +227,7 @@ int nr_atlas_png(const nn_model *m, const nr_atlas *a, char **buf, size_t *len, 
                     double v[3], d[3];
                     for (int ch = 0; ch < 3; ch++) {
                         int cc = C == 3 ? ch : 0, f = (cc * m->input.h + hit->y0 + i / k) * m->input.w + hit->x0 + j / k;
-                        double lo = f < m->nfeatures ? m->features[f].min : 0;
-                        double hi = f < m->nfeatures ? m->features[f].max : 1;
-                        v[ch] = hi > lo ? (hit->patch[(size_t)cc * ph * pw + p] - lo) / (hi - lo) : 0;
+                        v[ch] = nr_input_shade(m, f, hit->patch[(size_t)cc * ph * pw + p]);
                         d[ch] = top > 0 ? 0.5 + 0.5 * hit->proj[(size_t)cc * ph * pw + p] / top : 0.5;
                     }
                     put(rgb, w, PAD + t * (cell + PAD) + j, y, v[0], v[1], v[2]);

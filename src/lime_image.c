@@ -172,20 +172,6 @@ static const char *class_name(const nn_model *m, int k, char *buf, size_t size)
     return buf;
 }
 
-/* The input's pixel p (0..1 per channel) for the background: grey, or
- * its colours with 3 channels; scaled by the features' declared ranges. */
-static void background(const nn_model *m, const float *x, int p, double rgb[3])
-{
-    const int hw = m->input.h * m->input.w;
-    for (int ch = 0; ch < 3; ch++) {
-        int c = m->input.c == 3 ? ch : 0, j = c * hw + p;
-        double lo = m->features && j < m->nfeatures ? m->features[j].min : 0;
-        double hi = m->features && j < m->nfeatures ? m->features[j].max : 1;
-        double v = hi > lo ? (x[j] - lo) / (hi - lo) : 0;
-        rgb[ch] = v < 0 ? 0 : v > 1 ? 1 : v;
-    }
-}
-
 enum { GAP = 6 };
 
 static int emit_png(const nn_model *m, const float *x, const nr_segments *seg, const nr_lime_result *res,
@@ -217,7 +203,7 @@ static int emit_png(const nn_model *m, const float *x, const nr_segments *seg, c
             for (int j = 0; j < W; j++) {
                 int s = seg->label[i * W + j], st = state[s];
                 double base[3], px[3];
-                background(m, x, i * W + j, base);
+                nr_input_pixel(m, x, i * W + j, base);
                 for (int ch = 0; ch < 3; ch++)
                     px[ch] = st > 0 ? 0.6 * base[ch] + 0.4 * POS[ch]
                              : st < 0 ? 0.6 * base[ch] + 0.4 * NEG[ch] : 0.35 * base[ch];

@@ -220,6 +220,19 @@ static int bad_option(const char *cmd, int c, char **argv)
     return usage_error(cmd, "unknown option '%s'", arg);
 }
 
+/* --seed: a whole number, 0 to 2^64 - 1. */
+static int parse_seed(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
 static int parse_count(const char *s, int lo, int hi, int *out)
 {
     char *end;
@@ -1311,16 +1324,12 @@ static int cmd_extract(int argc, char **argv)
         case O_TEST: test = optarg; break;
         case 'l': ropts.label = optarg; break;
         case O_LABELS: ropts.labels_path = optarg; break;
-        case O_SEED: {
-            char *end;
-            errno = 0;
-            eo.seed = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-') {
+        case O_SEED:
+            if (parse_seed(optarg, &eo.seed) < 0) {
                 status = usage_error("extract", "--seed wants a whole number, not '%s'", optarg);
                 goto done;
             }
             break;
-        }
         case O_SAMPLES:
             if (parse_count(optarg, 1, 100000000, &eo.samples) < 0) {
                 status = usage_error("extract", "--samples wants a whole number from 1 to 10^8, not '%s'", optarg);
@@ -1780,15 +1789,11 @@ static int cmd_eval(int argc, char **argv)
             if (parse_count(optarg, 1, 1000000000, &samples) < 0)
                 return usage_error("eval", "--samples wants a whole number from 1 to 10^9, not '%s'", optarg);
             break;
-        case O_SEED: {
-            char *end;
-            errno = 0;
-            seed = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-')
+        case O_SEED:
+            if (parse_seed(optarg, &seed) < 0)
                 return usage_error("eval", "--seed wants a whole number, not '%s'", optarg);
             seeded = 1;
             break;
-        }
         case 'h': fputs(USAGE_EVAL, stdout); return 0;
         case 'N':
         case 'M':
@@ -2180,11 +2185,10 @@ static int cmd_saliency(int argc, char **argv)
             break;
         }
         case O_SEED: {
-            char *end;
-            errno = 0;
-            so.seed = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-')
+            uint64_t v;
+            if (parse_seed(optarg, &v) < 0)
                 return usage_error("saliency", "--seed wants a whole number, not '%s'", optarg);
+            so.seed = v;
             break;
         }
         case 'o': out_path = optarg; break;
@@ -2882,13 +2886,12 @@ static int cmd_explain(int argc, char **argv)
             }
             break;
         case O_SEED: {
-            char *end;
-            errno = 0;
-            po.seed = strtoull(optarg, &end, 10);
-            if (errno || end == optarg || *end || optarg[0] == '-') {
+            uint64_t v;
+            if (parse_seed(optarg, &v) < 0) {
                 status = usage_error("explain", "--seed wants a whole number, not '%s'", optarg);
                 goto done;
             }
+            po.seed = v;
             break;
         }
         default:

@@ -527,16 +527,20 @@ static int scale_of(const nn_model *m)
     return k < 1 ? 1 : k;
 }
 
-/* The input's pixel p (0..1 per channel) for the background. */
-static void background(const nn_model *m, const float *x, int p, double rgb[3])
+double nr_input_shade(const nn_model *m, int j, float v)
+{
+    double lo = m->features && j < m->nfeatures ? m->features[j].min : 0;
+    double hi = m->features && j < m->nfeatures ? m->features[j].max : 1;
+    double t = hi > lo ? (v - lo) / (hi - lo) : 0;
+    return t < 0 ? 0 : t > 1 ? 1 : t;
+}
+
+void nr_input_pixel(const nn_model *m, const float *x, int p, double rgb[3])
 {
     const int hw = m->input.h * m->input.w;
     for (int ch = 0; ch < 3; ch++) {
-        int c = m->input.c == 3 ? ch : 0;
-        int j = c * hw + p;
-        double lo = j < m->nfeatures ? m->features[j].min : 0, hi = j < m->nfeatures ? m->features[j].max : 1;
-        double v = hi > lo ? (x[j] - lo) / (hi - lo) : 0;
-        rgb[ch] = v < 0 ? 0 : v > 1 ? 1 : v;
+        int j = (m->input.c == 3 ? ch : 0) * hw + p;
+        rgb[ch] = nr_input_shade(m, j, x[j]);
     }
 }
 
@@ -556,7 +560,7 @@ static int draw_map(const nn_model *m, const nr_salmap *s, int is_signed, const 
             double heat[3], base[3], px[3], t = top > 0 ? up[(size_t)i * W + j] / top : 0;
             colour(t, is_signed, heat);
             if (x) {
-                background(m, x, i * W + j, base);
+                nr_input_pixel(m, x, i * W + j, base);
                 for (int ch = 0; ch < 3; ch++)
                     px[ch] = 0.45 * base[ch] + 0.55 * heat[ch];
             } else {

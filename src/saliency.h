@@ -93,6 +93,14 @@ int nr_salmap_csv(const nr_salmap *s, char **buf, size_t *len, nr_error *err);
 int nr_salmap_png(const nn_model *m, const nr_salmap *s, int is_signed, const float *x,
                   char **buf, size_t *len, nr_error *err);
 
+/* Input value v of feature j as a shade from 0 to 1, by the feature's
+ * declared range (clamped; 0 without one). */
+double nr_input_shade(const nn_model *m, int j, float v);
+
+/* Pixel p of input x as an RGB colour, 0 to 1 a channel: grey from the
+ * first channel, or the colours of a 3-channel input. */
+void nr_input_pixel(const nn_model *m, const float *x, int p, double rgb[3]);
+
 /* PNG bytes of a w x h RGB image (3 bytes a pixel, rows top down). */
 int nr_png_rgb(int w, int h, const unsigned char *rgb, char **buf, size_t *len, nr_error *err);
 
