@@ -88,10 +88,23 @@ typedef struct nr_inputs {
     int from_profile;  /* drawn from the data profile */
     float *owned;
     int *src;
+    int nkept;         /* nr_inputs_join_kept: the first nkept rows are the
+                          profile's kept rows (src[i] = i), weight 1 */
+    double *w;         /* row weights, NULL: all 1 */
 } nr_inputs;
 
 int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
                       nr_rng *rng, nr_inputs *in, nr_error *err);
+
+/* Put the profile's kept rows themselves in front of the samples drawn
+ * around them, each kept row of weight 1 and the samples together of the
+ * same weight as the kept rows.  The samples smooth a density that is wider
+ * than the data where the data cluster (one bandwidth per feature, from the
+ * whole column), so a tree grown on samples alone spends its first leaves
+ * where real inputs are few; the real rows pull the early splits back to the
+ * data, the samples fill in between them.  Nothing to do unless in was drawn
+ * from a profile with kept rows. */
+int nr_inputs_join_kept(const nn_model *m, nr_inputs *in, nr_error *err);
 void nr_inputs_free(nr_inputs *in);
 
 /* How the trees may split r's features: boolean[j] 1 for Boolean and

@@ -70,12 +70,13 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     int *yfit = malloc((size_t)n * sizeof *yfit);
     int *idfit = malloc((size_t)n * sizeof *idfit);
     float *xfit = malloc((size_t)n * d * sizeof *xfit);
+    double *wfit = t->w ? malloc((size_t)n * sizeof *wfit) : NULL;
     /* no tree on at most n rows has more than n splits: s = 0..n covers
      * them all */
     long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
     int rc = 0, smax = 0;
 
-    if (!perm || !fold || !yfit || !idfit || !xfit || !diff) {
+    if (!perm || !fold || !yfit || !idfit || !xfit || !diff || (t->w && !wfit)) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -101,12 +102,15 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
                 continue;
             memcpy(xfit + (size_t)nfit * d, t->x + (size_t)i * d, (size_t)d * sizeof *xfit);
             idfit[nfit] = t->row_id ? t->row_id[i] : i;
+            if (wfit)
+                wfit[nfit] = t->w[i];
             yfit[nfit++] = t->y[i];
         }
         fit.nrows = nfit;
         fit.x = xfit;
         fit.y = yfit;
         fit.row_id = idfit;
+        fit.w = wfit;
         if (!arena)
             rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         else if ((rc = nr_tree_induce_path(&fit, tree, arena, &tr, &rank, err)) == 0) {
@@ -139,6 +143,7 @@ done:
     free(yfit);
     free(idfit);
     free(xfit);
+    free(wfit);
     free(diff);
     return rc;
 }
@@ -187,7 +192,9 @@ static int readable_thresholds(nr_tree *tr, const float *rows, int n, int d, nr_
 }
 
 /* Each node's class distribution and statistics on the rows x (labels y)
- * again, after thresholds moved; the classes the nodes predict stay. */
+ * again, after thresholds moved.  The classes the leaves predict stay; an
+ * inner node, which predicts nothing, shows the commonest class of those
+ * rows. */
 static void recount(nr_tree *tr, const float *x, const int *y, int n, int d, int K)
 {
     for (int i = 0; i < tr->nnodes; i++)
@@ -209,8 +216,11 @@ static void recount(nr_tree *tr, const float *x, const int *y, int n, int d, int
         double cover = 0;
         if (!nd->dist)
             continue;
-        for (int k = 0; k < K; k++)
+        for (int k = 0; k < K; k++) {
+            if (!nd->leaf && nd->dist[k] > nd->dist[nd->klass])
+                nd->klass = k;
             cover += nd->dist[k];
+        }
         nd->stats.has = 1;
         nd->stats.cover = cover;
         nd->stats.correct = nd->dist[nd->klass];
@@ -243,7 +253,8 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     if ((rc = nr_rules_header_from_model(r, m, err)) < 0)
         goto done;
     nr_rng_seed(&rng, o->seed);
-    if ((rc = nr_extract_inputs(m, rows, o, &rng, &in, err)) < 0)
+    if ((rc = nr_extract_inputs(m, rows, o, &rng, &in, err)) < 0 ||
+        (rc = nr_inputs_join_kept(m, &in, err)) < 0)
         goto done;
     x = in.x;
     nrows = in.nrows;
@@ -270,6 +281,7 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     t.x = x;
     t.nvalues = any_nominal ? nvalues : NULL;
     t.boolean = boolean;
+    t.w = in.w;
     t.var_kind = NR_VAR_INPUT;
     if (r->task == NR_TASK_CLASSIFY) {
         t.y = y;
@@ -282,21 +294,12 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     memset(&report, 0, sizeof report);
     tree_opts = ts->tree;
     if (ts->select_size && r->task == NR_TASK_CLASSIFY && nrows >= 20) {
-        /* drawn around a profile's kept rows: those real rows, labelled by
-         * the network, judge the sizes */
-        const nn_profile *p = rows ? NULL : m->profile;
-        int hn = p && p->nrows >= 20 ? p->nrows : 0, *hy = NULL;
-        if (hn && !(hy = malloc((size_t)hn * sizeof *hy))) {
-            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        /* drawn around a profile's kept rows: those real rows, the first
+         * of t, judge the sizes */
+        const int hn = in.nkept >= 20 ? in.nkept : 0;
+        if ((rc = nr_choose_tree_size(&t, src, hn ? x : NULL, hn ? y : NULL, hn, o, &ts->tree,
+                                      ts->tolerance, &rng, &report, err)) < 0)
             goto done;
-        }
-        if ((hn && (rc = nr_label_rows(m, p->rows, hn, hy, NULL, err)) < 0) ||
-            (rc = nr_choose_tree_size(&t, src, hn ? p->rows : NULL, hy, hn, o, &ts->tree,
-                                      ts->tolerance, &rng, &report, err)) < 0) {
-            free(hy);
-            goto done;
-        }
-        free(hy);
         tree_opts.max_leaves = report.leaves;
         tree_opts.prune = 0;
         tree_opts.ccp_alpha = 0;
@@ -307,12 +310,12 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         r->kind = NR_BODY_TREE;
         if ((rc = nr_tree_induce(&t, &tree_opts, r->arena, &r->tree, err)) < 0)
             goto done;
-        /* the kept rows decide how thresholds read (stats: on the samples
-         * again) */
-        if (in.from_profile && m->profile->nrows > 0 && r->task == NR_TASK_CLASSIFY) {
-            if ((rc = readable_thresholds(&r->tree, m->profile->rows, m->profile->nrows, (int)nin, err)) < 0)
+        /* the kept rows decide how thresholds read, and the statistics
+         * count them: what reaches a leaf is real rows, as with --data */
+        if (in.nkept > 0 && r->task == NR_TASK_CLASSIFY) {
+            if ((rc = readable_thresholds(&r->tree, x, in.nkept, (int)nin, err)) < 0)
                 goto done;
-            recount(&r->tree, x, y, nrows, (int)nin, r->nclasses);
+            recount(&r->tree, x, y, in.nkept, (int)nin, r->nclasses);
         }
         if (ts->as_rules && r->task == NR_TASK_CLASSIFY &&
             (rc = nr_tree_to_rules(r, &t, ts->tree.cf, err)) < 0)
@@ -331,7 +334,9 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         *rep = report;
         rep->sampled = in.sampled;
         rep->from_profile = in.from_profile;
-        if (r->task == NR_TASK_CLASSIFY && (rc = nr_report_fit(r, x, nrows, y, rep, err)) < 0)
+        /* on the samples (after the kept rows, which the size line covers) */
+        if (r->task == NR_TASK_CLASSIFY &&
+            (rc = nr_report_fit(r, x + (size_t)in.nkept * nin, nrows - in.nkept, y + in.nkept, rep, err)) < 0)
             goto done;
     }
     *out = r;

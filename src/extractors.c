@@ -82,10 +82,53 @@ int nr_extract_inputs(const nn_model *m, const nr_dataset *rows, const nr_extrac
     return rc;
 }
 
+int nr_inputs_join_kept(const nn_model *m, nr_inputs *in, nr_error *err)
+{
+    const nn_profile *p = m->profile;
+    const size_t nin = nn_model_input_size(m);
+    int k, n;
+    float *x;
+    int *src;
+    double *w;
+
+    if (!in->from_profile || !p || p->nrows < 1 || in->nkept > 0 || !in->src)
+        return 0;
+    k = p->nrows;
+    if ((size_t)in->nrows + (size_t)k > ((size_t)1 << 31) / nin)
+        return nr_error_set(err, NR_ELIMIT, "%d samples and %d kept rows of %zu features are too many",
+                            in->nrows, k, nin);
+    n = k + in->nrows;
+    x = malloc((size_t)n * nin * sizeof *x);
+    src = malloc((size_t)n * sizeof *src);
+    w = malloc((size_t)n * sizeof *w);
+    if (!x || !src || !w) {
+        free(x);
+        free(src);
+        free(w);
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    memcpy(x, p->rows, (size_t)k * nin * sizeof *x);
+    memcpy(x + (size_t)k * nin, in->x, (size_t)in->nrows * nin * sizeof *x);
+    for (int i = 0; i < n; i++) {
+        src[i] = i < k ? i : in->src[i - k];
+        w[i] = i < k ? 1.0 : (double)k / in->nrows;
+    }
+    free(in->owned);
+    free(in->src);
+    free(in->w);
+    in->x = in->owned = x;
+    in->src = src;
+    in->w = w;
+    in->nkept = k;
+    in->nrows = n;
+    return 0;
+}
+
 void nr_inputs_free(nr_inputs *in)
 {
     free(in->owned);
     free(in->src);
+    free(in->w);
     memset(in, 0, sizeof *in);
 }
 

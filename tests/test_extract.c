@@ -121,7 +121,8 @@ static void test_fidelity(void)
 }
 
 /* Same seed, same rules; the domain sampler stays inside the declared
- * ranges and types. */
+ * ranges and types.  The profile is set aside, so that the box is what is
+ * sampled (with it, vote's two-leaf tree is the same for every seed). */
 static void test_seeded_domain(void)
 {
     nn_model *m = NULL;
@@ -134,7 +135,10 @@ static void test_seeded_domain(void)
     size_t al, bl, cl;
     float *x;
     nr_rng rng;
+    nn_profile *profile;
     load("vote", &m, &d);
+    profile = m->profile;
+    m->profile = NULL;
     nr_extract_opts_default(&o);
     nr_tree_settings_default(&ts);
     o.samples = 3000;
@@ -150,6 +154,7 @@ static void test_seeded_domain(void)
     CU_ASSERT(!(al == cl && memcmp(a, c, al) == 0));
     free(a), free(b), free(c);
     nr_rules_free(r1), nr_rules_free(r2), nr_rules_free(r3);
+    m->profile = profile;
     nr_rng_seed(&rng, 5);
     CU_ASSERT_EQUAL_FATAL(nr_sample_domain(m, 1000, &rng, &x, &err), 0);
     for (int i = 0; i < 1000 * 16; i++)
@@ -520,7 +525,65 @@ static void test_cube_estimate(void)
     nn_model_free(m);
 }
 
+/* Without data, the tree learns from the profile's kept rows and the
+ * samples drawn around them, each half the weight; its statistics count the
+ * kept rows. */
+static void test_kept_rows_joined(void)
+{
+    nn_model *m = NULL;
+    nr_dataset *d = NULL;
+    nr_extract_opts o;
+    nr_tree_settings ts;
+    nr_inputs in;
+    nr_rules *r = NULL;
+    nr_error err;
+    nr_rng rng;
+    double wk = 0, ws = 0;
+    int k;
+    const size_t nin = 64;
+    load("digits", &m, &d);
+    CU_ASSERT_FATAL(m->profile != NULL && m->profile->nrows > 0);
+    CU_ASSERT_EQUAL_FATAL(nn_model_input_size(m), nin);
+    k = m->profile->nrows;
+    nr_extract_opts_default(&o);
+    o.samples = 700;
+    nr_rng_seed(&rng, 3);
+    CU_ASSERT_EQUAL_FATAL(nr_extract_inputs(m, NULL, &o, &rng, &in, &err), 0);
+    CU_ASSERT_EQUAL(in.nkept, 0);
+    CU_ASSERT_PTR_NULL(in.w);
+    CU_ASSERT_EQUAL_FATAL(nr_inputs_join_kept(m, &in, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(in.nkept, k);
+    CU_ASSERT_EQUAL_FATAL(in.nrows, k + 700);
+    CU_ASSERT_FATAL(in.w != NULL);
+    CU_ASSERT_EQUAL(memcmp(in.x, m->profile->rows, (size_t)k * nin * sizeof *in.x), 0);
+    for (int i = 0; i < in.nrows; i++) {
+        if (i < k) {
+            CU_ASSERT_EQUAL(in.src[i], i);
+            wk += in.w[i];
+        } else {
+            CU_ASSERT(in.src[i] >= 0 && in.src[i] < k);
+            ws += in.w[i];
+        }
+    }
+    CU_ASSERT_DOUBLE_EQUAL(wk, k, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(ws, k, 1e-6);
+    /* a second join changes nothing */
+    CU_ASSERT_EQUAL(nr_inputs_join_kept(m, &in, &err), 0);
+    CU_ASSERT_EQUAL(in.nrows, k + 700);
+    nr_inputs_free(&in);
+
+    nr_tree_settings_default(&ts);
+    ts.tree.max_leaves = 12;
+    ts.select_size = 0;
+    CU_ASSERT_EQUAL_FATAL(nr_extract_tree(m, NULL, &o, &ts, &r, NULL, &err), 0);
+    CU_ASSERT_EQUAL(r->tree.nodes[0].stats.cover, k);
+    nr_rules_free(r);
+    nr_dataset_free(d);
+    nn_model_free(m);
+}
+
 static const cutest tests[] = {
+    {"without data: the kept rows join the samples, and are counted", test_kept_rows_joined},
     {"examples: emit, parse, emit is identical; predictions equal", test_examples_round_trip},
     {"tree fidelity on iris", test_fidelity},
     {"seeded domain sampling", test_seeded_domain},
