@@ -123,9 +123,15 @@ int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y,
                   struct nr_extract_report *rep, nr_error *err);
 
 struct nr_extract_report;
+/* A size that agrees on at most this many held-out rows fewer than the
+ * best is not shown worse by them: even if every row where the two differ
+ * went the best's way, a one-sided sign test would give p = 0.5^4 > 0.05. */
+#define NR_CHANCE_ROWS 4
+
 /* The size held-out rows choose: curve[k] rows of nheld agree at size k
  * (0..smax); the smallest k within `tolerance` (a fraction of nheld) of
- * the best.  Fills the size fields of rep with k and the best's k as
+ * the best, or within NR_CHANCE_ROWS rows when that is more (unless
+ * tolerance is 0).  Fills the size fields of rep with k and the best's k as
  * leaves and best_leaves (callers whose sizes count from 1 add it) and
  * returns the k picked. */
 int nr_pick_size(const long *curve, int smax, long nheld, double tolerance, int held_profile,
@@ -172,6 +178,8 @@ typedef struct nr_extract_report {
     int best_leaves;   /* the size with the best held-out fidelity */
     long best_agree;   /* held-out rows agreeing at that size */
     double tolerance;  /* the fidelity the chosen size was allowed to lose */
+    int chance_rows;   /* > 0: allowed to lose this many held-out rows
+                          instead, more than the tolerance (NR_CHANCE_ROWS) */
     int in_rules;      /* 1: leaves and best_leaves above count rules (besides
                           the default), chosen among `candidates` */
     int candidates;

@@ -16,9 +16,10 @@
  * and then by forcing literals.  The network labels every drawn input.
  * A node is not split when all its samples agree.
  *
- * Splits.  Continuous features are cut at fixed edges (the midpoints of
- * their distinct values in the rows, or of 255 quantiles when there are
- * more), so that each node scans histograms rather than sorting.  The best
+ * Splits.  Continuous features are cut at fixed edges (between their
+ * distinct values in the rows, or 255 quantiles of them when there are
+ * more, each the shortest decimal near the midpoint as `tree` cuts), so
+ * that each node scans histograms rather than sorting.  The best
  * single condition (C4.5's gain ratio among the conditions of at least
  * average gain, gains less log2(cuts) / samples for numeric cuts) seeds a
  * beam search over m-of-n tests: each step adds to each test of the beam one
@@ -273,14 +274,12 @@ static int prepare(ctx *c, nr_error *err)
             if (i == 0 || col[i] != col[i - 1])
                 col[nd++] = col[i];
         if (c->fk[j] == F_CONT) {
-            /* midpoints of the distinct values, or of 255 quantiles of them */
+            /* between consecutive distinct values, or at 255 quantiles of
+             * them: the shortest decimal near the midpoint */
             int ne = nd - 1 < MAXBINS - 1 ? nd - 1 : MAXBINS - 1;
             for (int k = 0; k < ne; k++) {
                 int a = nd - 1 <= MAXBINS - 1 ? k : (int)((double)(k + 1) * (nd - 1) / (ne + 1));
-                float lo = col[a], hi = col[a + 1], t = (float)(((double)lo + hi) / 2);
-                if (!(lo <= t && t < hi))
-                    t = lo;
-                e[k] = t;
+                e[k] = nr_cut_threshold(col[a], col[a + 1]);
             }
             c->nedges[j] = ne;
             c->lut_lo[j] = ne > 0 ? e[0] : 0;

@@ -166,11 +166,19 @@ int nr_pick_size(const long *curve, int smax, long nheld, double tolerance, int 
                  nr_extract_report *rep)
 {
     int best = 0, pick;
+    double allowed = tolerance * (double)nheld;
     for (int k = 1; k <= smax; k++)
         if (curve[k] > curve[best])
             best = k;
+    /* on few held-out rows a point is less than one row: a size that loses
+     * no more rows than chance could (NR_CHANCE_ROWS) is as good */
+    rep->chance_rows = 0;
+    if (tolerance > 0 && allowed < NR_CHANCE_ROWS) {
+        allowed = NR_CHANCE_ROWS;
+        rep->chance_rows = NR_CHANCE_ROWS;
+    }
     for (pick = 0; pick < best; pick++)
-        if ((double)curve[pick] >= (double)curve[best] - tolerance * (double)nheld)
+        if ((double)curve[pick] >= (double)curve[best] - allowed)
             break;
     rep->selected = 1;
     rep->tolerance = tolerance;

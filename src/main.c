@@ -1494,24 +1494,26 @@ static int cmd_extract(int argc, char **argv)
                 r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
         if (rep.selected && rep.in_rules)
             fprintf(stderr, "size: %d of %d rules chosen on %ld %s: fidelity %.4f there "
-                    "(best %.4f at %d rules; tolerance %g point%s)\n",
+                    "(best %.4f at %d rules; tolerance %g point%s%s)\n",
                     rep.leaves, rep.candidates, rep.held_out,
                     rep.held_profile ? "rows kept in the profile"
                     : rep.sampled    ? "held-out samples"
                                      : "held-out rows",
                     (double)rep.held_agree / (double)rep.held_out,
                     (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
-                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s");
+                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s",
+                    rep.chance_rows ? ", or 4 rows, as few as chance could lose" : "");
         else if (rep.selected)
             fprintf(stderr, "size: %d leaves chosen on %ld %s: fidelity %.4f there "
-                    "(best %.4f at %d leaves; tolerance %g point%s)\n",
+                    "(best %.4f at %d leaves; tolerance %g point%s%s)\n",
                     rep.leaves, rep.held_out,
                     rep.held_profile ? "rows kept in the profile"
                     : rep.sampled    ? "held-out samples"
                                      : "held-out rows",
                     (double)rep.held_agree / (double)rep.held_out,
                     (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
-                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s");
+                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s",
+                    rep.chance_rows ? ", or 4 rows, as few as chance could lose" : "");
         if (rep.from_profile)
             fprintf(stderr, "inputs: %d samples drawn from the model's data profile (%d kept rows "
                     "of %llu)\n", eo.samples, m->profile->nrows,

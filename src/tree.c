@@ -209,7 +209,7 @@ float nr_readable_threshold(float t, float lo, float hi)
  * about as central as the midpoint), else the shortest anywhere in it,
  * else the midpoint or lo.  The decimal is rounded to float before the
  * check, and that float is what every back end writes exactly. */
-static float cut_threshold(float lo, float hi)
+float nr_cut_threshold(float lo, float hi)
 {
     const double mid = ((double)lo + (double)hi) / 2, w = (double)hi - (double)lo;
     float t = (float)mid;
@@ -724,7 +724,7 @@ static void hook_split(grower *g, int id, double imp, int best, double best_gain
         h->col = c->ok ? j : -1;
         h->op = g->ckind[j] == COL_NUM ? NR_LE : g->ckind[j] == COL_NOM ? NR_EQ : NR_TRUE;
         h->t = !c->ok || g->ckind[j] == COL_BOOL ? 0
-               : g->ckind[j] == COL_NUM          ? cut_threshold(c->lo, c->hi)
+               : g->ckind[j] == COL_NUM          ? nr_cut_threshold(c->lo, c->hi)
                                                  : c->v;
         h->gain = c->ok ? imp - c->score / W : 0;
         h->ncuts = g->ckind[j] == COL_NUM ? c->ncuts : g->ckind[j] == COL_NOM ? g->t->nvalues[j] : 1;
@@ -816,7 +816,7 @@ static void find_split(grower *g, int id)
     switch (g->ckind[best]) {
     case COL_NUM:
         nd->op = NR_LE;
-        nd->t = cut_threshold(g->cb[best].lo, g->cb[best].hi);
+        nd->t = nr_cut_threshold(g->cb[best].lo, g->cb[best].hi);
         break;
     case COL_NOM:
         nd->op = NR_EQ;

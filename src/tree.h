@@ -130,4 +130,10 @@ int nr_tree_induce_path(const nr_table *t, const nr_tree_opts *o, nr_arena *aren
  * that keeps lo <= it < hi; t itself when there is none. */
 float nr_readable_threshold(float t, float lo, float hi);
 
+/* The threshold a split puts between consecutive distinct values lo < hi:
+ * `x <= t` holds for lo and not for hi, and t is the shortest decimal in
+ * the middle half of the gap (else anywhere in it, else the midpoint or
+ * lo), so that rules read `petal_width <= 0.8`. */
+float nr_cut_threshold(float lo, float hi);
+
 #endif

@@ -582,7 +582,36 @@ static void test_kept_rows_joined(void)
     nn_model_free(m);
 }
 
+/* The smallest size within the tolerance of the best; on few held-out rows,
+ * within NR_CHANCE_ROWS rows instead; tolerance 0 takes the best. */
+static void test_pick_size(void)
+{
+    /* agreement of 1000 held-out rows at sizes 0..5 */
+    const long big[] = {300, 900, 985, 990, 996, 994};
+    /* of 112 rows: 3 rows short at size 2, 5 rows short at size 1 */
+    const long small[] = {40, 106, 108, 111, 110};
+    nr_extract_report rep;
+    memset(&rep, 0, sizeof rep);
+    CU_ASSERT_EQUAL(nr_pick_size(big, 5, 1000, 0.01, 0, &rep), 3);
+    CU_ASSERT_EQUAL(rep.best_leaves, 4);
+    CU_ASSERT_EQUAL(rep.held_agree, 990);
+    CU_ASSERT_EQUAL(rep.chance_rows, 0);
+    CU_ASSERT_EQUAL(nr_pick_size(big, 5, 1000, 0.02, 0, &rep), 2);
+    CU_ASSERT_EQUAL(nr_pick_size(big, 5, 1000, 0.005, 0, &rep), 4);
+    CU_ASSERT_EQUAL(nr_pick_size(big, 5, 1000, 0, 0, &rep), 4);
+    /* 1 point of 112 rows is 1.12 rows: 4 rows decide */
+    CU_ASSERT_EQUAL(nr_pick_size(small, 4, 112, 0.01, 0, &rep), 2);
+    CU_ASSERT_EQUAL(rep.chance_rows, NR_CHANCE_ROWS);
+    CU_ASSERT_EQUAL(rep.best_leaves, 3);
+    CU_ASSERT_EQUAL(nr_pick_size(small, 4, 112, 0, 0, &rep), 3);
+    CU_ASSERT_EQUAL(rep.chance_rows, 0);
+    /* 5 points of 112 rows is 5.6 rows: the tolerance decides */
+    CU_ASSERT_EQUAL(nr_pick_size(small, 4, 112, 0.05, 0, &rep), 1);
+    CU_ASSERT_EQUAL(rep.chance_rows, 0);
+}
+
 static const cutest tests[] = {
+    {"the size held-out rows choose", test_pick_size},
     {"without data: the kept rows join the samples, and are counted", test_kept_rows_joined},
     {"examples: emit, parse, emit is identical; predictions equal", test_examples_round_trip},
     {"tree fidelity on iris", test_fidelity},
