@@ -66,7 +66,7 @@ extract() {
     run_logged "$BUILD/nn2rules" extract "examples/$X/model.bin" --test "examples/$X/test.csv" "$@" \
         -o "$T/$X.txt"
     cp "$T/err" "$T/$X.log"
-    leaves=$(sed -n 's/^[a-z]*: \([0-9][0-9]*\) leaves, .*/\1/p' "$T/$X.log")
+    leaves=$(sed -n 's/^[a-z]*: \([0-9][0-9]*\) lea[fv][es]*, .*/\1/p' "$T/$X.log")
     fid=$(sed -n 's/^test: fidelity \([0-9.][0-9.]*\) .*/\1/p' "$T/$X.log")
     if [ -z "$leaves" ] || [ -z "$fid" ]; then
         cat "$T/$X.log" >&2
@@ -190,9 +190,9 @@ for X in iris wdbc vote digits; do
         fi
         t1=$(date +%s.%N)
         line=$(grep "^$A: " "$T/err" | head -1)
-        size=$(echo "$line" | sed -n 's/^[a-z]*: \([0-9]*\) \(leaves\|rules\).*/\1/p')
-        kind=$(echo "$line" | sed -n 's/^[a-z]*: [0-9]* \(leaves\|rules\).*/\1/p')
-        conds=$(echo "$line" | sed -n 's/.*, \([0-9]*\) conditions.*/\1/p')
+        size=$(echo "$line" | sed -n 's/^[a-z]*: \([0-9]*\) \(lea\|rule\).*/\1/p')
+        kind=$(echo "$line" | sed -n 's/^[a-z]*: [0-9]* \(lea\|rule\).*/\1/p')
+        conds=$(echo "$line" | sed -n 's/.*, \([0-9]*\) condition.*/\1/p')
         fid=$(sed -n 's/^test: fidelity \([0-9.]*\) .*/\1/p' "$T/err")
         acc=$(sed -n 's/^test: .* accuracy \([0-9.]*\) .*/\1/p' "$T/err")
         if [ -z "$size" ] || [ -z "$fid" ]; then
@@ -201,7 +201,7 @@ for X in iris wdbc vote digits; do
             exit 1
         fi
         leaves=$size
-        [ "$kind" = rules ] && leaves=$((size + 1))
+        [ "$kind" = rule ] && leaves=$((size + 1))
         sk=-
         if [ $HAVE_SKLEARN = 1 ] && [ "$leaves" -ge 2 ]; then
             sklearn_at "$X" "$leaves"
@@ -235,7 +235,7 @@ if [ -r "$IMAGES" ] && [ -r "$LABELS" ] && [ -x /usr/bin/time ]; then
         run_logged "$BUILD/nn2rules" eval "$T/fashion-rules.txt" --model examples/fashion/model.bin \
             --data "$FASHION/t10k-images-idx3-ubyte.gz" --labels "$FASHION/t10k-labels-idx1-ubyte.gz" >"$T/out"
         fid=$(sed -n 's/^fidelity: *\([0-9.]*\).*/\1/p' "$T/out")
-        nr=$(sed -n 's/^rules: .*, \([0-9]*\) rules, \([0-9]*\) conditions).*/\1 \2/p' "$T/out")
+        nr=$(sed -n 's/^rules: .*, \([0-9]*\) rules*, \([0-9]*\) conditions*).*/\1 \2/p' "$T/out")
         printf '%-44s %6s %6s %9s %9s %9s\n' "$spec" ${nr:-- -} "${fid:--}" "$secs" "$mb"
     done
 else
@@ -351,7 +351,7 @@ vote_rules() {
     run_logged "$BUILD/nn2rules" "$@" -q -o "$T/vote-r.txt"
     run_logged "$BUILD/nn2rules" eval "$T/vote-r.txt" --model examples/vote/model.bin --exhaustive >"$T/out"
     run_logged "$BUILD/nn2rules" eval "$T/vote-r.txt" --model examples/vote/model.bin --data examples/vote/test.csv >"$T/out2"
-    sed -n 's/^rules: .*, \([0-9]*\) [a-z]*, \([0-9]*\) conditions).*/\1 \2/p' "$T/out" >"$T/nr"
+    sed -n 's/^rules: .*, \([0-9]*\) [a-z]*, \([0-9]*\) conditions*).*/\1 \2/p' "$T/out" >"$T/nr"
     read -r nrules nconds <"$T/nr"
     fid=$(sed -n 's/^fidelity: *\([0-9.]*\) (exactly \([0-9]*\) of.*/\1 \2/p' "$T/out")
     tfid=$(sed -n 's/^fidelity: *\([0-9.]*\).*/\1/p' "$T/out2")

@@ -1084,8 +1084,8 @@ static void banner(cgen *g, FILE *f, const char *what)
     fputs(" * Do not edit: generate again from the rules instead.\n *\n", f);
     switch (r->kind) {
     case NR_BODY_TREE:
-        fprintf(f, " * A %s tree: %d leaves, %d tests.\n",
-                regress(g) ? "regression" : "decision", nrules, nconds);
+        fprintf(f, " * A %s tree: %d lea%s, %d test%s.\n", regress(g) ? "regression" : "decision",
+                nrules, nrules == 1 ? "f" : "ves", nconds, nconds == 1 ? "" : "s");
         break;
     case NR_BODY_RULESET:
         if (r->rs.kind == NR_ORDERED || r->rs.policy == NR_POLICY_FIRST)

@@ -798,8 +798,8 @@ static void caption(builder *b)
         return;
     switch (r->kind) {
     case NR_BODY_TREE:
-        fprintf(l.f, "%s tree: %d leaves, %d tests",
-                r->task == NR_TASK_REGRESS ? "regression" : "decision", nrules, nconds);
+        fprintf(l.f, "%s tree: %d lea%s, %d test%s", r->task == NR_TASK_REGRESS ? "regression" : "decision",
+                nrules, nrules == 1 ? "f" : "ves", nconds, nconds == 1 ? "" : "s");
         break;
     case NR_BODY_RULESET:
         if (r->rs.kind == NR_ORDERED)

@@ -1490,8 +1490,9 @@ static int cmd_extract(int argc, char **argv)
         int nconds, nrules = nr_rules_count(r, &nconds);
         nr_eval_result e;
         char nb[NAMEBUF];
-        fprintf(stderr, "%s: %d %s, %d conditions\n", r->prov.algorithm, nrules,
-                r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
+        fprintf(stderr, "%s: %d %s, %d condition%s\n", r->prov.algorithm, nrules,
+                r->kind == NR_BODY_TREE ? (nrules == 1 ? "leaf" : "leaves") : (nrules == 1 ? "rule" : "rules"),
+                nconds, nconds == 1 ? "" : "s");
         if (rep.selected && rep.in_rules)
             fprintf(stderr, "size: %d of %d rules chosen on %ld %s: fidelity %.4f there "
                     "(best %.4f at %d rules; tolerance %g point%s%s)\n",
@@ -1847,9 +1848,10 @@ static int cmd_eval(int argc, char **argv)
         goto done;
     }
     nrules = nr_rules_count(r, &nconds);
-    fprintf(rep, "rules:       %s (%s, %d %s, %d conditions)\n", SHOWN(argv[optind], nb),
+    fprintf(rep, "rules:       %s (%s, %d %s, %d condition%s)\n", SHOWN(argv[optind], nb),
             r->prov.algorithm ? SHOWN(r->prov.algorithm, nb2) : "unknown algorithm", nrules,
-            r->kind == NR_BODY_TREE ? "leaves" : "rules", nconds);
+            r->kind == NR_BODY_TREE ? (nrules == 1 ? "leaf" : "leaves") : (nrules == 1 ? "rule" : "rules"),
+            nconds, nconds == 1 ? "" : "s");
     if (rows) {
         nr_eval_result e;
         if (nr_evaluate_progress(r, m, rows, &e, &prog, &err) < 0) {
