@@ -122,6 +122,21 @@ struct nr_extract_report;
 int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y,
                   struct nr_extract_report *rep, nr_error *err);
 
+/* Trees grown on samples drawn around real rows cut where the samples are
+ * dense, at thresholds of many digits (petal_width <= 1.6868).  The real
+ * rows are what a reader checks a rule against: each threshold on an input
+ * (of a node's test, or of a literal of its m-of-n test) becomes the
+ * shortest decimal between the rows (n of d features) that reach the node
+ * on either side of it, no further than half-way to them, so that every
+ * row goes the same way (petal_width <= 1.65).  Returns 0 or NR_ENOMEM. */
+int nr_tree_readable_thresholds(nr_tree *tr, const float *rows, int n, int d, nr_error *err);
+
+/* Each node's class distribution and statistics counted again on the rows
+ * x (n of d features, labels y): the real rows, where a tree was grown on
+ * samples drawn around them.  Leaves keep the classes they predict; an
+ * inner node shows the commonest class of the rows that reach it. */
+void nr_tree_recount(nr_tree *tr, const float *x, const int *y, int n, int d, int K);
+
 struct nr_extract_report;
 /* A size that agrees on at most this many held-out rows fewer than the
  * best is not shown worse by them: even if every row where the two differ

@@ -689,7 +689,18 @@ static int anndt_run(const nn_model *m, const nr_dataset *rows, const nr_extract
     r->kind = NR_BODY_TREE;
     rc = nr_tree_induce(&t, &topt, r->arena, &r->tree, err);
     nr_progress_end(o->progress);
-    if (rc < 0 || (rc = nr_set_provenance(r, o, "anndt", err)) < 0)
+    if (rc < 0)
+        goto done;
+    /* cut between samples, the thresholds have many digits: the shortest
+     * decimals that send every real row (the data's, or the profile's kept
+     * ones) the same way; the statistics count those rows, as tree's do */
+    if (nbase > 0) {
+        if ((rc = nr_tree_readable_thresholds(&r->tree, t.x, nbase, (int)nin, err)) < 0)
+            goto done;
+        if (!regress)
+            nr_tree_recount(&r->tree, t.x, y, nbase, (int)nin, r->nclasses);
+    }
+    if ((rc = nr_set_provenance(r, o, "anndt", err)) < 0)
         goto done;
     if (rep) {
         *rep = report;

@@ -148,86 +148,6 @@ done:
     return rc;
 }
 
-/* Trees grown on samples drawn around a profile's kept rows cut where the
- * samples are dense, at thresholds of many digits (petal_width <= 1.6868).
- * The kept rows, real ones, are what a reader checks a rule against: each
- * numeric threshold becomes the shortest decimal between the kept rows that
- * reach the node on either side of it, no further than half-way to them,
- * so that every kept row goes the same way (petal_width <= 1.65). */
-static int readable_thresholds(nr_tree *tr, const float *rows, int n, int d, nr_error *err)
-{
-    float *lo = malloc(((size_t)tr->nnodes + 1) * sizeof *lo), *hi = malloc(((size_t)tr->nnodes + 1) * sizeof *hi);
-    if (!lo || !hi) {
-        free(lo);
-        free(hi);
-        return nr_error_set(err, NR_ENOMEM, "out of memory");
-    }
-    for (int i = 0; i < tr->nnodes; i++) {
-        lo[i] = -INFINITY;
-        hi[i] = INFINITY;
-    }
-    for (int r = 0; r < n; r++) {
-        const float *x = rows + (size_t)r * d;
-        int node = 0;
-        while (!tr->nodes[node].leaf) {
-            const nr_cond *c = &tr->nodes[node].test;
-            if (c->op == NR_LE && c->var.kind == NR_VAR_INPUT) {
-                float v = x[c->var.index];
-                if (v <= c->t && v > lo[node])
-                    lo[node] = v;
-                if (v > c->t && v < hi[node])
-                    hi[node] = v;
-            }
-            node = nr_cond_holds(c, x, NULL) ? tr->nodes[node].yes : tr->nodes[node].no;
-        }
-    }
-    for (int i = 0; i < tr->nnodes; i++) {
-        nr_cond *c = &tr->nodes[i].test;
-        if (!tr->nodes[i].leaf && c->op == NR_LE && c->var.kind == NR_VAR_INPUT)
-            c->t = nr_readable_threshold(c->t, lo[i], hi[i]);
-    }
-    free(lo);
-    free(hi);
-    return 0;
-}
-
-/* Each node's class distribution and statistics on the rows x (labels y)
- * again, after thresholds moved.  The classes the leaves predict stay; an
- * inner node, which predicts nothing, shows the commonest class of those
- * rows. */
-static void recount(nr_tree *tr, const float *x, const int *y, int n, int d, int K)
-{
-    for (int i = 0; i < tr->nnodes; i++)
-        if (tr->nodes[i].dist)
-            memset(tr->nodes[i].dist, 0, (size_t)K * sizeof *tr->nodes[i].dist);
-    for (int r = 0; r < n; r++) {
-        int node = 0;
-        for (;;) {
-            nr_node *nd = &tr->nodes[node];
-            if (nd->dist)
-                nd->dist[y[r]] += 1;
-            if (nd->leaf)
-                break;
-            node = nr_cond_holds(&nd->test, x + (size_t)r * d, NULL) ? nd->yes : nd->no;
-        }
-    }
-    for (int i = 0; i < tr->nnodes; i++) {
-        nr_node *nd = &tr->nodes[i];
-        double cover = 0;
-        if (!nd->dist)
-            continue;
-        for (int k = 0; k < K; k++) {
-            if (!nd->leaf && nd->dist[k] > nd->dist[nd->klass])
-                nd->klass = k;
-            cover += nd->dist[k];
-        }
-        nd->stats.has = 1;
-        nd->stats.cover = cover;
-        nd->stats.correct = nd->dist[nd->klass];
-        nd->stats.confidence = nr_stats_laplace(nd->stats.correct, cover, K);
-    }
-}
-
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_opts *o,
                     const nr_tree_settings *ts, nr_rules **out, nr_extract_report *rep,
                     nr_error *err)
@@ -313,9 +233,9 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
         /* the kept rows decide how thresholds read, and the statistics
          * count them: what reaches a leaf is real rows, as with --data */
         if (in.nkept > 0 && r->task == NR_TASK_CLASSIFY) {
-            if ((rc = readable_thresholds(&r->tree, x, in.nkept, (int)nin, err)) < 0)
+            if ((rc = nr_tree_readable_thresholds(&r->tree, x, in.nkept, (int)nin, err)) < 0)
                 goto done;
-            recount(&r->tree, x, y, in.nkept, (int)nin, r->nclasses);
+            nr_tree_recount(&r->tree, x, y, in.nkept, (int)nin, r->nclasses);
         }
         if (ts->as_rules && r->task == NR_TASK_CLASSIFY &&
             (rc = nr_tree_to_rules(r, &t, ts->tree.cf, err)) < 0)

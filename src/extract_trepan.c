@@ -1826,6 +1826,24 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
     if ((rc = copy_node(r, &g, 0, &next, c.K, err)) < 0)
         goto done;
     r->tree.nnodes = next;
+    /* the nodes learnt from samples, mostly drawn (every node holds
+     * --min-samples); the statistics count the real rows that reach them,
+     * the --data rows or the profile's kept ones, as tree's do */
+    if (rows) {
+        nr_tree_recount(&r->tree, in.x, y, in.nrows, c.d, c.K);
+    } else if (p && p->nrows > 0) {
+        if (!hy && (!(hy = malloc((size_t)p->nrows * sizeof *hy)) ||
+                    (rc = nr_label_rows(m, p->rows, p->nrows, hy, NULL, err)) < 0)) {
+            if (!hy)
+                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+            goto done;
+        }
+        /* cut between samples, the thresholds have many digits: the
+         * shortest decimals that send every kept row the same way */
+        if ((rc = nr_tree_readable_thresholds(&r->tree, p->rows, p->nrows, c.d, err)) < 0)
+            goto done;
+        nr_tree_recount(&r->tree, p->rows, hy, p->nrows, c.d, c.K);
+    }
     if ((rc = nr_set_provenance(r, o, "trepan", err)) < 0)
         goto done;
     if (rep) {

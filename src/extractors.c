@@ -191,6 +191,105 @@ int nr_pick_size(const long *curve, int smax, long nheld, double tolerance, int 
     return pick;
 }
 
+/* For a threshold condition (x <= t or x > t on an input): widen *lo and
+ * *hi, the nearest values of x seen at or below t and above it. */
+static void literal_gap(const nr_cond *c, const float *x, float *lo, float *hi)
+{
+    if ((c->op == NR_LE || c->op == NR_GT) && c->var.kind == NR_VAR_INPUT) {
+        float v = x[c->var.index];
+        if (v <= c->t && v > *lo)
+            *lo = v;
+        if (v > c->t && v < *hi)
+            *hi = v;
+    }
+}
+
+int nr_tree_readable_thresholds(nr_tree *tr, const float *rows, int n, int d, nr_error *err)
+{
+    /* a slot per condition: each node's test, or each literal of its
+     * m-of-n test */
+    int *slot = malloc(((size_t)tr->nnodes + 1) * sizeof *slot), nslots = 0;
+    float *lo = NULL, *hi = NULL;
+    for (int i = 0; slot && i < tr->nnodes; i++) {
+        slot[i] = nslots;
+        nslots += tr->nodes[i].leaf ? 0 : tr->nodes[i].test.op == NR_MOFN ? tr->nodes[i].test.n : 1;
+    }
+    if (slot) {
+        lo = malloc(((size_t)nslots + 1) * sizeof *lo);
+        hi = malloc(((size_t)nslots + 1) * sizeof *hi);
+    }
+    if (!slot || !lo || !hi) {
+        free(slot);
+        free(lo);
+        free(hi);
+        return nr_error_set(err, NR_ENOMEM, "out of memory");
+    }
+    for (int k = 0; k < nslots; k++) {
+        lo[k] = -INFINITY;
+        hi[k] = INFINITY;
+    }
+    for (int r = 0; r < n; r++) {
+        const float *x = rows + (size_t)r * d;
+        int node = 0;
+        while (!tr->nodes[node].leaf) {
+            const nr_cond *c = &tr->nodes[node].test;
+            if (c->op == NR_MOFN)
+                for (int k = 0; k < c->n; k++)
+                    literal_gap(&c->sub[k], x, &lo[slot[node] + k], &hi[slot[node] + k]);
+            else
+                literal_gap(c, x, &lo[slot[node]], &hi[slot[node]]);
+            node = nr_cond_holds(c, x, NULL) ? tr->nodes[node].yes : tr->nodes[node].no;
+        }
+    }
+    for (int i = 0; i < tr->nnodes; i++) {
+        nr_cond *c = &tr->nodes[i].test;
+        if (tr->nodes[i].leaf)
+            continue;
+        for (int k = 0; k < (c->op == NR_MOFN ? c->n : 1); k++) {
+            nr_cond *l = c->op == NR_MOFN ? &c->sub[k] : c;
+            if ((l->op == NR_LE || l->op == NR_GT) && l->var.kind == NR_VAR_INPUT)
+                l->t = nr_readable_threshold(l->t, lo[slot[i] + k], hi[slot[i] + k]);
+        }
+    }
+    free(slot);
+    free(lo);
+    free(hi);
+    return 0;
+}
+
+void nr_tree_recount(nr_tree *tr, const float *x, const int *y, int n, int d, int K)
+{
+    for (int i = 0; i < tr->nnodes; i++)
+        if (tr->nodes[i].dist)
+            memset(tr->nodes[i].dist, 0, (size_t)K * sizeof *tr->nodes[i].dist);
+    for (int r = 0; r < n; r++) {
+        int node = 0;
+        for (;;) {
+            nr_node *nd = &tr->nodes[node];
+            if (nd->dist)
+                nd->dist[y[r]] += 1;
+            if (nd->leaf)
+                break;
+            node = nr_cond_holds(&nd->test, x + (size_t)r * d, NULL) ? nd->yes : nd->no;
+        }
+    }
+    for (int i = 0; i < tr->nnodes; i++) {
+        nr_node *nd = &tr->nodes[i];
+        double cover = 0;
+        if (!nd->dist)
+            continue;
+        for (int k = 0; k < K; k++) {
+            if (!nd->leaf && nd->dist[k] > nd->dist[nd->klass])
+                nd->klass = k;
+            cover += nd->dist[k];
+        }
+        nd->stats.has = 1;
+        nd->stats.cover = cover;
+        nd->stats.correct = nd->dist[nd->klass];
+        nd->stats.confidence = nr_stats_laplace(nd->stats.correct, cover, K);
+    }
+}
+
 int nr_report_fit(const nr_rules *r, const float *x, int nrows, const int *y, nr_extract_report *rep,
                   nr_error *err)
 {

@@ -1354,5 +1354,21 @@ expect 2 "explain image: tabular model" -- "$NN" explain "$IRIS" --data examples
 if [ ! -e "$T/img.c" ] && [ ! -e "$T/iris.png" ]; then ok; else bad "explain image: a refused run left a file"; fi
 
 
+# --- trees grown on samples: thresholds and statistics read on real rows ------
+# Without --data the pedagogical extractors cut between drawn samples; the
+# thresholds are moved to short decimals between the profile's kept rows, and
+# the statistics count those rows (iris keeps its 112 training rows).
+for A in tree trepan anndt; do
+    expect 0 "$A without data: extracts" -- "$NN" "$IRIS" -a $A -o "$T/s-$A.txt" &&
+        has "$A without data: root counts the kept rows" "^  if .*\[class [a-z]*, cover 112, " "$T/s-$A.txt"
+    if grep -q -E '(<=|>) -?[0-9]+\.[0-9]{4,}' "$T/s-$A.txt"; then
+        bad "$A without data: a threshold of four or more decimals: $(grep -o -E '(<=|>) -?[0-9]+\.[0-9]{4,}' "$T/s-$A.txt" | head -1)"
+    else ok; fi
+done
+# with --data, TREPAN's nodes hold --min-samples each, but the statistics
+# count the data's rows
+expect 0 "trepan --data: extracts" -- "$NN" examples/wdbc/model.bin -a trepan --data examples/wdbc/train.csv -o "$T/s-wdbc.txt" &&
+    has "trepan --data: root counts the data rows" "^  if .*\[class [a-z]*, cover 426, " "$T/s-wdbc.txt"
+
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
