@@ -193,6 +193,9 @@ typedef struct nr_extract_report {
     int best_leaves;   /* the size with the best held-out fidelity */
     long best_agree;   /* held-out rows agreeing at that size */
     double tolerance;  /* the fidelity the chosen size was allowed to lose */
+    int regression;    /* 1: a regression tree's size, chosen by R^2 */
+    double held_r2, best_r2; /* regression: held-out R^2 at the chosen and the
+                          best size */
     int chance_rows;   /* > 0: allowed to lose this many held-out rows
                           instead, more than the tolerance (NR_CHANCE_ROWS) */
     int in_rules;      /* 1: leaves and best_leaves above count rules (besides
@@ -213,21 +216,23 @@ typedef struct nr_extract_report {
  * `tolerance` of the best is then grown best-first on all the rows,
  * unpruned.  Inputs drawn from a profile that keeps at least 20 rows are
  * all grown on, and those real rows (labelled by the network) judge the
- * sizes instead.  Fewer than 20 rows, or regression: the tree options
- * decide. */
+ * sizes instead.  A regression tree is judged by held-out R^2.  Fewer than
+ * 20 rows: the tree options decide. */
 int nr_extract_tree(const nn_model *m, const nr_dataset *rows,
                     const nr_extract_opts *o, const nr_tree_settings *s,
                     nr_rules **out, nr_extract_report *rep, nr_error *err);
 
-/* The held-out choice of a classification tree's number of leaves that
- * nr_extract_tree makes (see there), for any tree options (a split hook
- * sees the rows of t through row_id): trees grown best-first on parts of
- * t, judged on the held-out rows of t, or, with hn > 0, on the hn real rows
- * hx (labels hy) that row i of t was drawn around (src[i]).  Fills the size
+/* The held-out choice of a tree's number of leaves that nr_extract_tree
+ * makes (see there), for any tree options (a split hook sees the rows of t
+ * through row_id): trees grown best-first on parts of t, judged on the
+ * held-out rows of t, or, with hn > 0, on the hn real rows hx (labels hy;
+ * for a regression tree, t->nclasses 0, targets hv) that row i of t was
+ * drawn around (src[i]).  A classification tree is judged by fidelity, a
+ * regression tree by R^2 (tolerance in points of it).  Fills the size
  * fields of rep; rep->leaves is the choice. */
-int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
-                        const nr_extract_opts *o, const nr_tree_opts *tree, double tolerance,
-                        nr_rng *rng, nr_extract_report *rep, nr_error *err);
+int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy,
+                        const double *hv, int hn, const nr_extract_opts *o, const nr_tree_opts *tree,
+                        double tolerance, nr_rng *rng, nr_extract_report *rep, nr_error *err);
 
 /* ---- evaluation ---------------------------------------------------------- */
 

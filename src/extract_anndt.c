@@ -677,10 +677,10 @@ static int anndt_run(const nn_model *m, const nr_dataset *rows, const nr_extract
     topt.prune = 0;
     topt.split_hook = anndt_hook;
     topt.split_ctx = &hc;
-    if (s->select_size && !regress && n >= 20) {
+    if (s->select_size && n >= 20) {
         const int hn = nbase >= 20 ? nbase : 0;
-        if ((rc = nr_choose_tree_size(&t, hn ? src : NULL, hn ? base : NULL, hn ? y : NULL, hn, o,
-                                      &topt, s->tolerance, &rng, &report, err)) < 0)
+        if ((rc = nr_choose_tree_size(&t, hn ? src : NULL, hn ? base : NULL, hn ? y : NULL, hn ? yv : NULL,
+                                      hn, o, &topt, s->tolerance, &rng, &report, err)) < 0)
             goto done;
         report.held_profile = hn > 0 && !rows;
         topt.max_leaves = report.leaves;
@@ -742,7 +742,7 @@ static const nr_optdef anndt_options[] = {
      .help = "least samples in each branch of a split (default 2)", .offset = AS(min_samples), .lo = 1,
      .hi = 1e9},
     {.name = "tolerance", .kind = NR_OPT_REAL, .arg = "P",
-     .help = "size: the smallest whose held-out fidelity is within P\npoints of the best size's (default 1)",
+     .help = "size: the smallest whose held-out fidelity (R^2 for a\nregression tree) is within P points of the best size's\n(default 1)",
      .offset = AS(tolerance), .lo = 0, .hi = 100, .scale = 0.01},
     {.name = "max-depth", .kind = NR_OPT_INT, .arg = "N", .help = "deepest tree (default: unlimited)",
      .offset = AS(max_depth), .lo = 1, .hi = 10000, .flags = NR_OPT_SIZE},

@@ -48,6 +48,25 @@ static void path_agreement(const nr_tree *tr, const int *rank, int S, const floa
     }
 }
 
+/* The same for a regression tree: the held-out row x (target v) adds its
+ * squared error to every s at which the tree with s splits answers the mean
+ * of the node it reaches. */
+static void path_sse(const nr_tree *tr, const int *rank, int S, const float *x, double v, double *diff)
+{
+    int node = 0, prev = -1;
+    for (;;) {
+        const nr_node *nd = &tr->nodes[node];
+        int last = nd->leaf ? S : rank[node];
+        double e = (v - nd->value) * (v - nd->value);
+        diff[prev + 1] += e;
+        diff[last + 1] -= e;
+        if (nd->leaf)
+            return;
+        prev = rank[node];
+        node = nr_cond_holds(&nd->test, x, NULL) ? nd->yes : nd->no;
+    }
+}
+
 /* Choose the number of leaves on held-out rows (see extract.h); fills the
  * size fields of rep.
  *
@@ -60,14 +79,17 @@ static void path_agreement(const nr_tree *tr, const int *rank, int S, const floa
  * fit, so they judge, in 5 folds, a fold's trees being grown only on what
  * was drawn around the other folds' rows, never on noise around the rows
  * they are judged on. */
-int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy, int hn,
-                        const nr_extract_opts *o, const nr_tree_opts *tree, double tolerance,
-                        nr_rng *rng, nr_extract_report *rep, nr_error *err)
+int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy,
+                        const double *hv, int hn, const nr_extract_opts *o, const nr_tree_opts *tree,
+                        double tolerance, nr_rng *rng, nr_extract_report *rep, nr_error *err)
 {
-    const int n = t->nrows, d = t->ncols, nfolds = hn > 0 || n < 5000 ? 5 : 1;
+    const int n = t->nrows, d = t->ncols, nfolds = hn > 0 || n < 5000 ? 5 : 1, K = t->nclasses;
     const int nperm = hn > 0 ? hn : n;
     int *perm = malloc((size_t)nperm * sizeof *perm), *fold = malloc((size_t)nperm * sizeof *fold);
-    int *yfit = malloc((size_t)n * sizeof *yfit);
+    int *yfit = K ? malloc((size_t)n * sizeof *yfit) : NULL;
+    double *vfit = K ? NULL : malloc((size_t)n * sizeof *vfit);
+    /* regression: squared errors by size, and the held-out targets' sums */
+    double *dsse = K ? NULL : calloc((size_t)n + 2, sizeof *dsse), vsum = 0, vsq = 0;
     int *idfit = malloc((size_t)n * sizeof *idfit);
     float *xfit = malloc((size_t)n * d * sizeof *xfit);
     double *wfit = t->w ? malloc((size_t)n * sizeof *wfit) : NULL;
@@ -76,7 +98,7 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
     int rc = 0, smax = 0;
 
-    if (!perm || !fold || !yfit || !idfit || !xfit || !diff || (t->w && !wfit)) {
+    if (!perm || !fold || (K ? !yfit : !vfit || !dsse) || !idfit || !xfit || !diff || (t->w && !wfit)) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -104,11 +126,16 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
             idfit[nfit] = t->row_id ? t->row_id[i] : i;
             if (wfit)
                 wfit[nfit] = t->w[i];
-            yfit[nfit++] = t->y[i];
+            if (K)
+                yfit[nfit] = t->y[i];
+            else
+                vfit[nfit] = t->yv[i];
+            nfit++;
         }
         fit.nrows = nfit;
         fit.x = xfit;
         fit.y = yfit;
+        fit.yv = vfit;
         fit.row_id = idfit;
         fit.w = wfit;
         if (!arena)
@@ -118,10 +145,15 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
                 smax = (tr.nnodes - 1) / 2;
             for (int i = 0; i < nperm; i++)
                 if (fold[i] == f) {
-                    if (hn > 0)
-                        path_agreement(&tr, rank, n, hx + (size_t)i * d, hy[i], diff);
-                    else
-                        path_agreement(&tr, rank, n, t->x + (size_t)i * d, t->y[i], diff);
+                    const float *x = hn > 0 ? hx + (size_t)i * d : t->x + (size_t)i * d;
+                    if (K) {
+                        path_agreement(&tr, rank, n, x, hn > 0 ? hy[i] : t->y[i], diff);
+                    } else {
+                        double v = hn > 0 ? hv[i] : t->yv[i];
+                        path_sse(&tr, rank, n, x, v, dsse);
+                        vsum += v;
+                        vsq += v * v;
+                    }
                     nheld++;
                 }
         }
@@ -132,12 +164,40 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     nr_progress_end(o->progress);
     if (rc < 0)
         goto done;
-    for (int s = 1; s <= smax; s++)
-        diff[s] += diff[s - 1];
-    nr_pick_size(diff, smax, nheld, tolerance, hn > 0, rep);
+    if (K) {
+        for (int s = 1; s <= smax; s++)
+            diff[s] += diff[s - 1];
+        nr_pick_size(diff, smax, nheld, tolerance, hn > 0, rep);
+    } else {
+        /* R^2 at each size against the held-out targets' own mean; the
+         * smallest size within the tolerance (points of R^2) of the best */
+        const double sst = nheld > 0 ? vsq - vsum * vsum / (double)nheld : 0;
+        int best = 0, pick = 0;
+        for (int s = 1; s <= smax; s++)
+            dsse[s] += dsse[s - 1];
+        for (int s = 1; s <= smax; s++)
+            if (dsse[s] < dsse[best])
+                best = s;
+        if (sst > 0)
+            while (pick < best && 1 - dsse[pick] / sst < 1 - dsse[best] / sst - tolerance)
+                pick++;
+        else
+            best = 0;
+        rep->selected = 1;
+        rep->regression = 1;
+        rep->tolerance = tolerance;
+        rep->held_profile = hn > 0;
+        rep->held_out = nheld;
+        rep->leaves = pick;
+        rep->best_leaves = best;
+        rep->held_r2 = sst > 0 ? 1 - dsse[pick] / sst : 0;
+        rep->best_r2 = sst > 0 ? 1 - dsse[best] / sst : 0;
+    }
     rep->leaves++;
     rep->best_leaves++;
 done:
+    free(vfit);
+    free(dsse);
     free(perm);
     free(fold);
     free(yfit);
@@ -213,12 +273,12 @@ int nr_extract_tree(const nn_model *m, const nr_dataset *rows, const nr_extract_
     r->kind = NR_BODY_TREE;
     memset(&report, 0, sizeof report);
     tree_opts = ts->tree;
-    if (ts->select_size && r->task == NR_TASK_CLASSIFY && nrows >= 20) {
+    if (ts->select_size && nrows >= 20) {
         /* drawn around a profile's kept rows: those real rows, the first
          * of t, judge the sizes */
         const int hn = in.nkept >= 20 ? in.nkept : 0;
-        if ((rc = nr_choose_tree_size(&t, src, hn ? x : NULL, hn ? y : NULL, hn, o, &ts->tree,
-                                      ts->tolerance, &rng, &report, err)) < 0)
+        if ((rc = nr_choose_tree_size(&t, src, hn ? x : NULL, hn ? y : NULL, hn ? yv : NULL, hn, o,
+                                      &ts->tree, ts->tolerance, &rng, &report, err)) < 0)
             goto done;
         tree_opts.max_leaves = report.leaves;
         tree_opts.prune = 0;
@@ -289,7 +349,7 @@ static const nr_optdef tree_options[] = {
      .help = "least weight of rows in each branch of a split (default 2)", .offset = TS(tree.min_leaf),
      .lo = 1, .hi = 1e9},
     {.name = "tolerance", .kind = NR_OPT_REAL, .arg = "P",
-     .help = "size: the smallest whose held-out fidelity is within P\npoints of the best size's (default 1)",
+     .help = "size: the smallest whose held-out fidelity (R^2 for a\nregression tree) is within P points of the best size's\n(default 1)",
      .offset = TS(tolerance), .lo = 0, .hi = 100, .scale = 0.01},
     {.name = "max-depth", .kind = NR_OPT_INT, .arg = "N", .help = "deepest tree (default: unlimited)",
      .offset = TS(tree.max_depth), .lo = 1, .hi = 10000, .flags = NR_OPT_SIZE},

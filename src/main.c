@@ -1504,6 +1504,15 @@ static int cmd_extract(int argc, char **argv)
                     (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
                     100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s",
                     rep.chance_rows ? ", or 4 rows, as few as chance could lose" : "");
+        else if (rep.selected && rep.regression)
+            fprintf(stderr, "size: %d lea%s chosen on %ld %s: R^2 %.4f there "
+                    "(best %.4f at %d leaves; tolerance %g point%s of R^2)\n",
+                    rep.leaves, rep.leaves == 1 ? "f" : "ves", rep.held_out,
+                    rep.held_profile ? "rows kept in the profile"
+                    : rep.sampled    ? "held-out samples"
+                                     : "held-out rows",
+                    rep.held_r2, rep.best_r2, rep.best_leaves, 100 * rep.tolerance,
+                    rep.tolerance == 0.01 ? "" : "s");
         else if (rep.selected)
             fprintf(stderr, "size: %d leaves chosen on %ld %s: fidelity %.4f there "
                     "(best %.4f at %d leaves; tolerance %g point%s%s)\n",

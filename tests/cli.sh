@@ -1369,6 +1369,13 @@ done
 # count the data's rows
 expect 0 "trepan --data: extracts" -- "$NN" examples/wdbc/model.bin -a trepan --data examples/wdbc/train.csv -o "$T/s-wdbc.txt" &&
     has "trepan --data: root counts the data rows" "^  if .*\[class [a-z]*, cover 426, " "$T/s-wdbc.txt"
+# a regression tree's size is chosen too, by held-out R^2 (iris's output 0,
+# setosa's probability, is one step: two leaves, where growing on gave 1,562)
+expect 0 "anndt --regress: size chosen" -- "$NN" "$IRIS" -a anndt --regress 0 --data examples/iris/train.csv -o "$T/reg.txt" &&
+    has "anndt --regress: size line" "^size: 2 leaves chosen on 112 held-out rows: R^2 1.0000 there" "$T/err" &&
+    has "anndt --regress: two leaves" "^anndt: 2 leaves, 1 condition$" "$T/err"
+expect 0 "anndt --regress --max-leaves decides" -- "$NN" "$IRIS" -a anndt --regress 0 --max-leaves 4 --data examples/iris/train.csv -o "$T/reg4.txt" &&
+    if grep -q "^size:" "$T/err"; then bad "anndt --regress --max-leaves: a size line, though the size was given"; else ok; fi
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]

@@ -610,7 +610,49 @@ static void test_pick_size(void)
     CU_ASSERT_EQUAL(rep.chance_rows, 0);
 }
 
+/* A regression tree's size by held-out R^2: a target of three steps in x0
+ * (x1 is noise it must not split on) gives three leaves; small noise on the
+ * target does not make it grow further. */
+static void test_choose_regression_size(void)
+{
+    enum { N = 600 };
+    static float x[N * 2];
+    static double v[N];
+    nr_table t;
+    nr_tree_opts to;
+    nr_extract_opts o;
+    nr_extract_report rep;
+    nr_error err;
+    nr_rng rng;
+    nr_rng_seed(&rng, 11);
+    for (int i = 0; i < N; i++) {
+        x[2 * i] = (float)nr_rng_uniform(&rng);
+        x[2 * i + 1] = (float)nr_rng_uniform(&rng);
+        v[i] = (x[2 * i] > 1.0f / 3) + (x[2 * i] > 2.0f / 3) + 0.01 * (nr_rng_uniform(&rng) - 0.5);
+    }
+    memset(&t, 0, sizeof t);
+    t.nrows = N;
+    t.ncols = 2;
+    t.x = x;
+    t.yv = v;
+    t.var_kind = NR_VAR_INPUT;
+    nr_tree_opts_default(&to);
+    nr_extract_opts_default(&o);
+    memset(&rep, 0, sizeof rep);
+    CU_ASSERT_EQUAL_FATAL(nr_choose_tree_size(&t, NULL, NULL, NULL, NULL, 0, &o, &to, 0.01, &rng, &rep, &err), 0);
+    CU_ASSERT(rep.selected && rep.regression);
+    CU_ASSERT_EQUAL(rep.leaves, 3);
+    CU_ASSERT(rep.held_r2 > 0.99);
+    CU_ASSERT(rep.best_r2 >= rep.held_r2);
+    CU_ASSERT_EQUAL(rep.held_out, N);
+    /* tolerance 0: the best size, which the noise may push past 3 */
+    CU_ASSERT_EQUAL_FATAL(nr_choose_tree_size(&t, NULL, NULL, NULL, NULL, 0, &o, &to, 0, &rng, &rep, &err), 0);
+    CU_ASSERT(rep.leaves >= 3);
+    CU_ASSERT_EQUAL(rep.leaves, rep.best_leaves);
+}
+
 static const cutest tests[] = {
+    {"a regression tree's size by held-out R^2", test_choose_regression_size},
     {"the size held-out rows choose", test_pick_size},
     {"without data: the kept rows join the samples, and are counted", test_kept_rows_joined},
     {"examples: emit, parse, emit is identical; predictions equal", test_examples_round_trip},
