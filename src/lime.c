@@ -432,26 +432,49 @@ static inline double gen_normal(normal_gen *g, nr_rng *st)
     return z;
 }
 
-/* A normal(mean, sd) truncated to [lo, hi], mean inside; a and b are lo
- * and hi standardized.  Rejection from the normal when the interval is
- * wide, else from the uniform with acceptance exp(-z^2/2) (Robert, 1995);
- * either accepts about half the time or more. */
-static inline double trunc_normal(normal_gen *g, nr_rng *st, double mean, double sd, double a,
-                                  double b)
+/* A bin of a feature with a discretizer, as the samples draw from it: a
+ * normal(mean, sd) truncated to the bin's range [lo, hi], za and zb those
+ * ends standardized.  Rejection from the normal when the interval is wide,
+ * else from the uniform with acceptance exp(-z^2/2) (Robert, 1995); either
+ * accepts about half the time or more.  Which one (or a point: no interval,
+ * or, not for a bin's own mean, outside it) is the bin's alone, decided once
+ * per explanation rather than per draw, with the float ends the rules
+ * decide by (lo < v <= hi, infinite outermost). */
+enum { TN_POINT, TN_NORMAL, TN_UNIFORM };
+
+typedef struct binpar {
+    double mean, sd, za, zb;
+    double point;     /* TN_POINT: the value */
+    float lo, hi;
+    int kind;
+    int bin;          /* the bin drawn, or the one it backs off to when it has no share */
+} binpar;
+
+static void binpar_set(binpar *p, double mean, double sd, double a, double b)
 {
-    if (!(b > a) || a > 0 || b < 0) /* a point, or (not for a bin's own mean) outside */
-        return a > 0 ? mean + sd * a : b < 0 ? mean + sd * b : mean;
-    if (b - a > 2.5) {
+    p->mean = mean;
+    p->sd = sd;
+    p->za = a;
+    p->zb = b;
+    p->point = a > 0 ? mean + sd * a : b < 0 ? mean + sd * b : mean;
+    p->kind = !(b > a) || a > 0 || b < 0 ? TN_POINT : b - a > 2.5 ? TN_NORMAL : TN_UNIFORM;
+}
+
+static inline double trunc_normal(normal_gen *g, nr_rng *st, const binpar *p)
+{
+    double a = p->za, b = p->zb;
+    if (p->kind == TN_NORMAL)
         for (;;) {
             double z = gen_normal(g, st);
             if (z >= a && z <= b)
-                return mean + sd * z;
+                return p->mean + p->sd * z;
         }
-    }
+    if (p->kind == TN_POINT)
+        return p->point;
     for (;;) {
         double z = a + (b - a) * uni(st);
         if (uni(st) <= exp(-0.5 * z * z))
-            return mean + sd * z;
+            return p->mean + p->sd * z;
     }
 }
 
@@ -634,9 +657,13 @@ static void moments(const fitdata *fd, const double *y, double *c, double *ybar,
             for (int k = 0; k < fd->d; k++)
                 c[k] += r * (z[k] - fd->zbar[k]);
         } else {
+            static const double zv[2] = {0, 1};
             const uint64_t *bi = fd->bits + (size_t)i * fd->words;
-            for (int k = 0; k < fd->d; k++)
-                c[k] += r * ((double)((bi[k >> 6] >> (k & 63)) & 1) - fd->zbar[k]);
+            for (int t = 0, k = 0; t < fd->words; t++) {
+                uint64_t m = bi[t];
+                for (int e = k + 64 < fd->d ? k + 64 : fd->d; k < e; k++, m >>= 1)
+                    c[k] += r * (zv[m & 1] - fd->zbar[k]);
+            }
         }
     }
     *tss = t;
@@ -763,23 +790,23 @@ static int select_features(const fitdata *fd, const double *c, double tss, const
     }
 }
 
-/* A bin's truncated normal and ends, looked up by the bin drawn: the
- * sampling loop then branches on nothing that depends on the draw. */
-typedef struct binpar {
-    double mean, sd, za, zb;
-    float lo, hi;     /* the ends as the rules decide: lo < v <= hi, infinite outermost */
-    int bin;          /* the bin drawn, or the one it backs off to when it has no share */
-} binpar;
+/* A usable column's draw, with a discretizer. */
+typedef struct colpar {
+    const double *cum; /* the feature's nbins - 1 cumulative shares */
+    const binpar *bp;  /* its bins */
+    int ncut, j, bin0; /* nbins - 1, the feature, the instance's bin */
+} colpar;
 
 typedef struct scratch {
-    float *xs;        /* one batch of samples, batch x nin */
+    float *xs;        /* one batch of samples, batch x nin; unusable features at x's values */
     float *out;       /* network outputs, n x nout */
     double *Z;        /* without a discretizer: n x d */
     uint64_t *same;   /* with one: n x words, bit k: usable column k in the instance's bin */
     double *w;
     double *wtab;     /* with one: the kernel weight of each number of bins changed, 0..d */
-    binpar *bp;       /* with one: feature j's bins from bp + boff[j] */
-    int *boff, *bins0, *col;
+    binpar *bp;       /* with one: every feature's bins */
+    colpar *cp;       /* with one: d */
+    int *bins0, *col;
     nn_workspace *ws;
 } scratch;
 
@@ -792,7 +819,7 @@ static void scratch_free(scratch *s)
     free(s->w);
     free(s->wtab);
     free(s->bp);
-    free(s->boff);
+    free(s->cp);
     free(s->bins0);
     free(s->col);
     nn_workspace_free(s->ws);
@@ -801,41 +828,39 @@ static void scratch_free(scratch *s)
 #define LIME_BATCH 1024
 
 /* Row i > 0 of the samples with a discretizer: each usable feature's bin
- * drawn by the training shares, its value from the bin's truncated normal;
- * bit k of si says whether usable column k stayed in the instance's bin. */
-static void draw_binned(const nr_lime *l, const scratch *s, normal_gen *g, const float *x,
-                        float *xi, uint64_t *si, double *wi)
+ * drawn by the training shares, its value from the bin's truncated normal
+ * (the others stay at the instance's values); bit k of si says whether
+ * usable column k stayed in the instance's bin. */
+static void draw_binned(const scratch *s, int d, normal_gen *g, float *xi, uint64_t *si, double *wi)
 {
     nr_rng st = g->rng;
+    uint64_t acc = 0;
     int changed = 0;
-    for (int j = 0, k = 0; j < l->nfeatures; j++) {
-        const nr_lime_feature *f = &l->f[j];
+    for (int k = 0; k < d; k++) {
+        const colpar *c = &s->cp[k];
         const binpar *p;
-        double u;
+        double u = uni(&st);
         float v;
         int b = 0, same;
-        if (!f->usable) {
-            /* it does not vary in the training data: held at the instance's value */
-            xi[j] = x[j];
-            continue;
-        }
         /* the first bin whose cumulative share passes u: the shares ascend,
          * so it is the number they do not pass, counted without a branch */
-        u = uni(&st);
-        for (int t = 0; t < f->nbins - 1; t++)
-            b += u >= f->cum[t];
-        p = s->bp + s->boff[j] + b;
-        v = (float)trunc_normal(g, &st, p->mean, p->sd, p->za, p->zb);
+        for (int t = 0; t < c->ncut; t++)
+            b += u >= c->cum[t];
+        p = c->bp + b;
+        v = (float)trunc_normal(g, &st, p);
         /* the float value must fall in the bin as the rules decide it */
         if (!(v > p->lo))
             v = nextafterf(p->lo, INFINITY);
         if (!(v <= p->hi))
             v = p->hi;
-        xi[j] = v;
-        same = p->bin == s->bins0[j];
-        si[k >> 6] |= (uint64_t)same << (k & 63);
+        xi[c->j] = v;
+        same = p->bin == c->bin0;
+        acc |= (uint64_t)same << (k & 63);
         changed += !same;
-        k++;
+        if ((k & 63) == 63 || k == d - 1) {
+            si[k >> 6] = acc;
+            acc = 0;
+        }
     }
     g->rng = st;
     *wi = s->wtab[changed];
@@ -880,7 +905,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
         s.same = calloc((size_t)n * words, sizeof *s.same);
         s.wtab = malloc(sizeof *s.wtab * (size_t)(d + 1));
         s.bp = malloc(sizeof *s.bp * (size_t)(nbp + 1));
-        s.boff = malloc(sizeof *s.boff * (size_t)nin);
+        s.cp = malloc(sizeof *s.cp * (size_t)(d + 1));
     } else {
         s.Z = malloc(sizeof *s.Z * (size_t)n * (d > 0 ? d : 1));
     }
@@ -888,7 +913,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
     s.bins0 = calloc((size_t)nin, sizeof *s.bins0);
     s.col = calloc((size_t)d + 1, sizeof *s.col);
     s.ws = nn_workspace_new(m, batch);
-    if (!s.xs || !s.out || (disc ? !s.same || !s.wtab || !s.bp || !s.boff : !s.Z) || !s.w ||
+    if (!s.xs || !s.out || (disc ? !s.same || !s.wtab || !s.bp || !s.cp : !s.Z) || !s.w ||
         !s.bins0 || !s.col || !s.ws) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
@@ -898,18 +923,22 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
             s.col[k++] = j;
     for (int j = 0; j < nin; j++)
         s.bins0[j] = disc ? nr_lime_bin(l, j, x[j]) : 0;
+    for (int i = 0; i < batch; i++)
+        memcpy(s.xs + (size_t)i * nin, x, sizeof *x * (size_t)nin);
     if (disc) {
-        for (int j = 0, off = 0; j < nin; j++) {
+        for (int j = 0, off = 0, k = 0; j < nin; j++) {
             const nr_lime_feature *f = &l->f[j];
-            s.boff[j] = off;
+            if (f->usable)
+                s.cp[k++] = (colpar){f->cum, s.bp + off, f->nbins - 1, j, s.bins0[j]};
             for (int b = 0; b < f->nbins; b++) {
                 binpar *p = &s.bp[off + b];
                 int a = b;
                 while (a > 0 && f->freq[a] == 0) /* rounding of the last share */
                     a--;
-                *p = (binpar){f->bmean[a], f->bsd[a], f->za[a], f->zb[a],
-                              a > 0 ? f->edges[a - 1] : -INFINITY,
-                              a < f->nbins - 1 ? f->edges[a] : INFINITY, a};
+                binpar_set(p, f->bmean[a], f->bsd[a], f->za[a], f->zb[a]);
+                p->lo = a > 0 ? f->edges[a - 1] : -INFINITY;
+                p->hi = a < f->nbins - 1 ? f->edges[a] : INFINITY;
+                p->bin = a;
             }
             off += f->nbins;
         }
@@ -928,7 +957,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
             float *xi = s.xs + (size_t)(i - r0) * nin;
             double *zi, d2 = 0;
             if (disc && i > 0) {
-                draw_binned(l, &s, &g, x, xi, s.same + (size_t)i * words, &s.w[i]);
+                draw_binned(&s, d, &g, xi, s.same + (size_t)i * words, &s.w[i]);
                 continue;
             }
             if (disc) {
