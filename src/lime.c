@@ -448,6 +448,8 @@ typedef struct binpar {
     float lo, hi;
     int kind;
     int bin;          /* the bin drawn, or the one it backs off to when it has no share */
+    uint64_t cut;     /* a uniform u = k 2^-53 passes the bin's cumulative share c when
+                       * k >= c 2^53 (exact): the draw compares integers */
 } binpar;
 
 static void binpar_set(binpar *p, double mean, double sd, double a, double b)
@@ -550,12 +552,15 @@ typedef struct fitdata {
 
 static void moments(const fitdata *fd, const double *y, double *c, double *ybar, double *tss);
 
+/* 0 and 1 by a load, not a conversion from an integer */
+static const double ZV[2] = {0, 1};
+
 /* Entry k of row i. */
 static inline double zat(const fitdata *fd, int i, int k)
 {
     if (fd->Z)
         return fd->Z[(size_t)i * fd->d + k];
-    return (double)((fd->bits[(size_t)i * fd->words + (k >> 6)] >> (k & 63)) & 1);
+    return ZV[(fd->bits[(size_t)i * fd->words + (k >> 6)] >> (k & 63)) & 1];
 }
 
 /* The weighted means of the columns and G: the sum of w z z' over the
@@ -657,12 +662,11 @@ static void moments(const fitdata *fd, const double *y, double *c, double *ybar,
             for (int k = 0; k < fd->d; k++)
                 c[k] += r * (z[k] - fd->zbar[k]);
         } else {
-            static const double zv[2] = {0, 1};
             const uint64_t *bi = fd->bits + (size_t)i * fd->words;
             for (int t = 0, k = 0; t < fd->words; t++) {
                 uint64_t m = bi[t];
                 for (int e = k + 64 < fd->d ? k + 64 : fd->d; k < e; k++, m >>= 1)
-                    c[k] += r * (zv[m & 1] - fd->zbar[k]);
+                    c[k] += r * (ZV[m & 1] - fd->zbar[k]);
             }
         }
     }
@@ -792,8 +796,7 @@ static int select_features(const fitdata *fd, const double *c, double tss, const
 
 /* A usable column's draw, with a discretizer. */
 typedef struct colpar {
-    const double *cum; /* the feature's nbins - 1 cumulative shares */
-    const binpar *bp;  /* its bins */
+    const binpar *bp;  /* the feature's bins */
     int ncut, j, bin0; /* nbins - 1, the feature, the instance's bin */
 } colpar;
 
@@ -839,13 +842,13 @@ static void draw_binned(const scratch *s, int d, normal_gen *g, float *xi, uint6
     for (int k = 0; k < d; k++) {
         const colpar *c = &s->cp[k];
         const binpar *p;
-        double u = uni(&st);
+        uint64_t u = next64(&st) >> 11; /* uni's, times 2^53 */
         float v;
         int b = 0, same;
         /* the first bin whose cumulative share passes u: the shares ascend,
          * so it is the number they do not pass, counted without a branch */
         for (int t = 0; t < c->ncut; t++)
-            b += u >= c->cum[t];
+            b += u >= c->bp[t].cut;
         p = c->bp + b;
         v = (float)trunc_normal(g, &st, p);
         /* the float value must fall in the bin as the rules decide it */
@@ -929,7 +932,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
         for (int j = 0, off = 0, k = 0; j < nin; j++) {
             const nr_lime_feature *f = &l->f[j];
             if (f->usable)
-                s.cp[k++] = (colpar){f->cum, s.bp + off, f->nbins - 1, j, s.bins0[j]};
+                s.cp[k++] = (colpar){s.bp + off, f->nbins - 1, j, s.bins0[j]};
             for (int b = 0; b < f->nbins; b++) {
                 binpar *p = &s.bp[off + b];
                 int a = b;
@@ -939,6 +942,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
                 p->lo = a > 0 ? f->edges[a - 1] : -INFINITY;
                 p->hi = a < f->nbins - 1 ? f->edges[a] : INFINITY;
                 p->bin = a;
+                p->cut = (uint64_t)ceil(f->cum[b] * 9007199254740992.0);
             }
             off += f->nbins;
         }
