@@ -447,9 +447,9 @@ typedef struct binpar {
     double point;     /* TN_POINT: the value */
     float lo, hi;
     int kind;
-    int bin;          /* the bin drawn, or the one it backs off to when it has no share */
     uint64_t cut;     /* a uniform u = k 2^-53 passes the bin's cumulative share c when
                        * k >= c 2^53 (exact): the draw compares integers */
+    uint64_t same;    /* 1: it is the instance's bin (or, having no share, backs off to it) */
 } binpar;
 
 static void binpar_set(binpar *p, double mean, double sd, double a, double b)
@@ -797,7 +797,7 @@ static int select_features(const fitdata *fd, const double *c, double tss, const
 /* A usable column's draw, with a discretizer. */
 typedef struct colpar {
     const binpar *bp;  /* the feature's bins */
-    int ncut, j, bin0; /* nbins - 1, the feature, the instance's bin */
+    int ncut, j;       /* nbins - 1, the feature */
 } colpar;
 
 typedef struct scratch {
@@ -837,33 +837,32 @@ static void scratch_free(scratch *s)
 static void draw_binned(const scratch *s, int d, normal_gen *g, float *xi, uint64_t *si, double *wi)
 {
     nr_rng st = g->rng;
-    uint64_t acc = 0;
     int changed = 0;
-    for (int k = 0; k < d; k++) {
-        const colpar *c = &s->cp[k];
-        const binpar *p;
-        uint64_t u = next64(&st) >> 11; /* uni's, times 2^53 */
-        float v;
-        int b = 0, same;
-        /* the first bin whose cumulative share passes u: the shares ascend,
-         * so it is the number they do not pass, counted without a branch */
-        for (int t = 0; t < c->ncut; t++)
-            b += u >= c->bp[t].cut;
-        p = c->bp + b;
-        v = (float)trunc_normal(g, &st, p);
-        /* the float value must fall in the bin as the rules decide it */
-        if (!(v > p->lo))
-            v = nextafterf(p->lo, INFINITY);
-        if (!(v <= p->hi))
-            v = p->hi;
-        xi[c->j] = v;
-        same = p->bin == c->bin0;
-        acc |= (uint64_t)same << (k & 63);
-        changed += !same;
-        if ((k & 63) == 63 || k == d - 1) {
-            si[k >> 6] = acc;
-            acc = 0;
+    for (int k0 = 0; k0 < d; k0 += 64) {
+        uint64_t acc = 0;
+        for (int k = k0, e = d - k0 < 64 ? d : k0 + 64; k < e; k++) {
+            const colpar *c = &s->cp[k];
+            const binpar *p;
+            uint64_t u = next64(&st) >> 11; /* uni's, times 2^53 */
+            float v;
+            int b = 0;
+            /* the first bin whose cumulative share passes u: the shares
+             * ascend, so it is the number they do not pass, counted
+             * without a branch */
+            for (int t = 0; t < c->ncut; t++)
+                b += u >= c->bp[t].cut;
+            p = c->bp + b;
+            v = (float)trunc_normal(g, &st, p);
+            /* the float value must fall in the bin as the rules decide it */
+            if (!(v > p->lo))
+                v = nextafterf(p->lo, INFINITY);
+            if (!(v <= p->hi))
+                v = p->hi;
+            xi[c->j] = v;
+            acc |= p->same << (k - k0);
+            changed += (int)(p->same ^ 1);
         }
+        si[k0 >> 6] = acc;
     }
     g->rng = st;
     *wi = s->wtab[changed];
@@ -932,7 +931,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
         for (int j = 0, off = 0, k = 0; j < nin; j++) {
             const nr_lime_feature *f = &l->f[j];
             if (f->usable)
-                s.cp[k++] = (colpar){s.bp + off, f->nbins - 1, j, s.bins0[j]};
+                s.cp[k++] = (colpar){s.bp + off, f->nbins - 1, j};
             for (int b = 0; b < f->nbins; b++) {
                 binpar *p = &s.bp[off + b];
                 int a = b;
@@ -941,7 +940,7 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
                 binpar_set(p, f->bmean[a], f->bsd[a], f->za[a], f->zb[a]);
                 p->lo = a > 0 ? f->edges[a - 1] : -INFINITY;
                 p->hi = a < f->nbins - 1 ? f->edges[a] : INFINITY;
-                p->bin = a;
+                p->same = a == s.bins0[j];
                 p->cut = (uint64_t)ceil(f->cum[b] * 9007199254740992.0);
             }
             off += f->nbins;
