@@ -598,6 +598,16 @@ static void gram(fitdata *fd, int *nz)
                 fd->zbar[k] += fd->w[i] * zi[k];
                 nz[nnz++] = k;
             }
+        if (nnz == d) {
+            /* no zero (values without bins): the same sums, without the
+             * indirection */
+            for (int a = 0; a < d; a++) {
+                double wa = fd->w[i] * zi[a], *restrict ga = fd->G + (size_t)a * d;
+                for (int b = a; b < d; b++)
+                    ga[b] += wa * zi[b];
+            }
+            continue;
+        }
         for (int p = 0; p < nnz; p++) {
             double wa = fd->w[i] * zi[nz[p]];
             double *ga = fd->G + (size_t)nz[p] * d;
