@@ -579,9 +579,12 @@ static void gram(fitdata *fd, int *nz)
         double wi = fd->w[i];
         int nnz = 0;
         fd->sw += wi;
-        for (int t = 0; t < fd->words; t++)
-            for (uint64_t m = bi[t]; m; m &= m - 1)
+        for (int t = 0; t * 64 < d; t++) {
+            /* bits past column d are not entries */
+            uint64_t m = d - t * 64 >= 64 ? bi[t] : bi[t] & ((UINT64_C(1) << (d - t * 64)) - 1);
+            for (; m; m &= m - 1)
                 nz[nnz++] = t * 64 + __builtin_ctzll(m);
+        }
         for (int p = 0; p < nnz; p++) {
             double *ga = fd->G + (size_t)nz[p] * d;
             fd->zbar[nz[p]] += wi;

@@ -338,7 +338,8 @@ static void test_instance_and_rows(void)
 }
 
 /* Packed 0/1 rows fit to the last bit as the same rows in doubles, over
- * two words a row (70 columns), for every selection, several classes. */
+ * two words a row (70 columns, the bits past them set), for every
+ * selection, several classes. */
 static void test_fit_bits(void)
 {
     enum { N = 400, D = 70, NOUT = 3, WORDS = 2 };
@@ -358,6 +359,8 @@ static void test_fit_bits(void)
             if (Z[i * D + k] != 0)
                 bits[i * WORDS + k / 64] |= (uint64_t)1 << (k % 64);
         }
+        /* the bits past column D are not entries: set, they change nothing */
+        bits[i * WORDS + 1] |= ~(((uint64_t)1 << (D - 64)) - 1);
         s = s * 1664525u + 1013904223u;
         w[i] = 0.05 + (s >> 8) / 16777216.0;
         for (int c = 0; c < NOUT; c++) {
