@@ -389,12 +389,12 @@ static void gen_init(normal_gen *g, uint64_t seed)
         g->f[i] = exp(-0.5 * g->x[i] * g->x[i]);
 }
 
-static double gen_normal(normal_gen *g)
+/* The draw r that fell outside its strip's rectangle: the tail or the
+ * wedge, and if that rejects, fresh draws. */
+static double normal_slow(normal_gen *g, uint64_t r)
 {
     for (;;) {
-        uint64_t r = next64(&g->rng);
         int i = (int)(r & (ZIG_N - 1));
-        /* a signed uniform in (-1, 1) from the other 53 bits */
         double u = (double)(r >> 11) * (2.0 / 9007199254740992.0) - 1, z = u * g->x[i];
         if (fabs(z) < g->x[i + 1])
             return z;
@@ -410,28 +410,73 @@ static double gen_normal(normal_gen *g)
         /* the wedge between the strip's rectangle and the curve */
         if (g->f[i] + uni(&g->rng) * (g->f[i + 1] - g->f[i]) < exp(-0.5 * z * z))
             return z;
+        r = next64(&g->rng);
     }
 }
 
-/* A normal(mean, sd) truncated to [lo, hi], mean inside; a and b are lo
- * and hi standardized.  Rejection from the normal when the interval is
- * wide, else from the uniform with acceptance exp(-z^2/2) (Robert, 1995);
- * either accepts about half the time or more. */
-static double trunc_normal(normal_gen *g, double mean, double sd, double a, double b)
+/* The common case inline: one draw inside its strip's rectangle.  st is
+ * the caller's local copy of g->rng (so that the generator's state stays
+ * in registers, not in memory the compiler must assume normal_slow reads);
+ * the rare slow path takes it back and hands it on. */
+static inline double gen_normal(normal_gen *g, nr_rng *st)
 {
-    if (!(b > a) || a > 0 || b < 0) /* a point, or (not for a bin's own mean) outside */
-        return a > 0 ? mean + sd * a : b < 0 ? mean + sd * b : mean;
-    if (b - a > 2.5) {
+    uint64_t r = next64(st);
+    int i = (int)(r & (ZIG_N - 1));
+    /* a signed uniform in (-1, 1) from the other 53 bits */
+    double z = ((double)(r >> 11) * (2.0 / 9007199254740992.0) - 1) * g->x[i];
+    if (fabs(z) < g->x[i + 1])
+        return z;
+    g->rng = *st;
+    z = normal_slow(g, r);
+    *st = g->rng;
+    return z;
+}
+
+/* A bin of a feature with a discretizer, as the samples draw from it: a
+ * normal(mean, sd) truncated to the bin's range [lo, hi], za and zb those
+ * ends standardized.  Rejection from the normal when the interval is wide,
+ * else from the uniform with acceptance exp(-z^2/2) (Robert, 1995); either
+ * accepts about half the time or more.  Which one (or a point: no interval,
+ * or, not for a bin's own mean, outside it) is the bin's alone, decided once
+ * per explanation rather than per draw, with the float ends the rules
+ * decide by (lo < v <= hi, infinite outermost). */
+enum { TN_POINT, TN_NORMAL, TN_UNIFORM };
+
+typedef struct binpar {
+    double mean, sd, za, zb;
+    double point;     /* TN_POINT: the value */
+    float lo, hi;
+    int kind;
+    uint64_t cut;     /* a uniform u = k 2^-53 passes the bin's cumulative share c when
+                       * k >= c 2^53 (exact): the draw compares integers */
+    uint64_t same;    /* 1: it is the instance's bin (or, having no share, backs off to it) */
+} binpar;
+
+static void binpar_set(binpar *p, double mean, double sd, double a, double b)
+{
+    p->mean = mean;
+    p->sd = sd;
+    p->za = a;
+    p->zb = b;
+    p->point = a > 0 ? mean + sd * a : b < 0 ? mean + sd * b : mean;
+    p->kind = !(b > a) || a > 0 || b < 0 ? TN_POINT : b - a > 2.5 ? TN_NORMAL : TN_UNIFORM;
+}
+
+static inline double trunc_normal(normal_gen *g, nr_rng *st, const binpar *p)
+{
+    double a = p->za, b = p->zb;
+    if (p->kind == TN_NORMAL)
         for (;;) {
-            double z = gen_normal(g);
+            double z = gen_normal(g, st);
             if (z >= a && z <= b)
-                return mean + sd * z;
+                return p->mean + p->sd * z;
         }
-    }
+    if (p->kind == TN_POINT)
+        return p->point;
     for (;;) {
-        double z = a + (b - a) * uni(&g->rng);
-        if (uni(&g->rng) <= exp(-0.5 * z * z))
-            return mean + sd * z;
+        double z = a + (b - a) * uni(st);
+        if (uni(st) <= exp(-0.5 * z * z))
+            return p->mean + p->sd * z;
     }
 }
 
@@ -490,10 +535,15 @@ void nr_lime_result_free(nr_lime_result *r)
 }
 
 /* The weighted, centered problem over the usable columns: Z (n x d), sample
- * weights w; G = Zc' W Zc and the column means. */
+ * weights w; G = Zc' W Zc and the column means.  Z is dense, or (bits not
+ * NULL) 0/1 entries packed 64 to a word, words per row: with bins most
+ * entries are 0, and the packed rows give the nonzero ones without a
+ * comparison (and a misprediction) per entry. */
 typedef struct fitdata {
     int n, d;
-    const double *Z;  /* n x d */
+    const double *Z;  /* n x d, or NULL */
+    const uint64_t *bits; /* n x words */
+    int words;
     const double *w;
     double sw;
     double *zbar;     /* d */
@@ -501,6 +551,17 @@ typedef struct fitdata {
 } fitdata;
 
 static void moments(const fitdata *fd, const double *y, double *c, double *ybar, double *tss);
+
+/* 0 and 1 by a load, not a conversion from an integer */
+static const double ZV[2] = {0, 1};
+
+/* Entry k of row i. */
+static inline double zat(const fitdata *fd, int i, int k)
+{
+    if (fd->Z)
+        return fd->Z[(size_t)i * fd->d + k];
+    return ZV[(fd->bits[(size_t)i * fd->words + (k >> 6)] >> (k & 63)) & 1];
+}
 
 /* The weighted means of the columns and G: the sum of w z z' over the
  * nonzero entries of each row (with bins, most are 0), then centered:
@@ -511,7 +572,27 @@ static void gram(fitdata *fd, int *nz)
     fd->sw = 0;
     memset(fd->zbar, 0, sizeof *fd->zbar * (size_t)d);
     memset(fd->G, 0, sizeof *fd->G * (size_t)d * d);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && fd->bits; i++) {
+        /* w z z' with z 0 or 1: w for each pair of ones, in the same order
+         * of additions as the dense rows below */
+        const uint64_t *bi = fd->bits + (size_t)i * fd->words;
+        double wi = fd->w[i];
+        int nnz = 0;
+        fd->sw += wi;
+        for (int t = 0; t * 64 < d; t++) {
+            /* bits past column d are not entries */
+            uint64_t m = d - t * 64 >= 64 ? bi[t] : bi[t] & ((UINT64_C(1) << (d - t * 64)) - 1);
+            for (; m; m &= m - 1)
+                nz[nnz++] = t * 64 + __builtin_ctzll(m);
+        }
+        for (int p = 0; p < nnz; p++) {
+            double *ga = fd->G + (size_t)nz[p] * d;
+            fd->zbar[nz[p]] += wi;
+            for (int q = p; q < nnz; q++)
+                ga[nz[q]] += wi;
+        }
+    }
+    for (int i = 0; i < n && !fd->bits; i++) {
         const double *zi = fd->Z + (size_t)i * d;
         int nnz = 0;
         fd->sw += fd->w[i];
@@ -520,6 +601,16 @@ static void gram(fitdata *fd, int *nz)
                 fd->zbar[k] += fd->w[i] * zi[k];
                 nz[nnz++] = k;
             }
+        if (nnz == d) {
+            /* no zero (values without bins): the same sums, without the
+             * indirection */
+            for (int a = 0; a < d; a++) {
+                double wa = fd->w[i] * zi[a], *restrict ga = fd->G + (size_t)a * d;
+                for (int b = a; b < d; b++)
+                    ga[b] += wa * zi[b];
+            }
+            continue;
+        }
         for (int p = 0; p < nnz; p++) {
             double wa = fd->w[i] * zi[nz[p]];
             double *ga = fd->G + (size_t)nz[p] * d;
@@ -542,7 +633,7 @@ int nr_lime_ridge(const double *X, const double *y, const double *w, int n, int 
     double *zbar = calloc((size_t)k + 1, sizeof *zbar), *G = calloc((size_t)k * k + 1, sizeof *G);
     double *c = calloc((size_t)k + 1, sizeof *c), *L = calloc((size_t)k * k + 1, sizeof *L);
     int *idx = calloc((size_t)k + 1, sizeof *idx), rc = 0;
-    fitdata fd = {n, k, X, w, 0, zbar, G};
+    fitdata fd = {n, k, X, NULL, 0, w, 0, zbar, G};
     double ybar, tss;
     if (!zbar || !G || !c || !L || !idx) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -578,10 +669,19 @@ static void moments(const fitdata *fd, const double *y, double *c, double *ybar,
     memset(c, 0, sizeof *c * (size_t)fd->d);
     for (int i = 0; i < fd->n; i++) {
         double r = fd->w[i] * (y[i] - *ybar);
-        const double *z = fd->Z + (size_t)i * fd->d;
         t += r * (y[i] - *ybar);
-        for (int k = 0; k < fd->d; k++)
-            c[k] += r * (z[k] - fd->zbar[k]);
+        if (fd->Z) {
+            const double *z = fd->Z + (size_t)i * fd->d;
+            for (int k = 0; k < fd->d; k++)
+                c[k] += r * (z[k] - fd->zbar[k]);
+        } else {
+            const uint64_t *bi = fd->bits + (size_t)i * fd->words;
+            for (int t = 0, k = 0; t < fd->words; t++) {
+                uint64_t m = bi[t];
+                for (int e = k + 64 < fd->d ? k + 64 : fd->d; k < e; k++, m >>= 1)
+                    c[k] += r * (ZV[m & 1] - fd->zbar[k]);
+            }
+        }
     }
     *tss = t;
 }
@@ -707,11 +807,21 @@ static int select_features(const fitdata *fd, const double *c, double tss, const
     }
 }
 
+/* A usable column's draw, with a discretizer. */
+typedef struct colpar {
+    const binpar *bp;  /* the feature's bins */
+    int ncut, j;       /* nbins - 1, the feature */
+} colpar;
+
 typedef struct scratch {
-    float *xs;        /* samples, n x nin */
+    float *xs;        /* one batch of samples, batch x nin; unusable features at x's values */
     float *out;       /* network outputs, n x nout */
-    double *Z;        /* n x d */
+    double *Z;        /* without a discretizer: n x d */
+    uint64_t *same;   /* with one: n x words, bit k: usable column k in the instance's bin */
     double *w;
+    double *wtab;     /* with one: the kernel weight of each number of bins changed, 0..d */
+    binpar *bp;       /* with one: every feature's bins */
+    colpar *cp;       /* with one: d */
     int *bins0, *col;
     nn_workspace *ws;
 } scratch;
@@ -721,7 +831,11 @@ static void scratch_free(scratch *s)
     free(s->xs);
     free(s->out);
     free(s->Z);
+    free(s->same);
     free(s->w);
+    free(s->wtab);
+    free(s->bp);
+    free(s->cp);
     free(s->bins0);
     free(s->col);
     nn_workspace_free(s->ws);
@@ -729,12 +843,50 @@ static void scratch_free(scratch *s)
 
 #define LIME_BATCH 1024
 
+/* Row i > 0 of the samples with a discretizer: each usable feature's bin
+ * drawn by the training shares, its value from the bin's truncated normal
+ * (the others stay at the instance's values); bit k of si says whether
+ * usable column k stayed in the instance's bin. */
+static void draw_binned(const scratch *s, int d, normal_gen *g, float *xi, uint64_t *si, double *wi)
+{
+    nr_rng st = g->rng;
+    int changed = 0;
+    for (int k0 = 0; k0 < d; k0 += 64) {
+        uint64_t acc = 0;
+        for (int k = k0, e = d - k0 < 64 ? d : k0 + 64; k < e; k++) {
+            const colpar *c = &s->cp[k];
+            const binpar *p;
+            uint64_t u = next64(&st) >> 11; /* uni's, times 2^53 */
+            float v;
+            int b = 0;
+            /* the first bin whose cumulative share passes u: the shares
+             * ascend, so it is the number they do not pass, counted
+             * without a branch */
+            for (int t = 0; t < c->ncut; t++)
+                b += u >= c->bp[t].cut;
+            p = c->bp + b;
+            v = (float)trunc_normal(g, &st, p);
+            /* the float value must fall in the bin as the rules decide it */
+            if (!(v > p->lo))
+                v = nextafterf(p->lo, INFINITY);
+            if (!(v <= p->hi))
+                v = p->hi;
+            xi[c->j] = v;
+            acc |= p->same << (k - k0);
+            changed += (int)(p->same ^ 1);
+        }
+        si[k0 >> 6] = acc;
+    }
+    g->rng = st;
+    *wi = s->wtab[changed];
+}
+
 int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int klass,
                     const nr_lime_opts *o, uint64_t seed, uint64_t stream, nr_lime_result *res,
                     nr_error *err)
 {
     int nin = (int)nn_model_input_size(m), nout = (int)nn_model_output_size(m);
-    int n = o->samples, d = 0, rc = 0, disc = l->disc != NR_LIME_NONE, batch;
+    int n = o->samples, d = 0, rc = 0, disc = l->disc != NR_LIME_NONE, batch, words, nbp = 0;
     int classify = m->task == NN_TASK_CLASSIFY;
     double width = kernel_width(o, nin);
     scratch s;
@@ -754,80 +906,103 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
                                 isnan(x[j]) ? "missing" : "infinite");
     if ((size_t)n > ((size_t)1 << 31) / (size_t)(nin + nout + 1))
         return nr_error_set(err, NR_ELIMIT, "%d samples of %d features is too many", n, nin);
-    for (int j = 0; j < nin; j++)
+    for (int j = 0; j < nin; j++) {
         d += l->f[j].usable;
+        nbp += disc ? l->f[j].nbins : 0;
+    }
+    words = (d + 63) / 64 + (d == 0);
     if (classify && klass >= nout)
         return nr_error_set(err, NR_EINVAL, "class %d is not one of the model's %d", klass, nout);
     batch = nn_batch_within(m, n < LIME_BATCH ? n : LIME_BATCH, NN_WORKSPACE_BUDGET);
-    s.xs = malloc(sizeof *s.xs * (size_t)n * nin);
+    s.xs = malloc(sizeof *s.xs * (size_t)batch * nin);
     s.out = malloc(sizeof *s.out * (size_t)n * nout);
-    s.Z = malloc(sizeof *s.Z * (size_t)n * (d > 0 ? d : 1));
+    if (disc) {
+        s.same = calloc((size_t)n * words, sizeof *s.same);
+        s.wtab = malloc(sizeof *s.wtab * (size_t)(d + 1));
+        s.bp = malloc(sizeof *s.bp * (size_t)(nbp + 1));
+        s.cp = malloc(sizeof *s.cp * (size_t)(d + 1));
+    } else {
+        s.Z = malloc(sizeof *s.Z * (size_t)n * (d > 0 ? d : 1));
+    }
     s.w = malloc(sizeof *s.w * (size_t)n);
     s.bins0 = calloc((size_t)nin, sizeof *s.bins0);
     s.col = calloc((size_t)d + 1, sizeof *s.col);
     s.ws = nn_workspace_new(m, batch);
-    if (!s.xs || !s.out || !s.Z || !s.w || !s.bins0 || !s.col || !s.ws) {
+    if (!s.xs || !s.out || (disc ? !s.same || !s.wtab || !s.bp || !s.cp : !s.Z) || !s.w ||
+        !s.bins0 || !s.col || !s.ws) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
     for (int j = 0, k = 0; j < nin; j++)
         if (l->f[j].usable)
             s.col[k++] = j;
-
-    /* the samples; row 0 is the instance */
-    gen_init(&g, seed ^ (0x9E3779B97F4A7C15ull * (stream + 1)));
-    memcpy(s.xs, x, sizeof *x * (size_t)nin);
     for (int j = 0; j < nin; j++)
         s.bins0[j] = disc ? nr_lime_bin(l, j, x[j]) : 0;
-    for (int i = 0; i < n; i++) {
-        float *xi = s.xs + (size_t)i * nin;
-        double *zi = s.Z + (size_t)i * d, d2 = 0;
-        for (int j = 0, k = 0; j < nin; j++) {
+    for (int i = 0; i < batch; i++)
+        memcpy(s.xs + (size_t)i * nin, x, sizeof *x * (size_t)nin);
+    if (disc) {
+        for (int j = 0, off = 0, k = 0; j < nin; j++) {
             const nr_lime_feature *f = &l->f[j];
-            double z;
-            if (!f->usable) {
-                /* it does not vary in the training data: held at the instance's value */
-                xi[j] = x[j];
-                z = disc ? 1 : 0;
-            } else if (disc) {
-                int b = s.bins0[j];
-                if (i > 0) {
-                    double u = uni(&g.rng);
-                    float v;
-                    for (b = 0; b < f->nbins - 1; b++)
-                        if (u < f->cum[b])
-                            break;
-                    while (b > 0 && f->freq[b] == 0) /* rounding of the last share */
-                        b--;
-                    v = (float)trunc_normal(&g, f->bmean[b], f->bsd[b], f->za[b], f->zb[b]);
-                    /* the float value must fall in bin b as the rules decide it */
-                    if (b > 0 && !(v > f->edges[b - 1]))
-                        v = nextafterf(f->edges[b - 1], INFINITY);
-                    if (b < f->nbins - 1 && !(v <= f->edges[b]))
-                        v = f->edges[b];
-                    xi[j] = v;
-                }
-                z = b == s.bins0[j];
-                d2 += 1 - z;
-            } else {
-                double z0 = ((double)x[j] - f->mean) / f->sd;
-                if (i > 0)
-                    xi[j] = (float)(f->mean + f->sd * gen_normal(&g));
-                z = ((double)xi[j] - f->mean) / f->sd;
-                d2 += (z - z0) * (z - z0);
-            }
             if (f->usable)
-                zi[k++] = z;
+                s.cp[k++] = (colpar){s.bp + off, f->nbins - 1, j};
+            for (int b = 0; b < f->nbins; b++) {
+                binpar *p = &s.bp[off + b];
+                int a = b;
+                while (a > 0 && f->freq[a] == 0) /* rounding of the last share */
+                    a--;
+                binpar_set(p, f->bmean[a], f->bsd[a], f->za[a], f->zb[a]);
+                p->lo = a > 0 ? f->edges[a - 1] : -INFINITY;
+                p->hi = a < f->nbins - 1 ? f->edges[a] : INFINITY;
+                p->same = a == s.bins0[j];
+                p->cut = (uint64_t)ceil(f->cum[b] * 9007199254740992.0);
+            }
+            off += f->nbins;
         }
-        s.w[i] = sqrt(exp(-d2 / (width * width)));
+        /* the squared distance of the 0/1 columns is the number that changed */
+        for (int c = 0; c <= d; c++)
+            s.wtab[c] = sqrt(exp(-(double)c / (width * width)));
     }
 
-    /* the network's outputs, in batches */
+    /* the samples, a batch at a time through the network; row 0 is the instance */
+    gen_init(&g, seed ^ (0x9E3779B97F4A7C15ull * (stream + 1)));
     for (int r0 = 0; r0 < n; r0 += batch) {
         int nb = n - r0 < batch ? n - r0 : batch;
         nn_error nerr;
+        nr_rng st;
+        for (int i = r0; i < r0 + nb; i++) {
+            float *xi = s.xs + (size_t)(i - r0) * nin;
+            double *zi, d2 = 0;
+            if (disc && i > 0) {
+                draw_binned(&s, d, &g, xi, s.same + (size_t)i * words, &s.w[i]);
+                continue;
+            }
+            if (disc) {
+                memcpy(xi, x, sizeof *x * (size_t)nin);
+                for (int k = 0; k < d; k++)
+                    s.same[k >> 6] |= (uint64_t)1 << (k & 63);
+                s.w[0] = s.wtab[0];
+                continue;
+            }
+            zi = s.Z + (size_t)i * d;
+            st = g.rng;
+            for (int j = 0, k = 0; j < nin; j++) {
+                const nr_lime_feature *f = &l->f[j];
+                double z, z0;
+                if (!f->usable) {
+                    xi[j] = x[j];
+                    continue;
+                }
+                z0 = ((double)x[j] - f->mean) / f->sd;
+                xi[j] = i > 0 ? (float)(f->mean + f->sd * gen_normal(&g, &st)) : x[j];
+                z = ((double)xi[j] - f->mean) / f->sd;
+                d2 += (z - z0) * (z - z0);
+                zi[k++] = z;
+            }
+            g.rng = st;
+            s.w[i] = sqrt(exp(-d2 / (width * width)));
+        }
         memset(&nerr, 0, sizeof nerr);
-        if (nn_forward(m, s.ws, s.xs + (size_t)r0 * nin, nb, s.out + (size_t)r0 * nout, &nerr) < 0) {
+        if (nn_forward(m, s.ws, s.xs, nb, s.out + (size_t)r0 * nout, &nerr) < 0) {
             rc = nr_error_set(err, NR_EMODEL, "running the network on the samples: %s", nerr.msg);
             goto done;
         }
@@ -840,7 +1015,9 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
         }
 
     /* the surrogate, on the usable columns; then back to the features */
-    if ((rc = nr_lime_fit(s.Z, s.w, s.out, n, d, nout, classify, klass, o, res, err)) < 0)
+    rc = disc ? nr_lime_fit_bits(s.same, words, s.w, s.out, n, d, nout, classify, klass, o, res, err)
+              : nr_lime_fit(s.Z, s.w, s.out, n, d, nout, classify, klass, o, res, err);
+    if (rc < 0)
         goto done;
     for (int e = 0; e < res->nexpl; e++) {
         nr_lime_expl *ex = &res->expl[e];
@@ -870,19 +1047,22 @@ done:
     return rc;
 }
 
-int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d, int nout,
-                int classify, int klass, const nr_lime_opts *o, nr_lime_result *res, nr_error *err)
+/* nr_lime_fit on fd's rows (n, d, Z or bits, w set). */
+static int fit(fitdata *fd, const float *out, int nout, int classify, int klass,
+               const nr_lime_opts *o, nr_lime_result *res, nr_error *err)
 {
+    int n = fd->n, d = fd->d;
+    const double *w = fd->w;
     double *y = malloc(sizeof *y * (size_t)n), *zbar = calloc((size_t)d + 1, sizeof *zbar);
     double *G = calloc((size_t)d * d + 1, sizeof *G), *c = calloc((size_t)d + 1, sizeof *c);
     double *work = calloc(2 * (size_t)d + 2, sizeof *work), *L = calloc((size_t)d * d + 1, sizeof *L);
+    double *z0 = calloc((size_t)d + 1, sizeof *z0);
     int *sel = calloc((size_t)d + 1, sizeof *sel), *order = calloc((size_t)nout + 1, sizeof *order);
     int rc = 0, nlab;
-    fitdata fd;
 
     res->expl = NULL;
     res->nexpl = 0;
-    if (!y || !zbar || !G || !c || !work || !L || !sel || !order) {
+    if (!y || !zbar || !G || !c || !work || !L || !z0 || !sel || !order) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -915,13 +1095,11 @@ int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d
     }
 
     /* the weighted Gram matrix of the centered columns, once for every class */
-    fd.n = n;
-    fd.d = d;
-    fd.Z = Z;
-    fd.w = w;
-    fd.zbar = zbar;
-    fd.G = G;
-    gram(&fd, sel);
+    fd->zbar = zbar;
+    fd->G = G;
+    gram(fd, sel);
+    for (int k = 0; k < d; k++)
+        z0[k] = zat(fd, 0, k);
 
     if (!(res->expl = calloc((size_t)nlab, sizeof *res->expl))) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
@@ -934,8 +1112,8 @@ int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d
         double ybar, tss, rss = 0, *b, *bs;
         for (int i = 0; i < n; i++)
             y[i] = out[(size_t)i * nout + label];
-        moments(&fd, y, c, &ybar, &tss);
-        K = d > 0 ? select_features(&fd, c, tss, o, Z, sel, work, L) : 0;
+        moments(fd, y, c, &ybar, &tss);
+        K = d > 0 ? select_features(fd, c, tss, o, z0, sel, work, L) : 0;
         ex->klass = classify ? label : -1;
         ex->feature = malloc(sizeof *ex->feature * (size_t)(K + 1));
         ex->bin = malloc(sizeof *ex->bin * (size_t)(K + 1));
@@ -955,10 +1133,9 @@ int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d
         for (int t = 0; t < K; t++)
             ex->intercept -= b[t] * zbar[sel[t]];
         for (int i = 0; i < n; i++) {
-            const double *zi = Z + (size_t)i * d;
             double p = ex->intercept;
             for (int t = 0; t < K; t++)
-                p += b[t] * zi[sel[t]];
+                p += b[t] * zat(fd, i, sel[t]);
             if (i == 0)
                 ex->local_pred = p;
             rss += w[i] * (y[i] - p) * (y[i] - p);
@@ -992,9 +1169,25 @@ done:
     free(c);
     free(work);
     free(L);
+    free(z0);
     free(sel);
     free(order);
     return rc;
+}
+
+int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d, int nout,
+                int classify, int klass, const nr_lime_opts *o, nr_lime_result *res, nr_error *err)
+{
+    fitdata fd = {n, d, Z, NULL, 0, w, 0, NULL, NULL};
+    return fit(&fd, out, nout, classify, klass, o, res, err);
+}
+
+int nr_lime_fit_bits(const uint64_t *Zbits, int words, const double *w, const float *out, int n,
+                     int d, int nout, int classify, int klass, const nr_lime_opts *o,
+                     nr_lime_result *res, nr_error *err)
+{
+    fitdata fd = {n, d, NULL, Zbits, words, w, 0, NULL, NULL};
+    return fit(&fd, out, nout, classify, klass, o, res, err);
 }
 
 typedef struct rows_ctx {

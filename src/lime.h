@@ -161,6 +161,14 @@ int nr_lime_explain(const nr_lime *l, const nn_model *m, const float *x, int kla
 int nr_lime_fit(const double *Z, const double *w, const float *out, int n, int d, int nout,
                 int classify, int klass, const nr_lime_opts *o, nr_lime_result *res, nr_error *err);
 
+/* nr_lime_fit for a Z of 0s and 1s packed in bits: entry k of row i is bit
+ * k % 64 of Zbits[i * words + k / 64] (words >= (d + 63) / 64; the bits
+ * past d are ignored).  The result is nr_lime_fit's on the same matrix, to
+ * the last bit. */
+int nr_lime_fit_bits(const uint64_t *Zbits, int words, const double *w, const float *out, int n,
+                     int d, int nout, int classify, int klass, const nr_lime_opts *o,
+                     nr_lime_result *res, nr_error *err);
+
 /* nrows inputs x (row-major), on every core: res[i] for x row i, seeded by
  * (seed, streams[i]).  progress may be NULL. */
 int nr_lime_explain_rows(const nr_lime *l, const nn_model *m, const float *x, int nrows,

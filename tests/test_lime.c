@@ -337,6 +337,107 @@ static void test_instance_and_rows(void)
     nn_model_free(m);
 }
 
+/* Packed 0/1 rows fit to the last bit as the same rows in doubles, over
+ * two words a row (70 columns, the bits past them set), for every
+ * selection, several classes. */
+static void test_fit_bits(void)
+{
+    enum { N = 400, D = 70, NOUT = 3, WORDS = 2 };
+    static double Z[N * D];
+    static uint64_t bits[N * WORDS];
+    static double w[N];
+    static float out[N * NOUT];
+    uint32_t s = 777;
+    nr_lime_opts o;
+    nr_error err;
+    memset(bits, 0, sizeof bits);
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < D; k++) {
+            s = s * 1664525u + 1013904223u;
+            /* row 0 the instance: every column 1; then about a third */
+            Z[i * D + k] = i == 0 || (s >> 8) % 3 == 0;
+            if (Z[i * D + k] != 0)
+                bits[i * WORDS + k / 64] |= (uint64_t)1 << (k % 64);
+        }
+        /* the bits past column D are not entries: set, they change nothing */
+        bits[i * WORDS + 1] |= ~(((uint64_t)1 << (D - 64)) - 1);
+        s = s * 1664525u + 1013904223u;
+        w[i] = 0.05 + (s >> 8) / 16777216.0;
+        for (int c = 0; c < NOUT; c++) {
+            double v = 0.1 * c;
+            for (int k = c; k < D; k += 7)
+                v += (0.3 + 0.01 * k) * Z[i * D + k];
+            s = s * 1664525u + 1013904223u;
+            out[i * NOUT + c] = (float)(v + 0.2 * ((s >> 8) / 16777216.0));
+        }
+    }
+    nr_lime_opts_default(&o);
+    o.top_labels = 2;
+    for (int sel = NR_LIME_AUTO; sel <= NR_LIME_ALL; sel++)
+        for (int K = 3; K <= 12; K += 9) {
+            nr_lime_result a, b;
+            o.select = sel;
+            o.features_max = K;
+            CU_ASSERT_FATAL(nr_lime_fit(Z, w, out, N, D, NOUT, 1, -1, &o, &a, &err) == 0);
+            CU_ASSERT_FATAL(nr_lime_fit_bits(bits, WORDS, w, out, N, D, NOUT, 1, -1, &o, &b, &err) == 0);
+            CU_ASSERT(same_result(&a, &b));
+            CU_ASSERT_EQUAL_FATAL(a.nexpl, 2);
+            for (int e = 0; e < a.nexpl; e++) {
+                CU_ASSERT(a.expl[e].nterms > 0);
+                CU_ASSERT(a.expl[e].local_pred == b.expl[e].local_pred);
+                CU_ASSERT(a.expl[e].model_pred == b.expl[e].model_pred);
+            }
+            nr_lime_result_free(&a);
+            nr_lime_result_free(&b);
+        }
+}
+
+/* The tabular samples drawn as before the sampling loop was made faster:
+ * a network that returns x0 exactly (on any BLAS), explained with bins and
+ * without; the numbers are those of the row-by-row implementation
+ * (tolerance for libm's last bits). */
+static void test_samples_pinned(void)
+{
+    static float x[300 * 3];
+    const float w[3] = {1, 0, 0}, b[1] = {0}, inst[3] = {4, 0.2f, 130};
+    nr_dataset d = train3(x, 300);
+    nn_model *m = linear_model(3, 1, w, b, NN_TASK_REGRESS);
+    const struct {
+        int disc;
+        double intercept, r2, weight[3];
+        int feature[3], bin[3];
+    } want[] = {
+        {NR_LIME_QUARTILE, 5.5986521838358563, 0.072504791754536502,
+         {-1.5026188166348289, 0.12091831139288066, 0.069587689749654208}, {0, 1, 2}, {1, 2, 2}},
+        {NR_LIME_DECILE, 5.1996088047635016, 0.034121096838670484,
+         {-1.3337995168951913, 0.078650176296285679, 0.067954765094427327}, {0, 2, 1}, {3, 6, 5}},
+        {NR_LIME_NONE, 0.016955353686641444, 0.9999880822410131,
+         {0.99654772001109526, -3.3173575004009996e-06, 6.7134347891782749e-05}, {0, 2, 1}, {-1, -1, -1}},
+    };
+    for (size_t c = 0; c < sizeof want / sizeof want[0]; c++) {
+        nr_lime *l = NULL;
+        nr_lime_opts o;
+        nr_lime_result r;
+        nr_error err;
+        nr_lime_opts_default(&o);
+        o.discretizer = want[c].disc;
+        o.samples = 1000;
+        CU_ASSERT_FATAL(nr_lime_new(m, &d, want[c].disc, &l, &err) == 0);
+        CU_ASSERT_FATAL(nr_lime_explain(l, m, inst, -1, &o, 1, 5, &r, &err) == 0);
+        CU_ASSERT_EQUAL_FATAL(r.expl[0].nterms, 3);
+        CU_ASSERT_DOUBLE_EQUAL(r.expl[0].intercept, want[c].intercept, 1e-9 * fabs(want[c].intercept));
+        CU_ASSERT_DOUBLE_EQUAL(r.expl[0].r2, want[c].r2, 1e-9 * want[c].r2);
+        for (int t = 0; t < 3; t++) {
+            CU_ASSERT_EQUAL(r.expl[0].feature[t], want[c].feature[t]);
+            CU_ASSERT_EQUAL(r.expl[0].bin[t], want[c].bin[t]);
+            CU_ASSERT_DOUBLE_EQUAL(r.expl[0].weight[t], want[c].weight[t], 1e-9 * fabs(want[c].weight[t]));
+        }
+        nr_lime_result_free(&r);
+        nr_lime_free(l);
+    }
+    nn_model_free(m);
+}
+
 static const cutest tests[] = {
     {"percentiles as numpy's", test_percentile},
     {"quartile bins, constant and missing cells", test_bins},
@@ -345,6 +446,8 @@ static const cutest tests[] = {
     {"seeded; selections; top labels", test_seeded_and_selection},
     {"SP-LIME pick on a hand-made matrix", test_pick},
     {"--instance and row sampling", test_instance_and_rows},
+    {"packed 0/1 rows fit as dense ones, to the bit", test_fit_bits},
+    {"tabular samples as drawn row by row", test_samples_pinned},
     {NULL, NULL},
 };
 
