@@ -27,7 +27,7 @@
 
 #define NR_PROFILE_ROWS 1000               /* rows kept by default */
 #define NR_PROFILE_MAX_ROWS 100000         /* the most one may ask for */
-#define NR_PROFILE_MAX_FLOATS ((size_t)1 << 17) /* kept rows * features: 512 KiB */
+#define NR_PROFILE_MAX_FLOATS ((size_t)1 << 20) /* kept rows * features: 4 MiB */
 #define NR_PROFILE_QUANTILES 21            /* every 5% */
 #define NR_PROFILE_MAX_Q 1001
 
