@@ -1157,6 +1157,29 @@ static void print_fidelity(const char *what, const char *path, const nr_eval_res
     fprintf(stderr, " on %s\n", SHOWN(path, nb));
 }
 
+/* What to try when an extractor's result explains nothing: its own
+ * options, so that the advice is never bad usage. */
+static const char *degenerate_hint(const char *algorithm)
+{
+    static const struct {
+        const char *name, *hint;
+    } hints[] = {
+        {"tree", "try --criterion gini, --no-mdl or more rows"},
+        {"tree-rules", "try --criterion gini, --no-mdl or more rows"},
+        {"tsukimoto", "a term is kept only where it holds whatever the other inputs are: try a "
+                      "higher --max-order, or -a tree"},
+        {"cred", "try a smaller --min-cases, or -a tree"},
+        {"deepred", "try a smaller --min-cases, or -a tree"},
+        {"eclaire", "try a smaller --min-cases, or -a tree"},
+        {"trepan", "try a larger --min-samples or more rows"},
+        {"anndt", "try --split gain, a larger --alpha or more rows"},
+    };
+    for (size_t i = 0; algorithm && i < sizeof hints / sizeof *hints; i++)
+        if (strcmp(algorithm, hints[i].name) == 0)
+            return hints[i].hint;
+    return "try more rows, or -a tree";
+}
+
 /* A result that does no better than always answering the network's most
  * frequent class has found nothing, however it looks: say so, even with
  * -q, since exit status 0 alone would pass it off as an explanation. */
@@ -1174,10 +1197,9 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
                 progname, r->classes[rep->majority_class], rep->nrows, what);
     else if (fid < share + NR_DEGENERATE_MARGIN * (1 - share))
         fprintf(stderr, "%s: warning: the rules agree with the network on %.1f%% of the %ld %s, "
-                "hardly more than always answering '%s' (%.1f%%): they explain nothing; "
-                "try --criterion gini, --no-mdl or more rows\n",
+                "hardly more than always answering '%s' (%.1f%%): they explain nothing; %s\n",
                 progname, 100 * fid, rep->nrows, what, r->classes[rep->majority_class],
-                100 * share);
+                100 * share, degenerate_hint(r->prov.algorithm));
 }
 
 /* ---- extract: the extractors' own options ------------------------------ */

@@ -1376,6 +1376,10 @@ expect 0 "anndt --regress: size chosen" -- "$NN" "$IRIS" -a anndt --regress 0 --
     has "anndt --regress: two leaves" "^anndt: 2 leaves, 1 condition$" "$T/err"
 expect 0 "anndt --regress --max-leaves decides" -- "$NN" "$IRIS" -a anndt --regress 0 --max-leaves 4 --data examples/iris/train.csv -o "$T/reg4.txt" &&
     if grep -q "^size:" "$T/err"; then bad "anndt --regress --max-leaves: a size line, though the size was given"; else ok; fi
+# the advice in a degenerate result's warning names the extractor's own options
+expect 0 "degenerate tsukimoto: warns" -- "$NN" examples/wdbc/model.bin -a tsukimoto --data examples/wdbc/train.csv -q -o "$T/ts0.txt" &&
+    has "degenerate tsukimoto: its own advice" "explain nothing; .*try a higher --max-order, or -a tree$" "$T/err"
+if grep -q -- "--criterion\|--no-mdl" "$T/err"; then bad "degenerate tsukimoto: advises options tsukimoto does not take"; else ok; fi
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
