@@ -1157,6 +1157,28 @@ static void print_fidelity(const char *what, const char *path, const nr_eval_res
     fprintf(stderr, " on %s\n", SHOWN(path, nb));
 }
 
+/* The summary line that says how the size was chosen: the size, the rows
+ * that judged it, the fit there, the best size and the tolerance. */
+static void print_size_choice(const nr_extract_report *rep)
+{
+    const char *unit = rep->in_rules ? (rep->best_leaves == 1 ? "rule" : "rules")
+                                     : (rep->best_leaves == 1 ? "leaf" : "leaves");
+    const char *on = rep->held_profile ? "rows kept in the profile"
+                     : rep->sampled    ? "held-out samples"
+                                       : "held-out rows";
+    const double held = rep->regression ? rep->held_r2 : (double)rep->held_agree / (double)rep->held_out;
+    const double best = rep->regression ? rep->best_r2 : (double)rep->best_agree / (double)rep->held_out;
+    fprintf(stderr, "size: ");
+    if (rep->in_rules)
+        fprintf(stderr, "%d of %d rules", rep->leaves, rep->candidates);
+    else
+        fprintf(stderr, "%d lea%s", rep->leaves, rep->leaves == 1 ? "f" : "ves");
+    fprintf(stderr, " chosen on %ld %s: %s %.4f there (best %.4f at %d %s; tolerance %g point%s%s%s)\n",
+            rep->held_out, on, rep->regression ? "R^2" : "fidelity", held, best, rep->best_leaves, unit,
+            100 * rep->tolerance, rep->tolerance == 0.01 ? "" : "s", rep->regression ? " of R^2" : "",
+            rep->chance_rows ? ", or 4 rows, as few as chance could lose" : "");
+}
+
 /* What to try when an extractor's result explains nothing: its own
  * options, so that the advice is never bad usage. */
 static const char *degenerate_hint(const char *algorithm)
@@ -1515,37 +1537,8 @@ static int cmd_extract(int argc, char **argv)
         fprintf(stderr, "%s: %d %s, %d condition%s\n", r->prov.algorithm, nrules,
                 r->kind == NR_BODY_TREE ? (nrules == 1 ? "leaf" : "leaves") : (nrules == 1 ? "rule" : "rules"),
                 nconds, nconds == 1 ? "" : "s");
-        if (rep.selected && rep.in_rules)
-            fprintf(stderr, "size: %d of %d rules chosen on %ld %s: fidelity %.4f there "
-                    "(best %.4f at %d rules; tolerance %g point%s%s)\n",
-                    rep.leaves, rep.candidates, rep.held_out,
-                    rep.held_profile ? "rows kept in the profile"
-                    : rep.sampled    ? "held-out samples"
-                                     : "held-out rows",
-                    (double)rep.held_agree / (double)rep.held_out,
-                    (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
-                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s",
-                    rep.chance_rows ? ", or 4 rows, as few as chance could lose" : "");
-        else if (rep.selected && rep.regression)
-            fprintf(stderr, "size: %d lea%s chosen on %ld %s: R^2 %.4f there "
-                    "(best %.4f at %d leaves; tolerance %g point%s of R^2)\n",
-                    rep.leaves, rep.leaves == 1 ? "f" : "ves", rep.held_out,
-                    rep.held_profile ? "rows kept in the profile"
-                    : rep.sampled    ? "held-out samples"
-                                     : "held-out rows",
-                    rep.held_r2, rep.best_r2, rep.best_leaves, 100 * rep.tolerance,
-                    rep.tolerance == 0.01 ? "" : "s");
-        else if (rep.selected)
-            fprintf(stderr, "size: %d leaves chosen on %ld %s: fidelity %.4f there "
-                    "(best %.4f at %d leaves; tolerance %g point%s%s)\n",
-                    rep.leaves, rep.held_out,
-                    rep.held_profile ? "rows kept in the profile"
-                    : rep.sampled    ? "held-out samples"
-                                     : "held-out rows",
-                    (double)rep.held_agree / (double)rep.held_out,
-                    (double)rep.best_agree / (double)rep.held_out, rep.best_leaves,
-                    100 * rep.tolerance, rep.tolerance == 0.01 ? "" : "s",
-                    rep.chance_rows ? ", or 4 rows, as few as chance could lose" : "");
+        if (rep.selected)
+            print_size_choice(&rep);
         if (rep.from_profile)
             fprintf(stderr, "inputs: %d samples drawn from the model's data profile (%d kept rows "
                     "of %llu)\n", eo.samples, m->profile->nrows,
