@@ -356,10 +356,11 @@ done:
     return rc;
 }
 
-/* exp(-d2 / two_k2), 1 at d2 == 0 even when two_k2 is 0 or infinite */
+/* exp(-d2 / two_k2), 1 at d2 == 0 even when two_k2 is 0 or infinite, 0
+ * at an infinite d2 (extreme options overflow) */
 static double gauss(double d2, double two_k2)
 {
-    return d2 == 0 ? 1 : exp(-d2 / two_k2);
+    return d2 == 0 ? 1 : isinf(d2) ? 0 : exp(-d2 / two_k2);
 }
 
 int nr_quickshift(const float *img, int c, int h, int w, double kernel_size, double max_dist, double ratio,
@@ -428,7 +429,7 @@ int nr_quickshift(const float *img, int c, int h, int w, double kernel_size, dou
                         double e = v[ch * hw + p] - v[ch * hw + q];
                         dc += e * e;
                     }
-                    t = g[yy - y] * g[xx > x ? xx - x : x - xx] * gauss(r2 * dc, two_k2);
+                    t = g[yy - y] * g[xx > x ? xx - x : x - xx] * gauss(dc == 0 ? 0 : r2 * dc, two_k2);
                     k = (int64_t)(t * scale + 0.5);
                     dens[p] += k;
                     dens[q] += k;
@@ -453,7 +454,7 @@ int nr_quickshift(const float *img, int c, int h, int w, double kernel_size, dou
                         double e = v[ch * hw + p] - v[ch * hw + q];
                         dc += e * e;
                     }
-                    d += r2 * dc;
+                    d += dc == 0 ? 0 : r2 * dc; /* not inf * 0 for a huge ratio */
                     /* strictly nearer: on a tie the lower raster index */
                     if (d < best) {
                         best = d;

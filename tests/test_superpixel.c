@@ -349,6 +349,14 @@ static void test_quickshift_halves(void)
     CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, NR_QS_KERNEL_SIZE, 10, NR_QS_RATIO, &s, &err) == 0);
     CU_ASSERT_EQUAL(s.n, 2);
     nr_segments_free(&s);
+    /* extreme parameters: no NaN (inf * 0) on the way */
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, 1e300, 1e300, 1e300, &s, &err) == 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    check_labels(&s);
+    nr_segments_free(&s);
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, 1e-300, 1e300, 1e-300, &s, &err) == 0);
+    check_labels(&s);
+    nr_segments_free(&s);
     /* the defaults (max_dist 200) link across the step */
     CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, NR_QS_KERNEL_SIZE, NR_QS_MAX_DIST, NR_QS_RATIO, &s, &err) == 0);
     CU_ASSERT_EQUAL(s.n, 1);
