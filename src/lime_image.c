@@ -18,6 +18,9 @@ void nr_lime_image_opts_default(nr_lime_image_opts *io)
     memset(io, 0, sizeof *io);
     io->segmenter = NR_SEG_SLIC;
     io->compactness = NR_SLIC_COMPACTNESS;
+    io->kernel_size = NR_QS_KERNEL_SIZE;
+    io->max_dist = NR_QS_MAX_DIST;
+    io->ratio = NR_QS_RATIO;
     io->fill_mean = 1;
 }
 
@@ -39,7 +42,9 @@ int nr_lime_image_segment(const nn_model *m, const float *x, const nr_lime_image
         return nr_grid_segments(h, w, n, seg, err);
     if (io->segmenter == NR_SEG_SLIC)
         return nr_slic(x, m->input.c, h, w, n, io->compactness, seg, err);
-    return nr_error_set(err, NR_EUNSUP, "quickshift segmentation is not implemented (use slic or grid)");
+    if (io->segmenter == NR_SEG_QUICKSHIFT)
+        return nr_quickshift(x, m->input.c, h, w, io->kernel_size, io->max_dist, io->ratio, seg, err);
+    return nr_error_set(err, NR_EINVAL, "no segmenter %d", io->segmenter);
 }
 
 #define IMG_BATCH 64

@@ -31,9 +31,10 @@
 #define NR_LIME_IMAGE_WIDTH 0.25
 
 typedef struct nr_lime_image_opts {
-    int segmenter;      /* nr_seg_kind: slic or grid */
-    int segments;       /* 0: nr_segments_default */
+    int segmenter;      /* nr_seg_kind: slic, grid or quickshift */
+    int segments;       /* 0: nr_segments_default; not quickshift */
     double compactness; /* SLIC */
+    double kernel_size, max_dist, ratio; /* quickshift */
     int fill_mean;      /* off segments take their mean; else `fill` */
     float fill;         /* in the data's own units */
 } nr_lime_image_opts;

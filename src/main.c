@@ -2582,10 +2582,14 @@ static const char USAGE_EXPLAIN[] =
     "      --alpha A              ridge penalty of the fit (default 1)\n"
     "      --seed N               random seed (default 1); same inputs and seed, same output\n"
     "Images (--data: the file the image comes from):\n"
-    "      --segmenter KIND       superpixels: slic (the default) or grid\n"
-    "      --segments N           about N superpixels (default: a pixel in 16, 16 to\n"
-    "                             100, at most a quarter of the pixels)\n"
+    "      --segmenter KIND       superpixels: slic (the default), grid or quickshift\n"
+    "      --segments N           slic, grid: about N superpixels (default: a pixel in\n"
+    "                             16, 16 to 100, at most a quarter of the pixels)\n"
     "      --compactness X        slic: weight of distance against intensity (0.1)\n"
+    "      --kernel-size X        quickshift: width of the density kernel, pixels (4)\n"
+    "      --max-dist X           quickshift: the longest link (200)\n"
+    "      --ratio X              quickshift: weight of intensity (0-100) against\n"
+    "                             distance (0.2)\n"
     "      --fill mean|VALUE      what a superpixel switched off shows: its mean (the\n"
     "                             default) or VALUE\n"
     "      --negative             PNG: the superpixels of negative weight too, in red\n"
@@ -2634,6 +2638,8 @@ typedef struct image_args {
     const nr_lime_image_opts *io;
     uint64_t seed;
 } image_args;
+
+#define SEGMENTER_NAME(k) ((k) == NR_SEG_GRID ? "grid" : (k) == NR_SEG_QUICKSHIFT ? "quickshift" : "slic")
 
 static int explain_image(const image_args *a, nn_model *m)
 {
@@ -2742,8 +2748,12 @@ static int explain_image(const image_args *a, nn_model *m)
         snprintf(where, sizeof where, "row %d of %s", a->row, a->data);
     else
         snprintf(where, sizeof where, "--instance %s", a->inst);
-    snprintf(options, sizeof options, "--segmenter %s --segments %d", a->io->segmenter == NR_SEG_GRID ? "grid" : "slic",
-             a->io->segments > 0 ? a->io->segments : nr_segments_default(m->input.h, m->input.w));
+    if (a->io->segmenter == NR_SEG_QUICKSHIFT)
+        snprintf(options, sizeof options, "--segmenter quickshift --kernel-size %.6g --max-dist %.6g --ratio %.6g",
+                 a->io->kernel_size, a->io->max_dist, a->io->ratio);
+    else
+        snprintf(options, sizeof options, "--segmenter %s --segments %d", SEGMENTER_NAME(a->io->segmenter),
+                 a->io->segments > 0 ? a->io->segments : nr_segments_default(m->input.h, m->input.w));
     if (a->io->segmenter == NR_SEG_SLIC)
         nr_appendf(options, sizeof options, " --compactness %.6g", a->io->compactness);
     if (a->io->fill_mean)
@@ -2775,13 +2785,19 @@ static int explain_image(const image_args *a, nn_model *m)
             char cn[64];
             if (ex->klass >= 0 && !(m->class_names && m->class_names[ex->klass]))
                 snprintf(cn, sizeof cn, "class %d", ex->klass);
-            fprintf(stderr, "lime: %s: %s: %d superpixels (%s), %d term%s, weighted R^2 %.4f, surrogate %.6g and "
+            fprintf(stderr, "lime: %s: %s: %d superpixel%s (%s), %d term%s, weighted R^2 %.4f, surrogate %.6g and "
                     "network %.6g at the image (%d samples, kernel width %.4g)\n", SHOWN(where, nb),
                     ex->klass < 0 ? "output 0" : m->class_names && m->class_names[ex->klass]
-                    ? m->class_names[ex->klass] : cn, seg.n, a->io->segmenter == NR_SEG_GRID ? "grid" : "slic",
+                    ? m->class_names[ex->klass] : cn, seg.n, seg.n == 1 ? "" : "s", SEGMENTER_NAME(a->io->segmenter),
                     ex->nterms, ex->nterms == 1 ? "" : "s", ex->r2, ex->local_pred, ex->model_pred, lo->samples,
                     res.kernel_width);
         }
+    /* quickshift with LIME's defaults is made for photographs: on a small
+     * image one window covers most of it */
+    if (!a->quiet && a->io->segmenter == NR_SEG_QUICKSHIFT && seg.n < 4)
+        fprintf(stderr, "%s: warning: quickshift cut the %dx%d image into %d superpixel%s, too few to explain "
+                "much; a smaller --kernel-size or --max-dist gives more\n", progname, seg.h, seg.w, seg.n,
+                seg.n == 1 ? "" : "s");
 done:
     nr_lime_result_free(&res);
     nr_segments_free(&seg);
@@ -2794,7 +2810,7 @@ done:
 static int cmd_explain(int argc, char **argv)
 {
     enum { O_ROW = 256, O_ROWS, O_INSTANCE, O_CLASS, O_SEED, O_PREFIX, O_SEGMENTER, O_SEGMENTS, O_COMPACT,
-           O_FILL, O_NEGATIVE, O_LABELS, O_LIME = 1000 };
+           O_FILL, O_NEGATIVE, O_LABELS, O_KSIZE, O_MAXDIST, O_RATIO, O_LIME = 1000 };
     static const struct option common[] = {
         {"output", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"data", required_argument, NULL, 'd'},   {"label", required_argument, NULL, 'l'},
@@ -2805,6 +2821,8 @@ static int cmd_explain(int argc, char **argv)
         {"segmenter", required_argument, NULL, O_SEGMENTER}, {"segments", required_argument, NULL, O_SEGMENTS},
         {"compactness", required_argument, NULL, O_COMPACT}, {"fill", required_argument, NULL, O_FILL},
         {"negative", no_argument, NULL, O_NEGATIVE}, {"labels", required_argument, NULL, 'L'},
+        {"kernel-size", required_argument, NULL, O_KSIZE}, {"max-dist", required_argument, NULL, O_MAXDIST},
+        {"ratio", required_argument, NULL, O_RATIO},
         {"help", no_argument, NULL, 'h'}};
     struct option table[NELEM(common) + 16];
     nr_error err;
@@ -2817,6 +2835,7 @@ static int cmd_explain(int argc, char **argv)
                *prefix = NULL, *src;
     int c, quiet = 0, status = 0, row = 0, klass = -1, nx = 0, nexpl = 0, npick = 0, many, ntab = 0;
     int negative = 0, image_opt = 0;
+    const char *qs_opt = NULL; /* the last quickshift option given */
     unsigned given = 0; /* bit i: nr_lime_options[i] on the command line */
     out_format f;
     nn_model *m = NULL;
@@ -2856,10 +2875,10 @@ static int cmd_explain(int argc, char **argv)
                 io.segmenter = NR_SEG_SLIC;
             } else if (strcmp(optarg, "grid") == 0) {
                 io.segmenter = NR_SEG_GRID;
+            } else if (strcmp(optarg, "quickshift") == 0) {
+                io.segmenter = NR_SEG_QUICKSHIFT;
             } else {
-                status = usage_error("explain", strcmp(optarg, "quickshift") == 0
-                                     ? "--segmenter %s is not implemented: use slic or grid"
-                                     : "--segmenter is slic or grid, not '%s'", optarg);
+                status = usage_error("explain", "--segmenter is slic, grid or quickshift, not '%s'", optarg);
                 goto done;
             }
             break;
@@ -2892,6 +2911,24 @@ static int cmd_explain(int argc, char **argv)
             } else {
                 io.compactness = v;
             }
+            break;
+        }
+        case O_KSIZE:
+        case O_MAXDIST:
+        case O_RATIO: {
+            char *end;
+            double v;
+            const char *name = c == O_KSIZE ? "kernel-size" : c == O_MAXDIST ? "max-dist" : "ratio";
+            image_opt = 1;
+            qs_opt = name;
+            errno = 0;
+            v = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !isfinite(v) || !(v > 0)) {
+                nr_error_set(&err, NR_EINVAL, "--%s wants a positive number, not '%s'", name, optarg);
+                status = usage_error("explain", "%s", err.msg);
+                goto done;
+            }
+            *(c == O_KSIZE ? &io.kernel_size : c == O_MAXDIST ? &io.max_dist : &io.ratio) = v;
             break;
         }
         case O_ROWS: rowsf = optarg; break;
@@ -2939,6 +2976,15 @@ static int cmd_explain(int argc, char **argv)
         status = usage_error("explain", "%s", "'explain' takes one model file");
         goto done;
     }
+    if (io.segmenter == NR_SEG_QUICKSHIFT && io.segments) {
+        status = usage_error("explain", "%s", "--segments is for slic and grid; quickshift's superpixels "
+                             "follow from --kernel-size and --max-dist (smaller: more superpixels)");
+        goto done;
+    }
+    if (io.segmenter != NR_SEG_QUICKSHIFT && qs_opt) {
+        status = usage_error("explain", "--%s is for --segmenter quickshift", qs_opt);
+        goto done;
+    }
     if (!data) {
         status = usage_error("explain", "%s", "explain needs --data FILE, the training data it samples like");
         goto done;
@@ -2979,7 +3025,8 @@ static int cmd_explain(int argc, char **argv)
         goto done;
     }
     if (image_opt) {
-        nr_error_set(&err, NR_EUNSUP, "--segmenter, --segments, --compactness, --fill and --negative are for "
+        nr_error_set(&err, NR_EUNSUP, "--segmenter, --segments, --compactness, --kernel-size, --max-dist, --ratio, --fill "
+                     "and --negative are for "
                      "models whose input is an image; this one takes %zu values", nn_model_input_size(m));
         status = usage_error("explain", "%s", err.msg);
         goto done;

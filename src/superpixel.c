@@ -1,9 +1,10 @@
 /*
- * superpixel.c - SLIC and grid superpixels (see superpixel.h).
+ * superpixel.c - SLIC, quickshift and grid superpixels (see superpixel.h).
  */
 #include "superpixel.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -352,6 +353,153 @@ done:
     free(acc);
     free(dist);
     free(cnt);
+    return rc;
+}
+
+/* exp(-d2 / two_k2), 1 at d2 == 0 even when two_k2 is 0 or infinite, 0
+ * at an infinite d2 (extreme options overflow) */
+static double gauss(double d2, double two_k2)
+{
+    return d2 == 0 ? 1 : isinf(d2) ? 0 : exp(-d2 / two_k2);
+}
+
+int nr_quickshift(const float *img, int c, int h, int w, double kernel_size, double max_dist, double ratio,
+                  nr_segments *out, nr_error *err)
+{
+    size_t hw = (size_t)h * w;
+    int rc = 0, r, n = 0;
+    double lo = INFINITY, hi = -INFINITY, two_k2, r2, max2, scale, *v = NULL, *g = NULL;
+    int64_t *dens = NULL;
+    int *parent = NULL, *root = NULL, *stack = NULL;
+    memset(out, 0, sizeof *out);
+    if (h < 1 || w < 1 || c < 1)
+        return nr_error_set(err, NR_EINVAL, "cannot cut a %dx%dx%d image into segments", c, h, w);
+    if (!(kernel_size > 0) || !isfinite(kernel_size) || !(max_dist > 0) || !isfinite(max_dist) ||
+        !(ratio > 0) || !isfinite(ratio))
+        return nr_error_set(err, NR_EINVAL, "quickshift's kernel size, maximum distance and ratio must be "
+                            "positive numbers");
+    if (hw > (size_t)1 << 30)
+        return nr_error_set(err, NR_ELIMIT, "a %dx%d image is too large for quickshift", h, w);
+    /* the window never needs to reach past the image */
+    r = 3 * kernel_size >= (h > w ? h : w) ? (h > w ? h : w) : (int)ceil(3 * kernel_size);
+    two_k2 = 2 * kernel_size * kernel_size;
+    r2 = ratio * ratio;
+    max2 = max_dist * max_dist;
+    /* a density is at most hw terms of at most 1: 2^40 each unless that
+     * could overflow 63 bits */
+    scale = hw <= (size_t)1 << 22 ? 0x1p40 : 0x1p32;
+    v = malloc(sizeof *v * hw * c);
+    g = malloc(sizeof *g * (size_t)(r + 1));
+    dens = calloc(hw, sizeof *dens);
+    parent = malloc(sizeof *parent * hw);
+    root = malloc(sizeof *root * hw);
+    stack = malloc(sizeof *stack * hw);
+    out->label = malloc(sizeof *out->label * hw);
+    if (!v || !g || !dens || !parent || !root || !stack || !out->label) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t p = 0; p < hw * c; p++) {
+        if (!isfinite(img[p])) {
+            rc = nr_error_set(err, NR_EINVAL, "pixel %zu of the image is not a finite number", p + 1);
+            goto done;
+        }
+        lo = img[p] < lo ? img[p] : lo;
+        hi = img[p] > hi ? img[p] : hi;
+    }
+    for (size_t p = 0; p < hw * c; p++)
+        v[p] = hi > lo ? 100 * ((img[p] - lo) / (hi - lo)) : 0;
+    /* exp(-(dy^2 + dx^2) / 2k^2) is g[|dy|] * g[|dx|]: the same product
+     * for a pair seen from either end */
+    for (int t = 0; t <= r; t++)
+        g[t] = gauss((double)t * t, two_k2);
+
+    /* densities: each pair once, from its first pixel in raster order */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t p = (size_t)y * w + x;
+            int yb = y + r > h - 1 ? h - 1 : y + r, xa = x - r < 0 ? 0 : x - r, xb = x + r > w - 1 ? w - 1 : x + r;
+            dens[p] += (int64_t)scale;
+            for (int yy = y; yy <= yb; yy++)
+                for (int xx = yy == y ? x + 1 : xa; xx <= xb; xx++) {
+                    size_t q = (size_t)yy * w + xx;
+                    double dc = 0, t;
+                    int64_t k;
+                    for (int ch = 0; ch < c; ch++) {
+                        double e = v[ch * hw + p] - v[ch * hw + q];
+                        dc += e * e;
+                    }
+                    t = g[yy - y] * g[xx > x ? xx - x : x - xx] * gauss(dc == 0 ? 0 : r2 * dc, two_k2);
+                    k = (int64_t)(t * scale + 0.5);
+                    dens[p] += k;
+                    dens[q] += k;
+                }
+        }
+
+    /* links: to the nearest pixel of the window that stands higher */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t p = (size_t)y * w + x;
+            int ya = y - r < 0 ? 0 : y - r, yb = y + r > h - 1 ? h - 1 : y + r;
+            int xa = x - r < 0 ? 0 : x - r, xb = x + r > w - 1 ? w - 1 : x + r;
+            double best = INFINITY;
+            parent[p] = (int)p;
+            for (int yy = ya; yy <= yb; yy++)
+                for (int xx = xa; xx <= xb; xx++) {
+                    size_t q = (size_t)yy * w + xx;
+                    double d = (double)(yy - y) * (yy - y) + (double)(xx - x) * (xx - x), dc = 0;
+                    if (dens[q] < dens[p] || (dens[q] == dens[p] && q >= p))
+                        continue;
+                    for (int ch = 0; ch < c; ch++) {
+                        double e = v[ch * hw + p] - v[ch * hw + q];
+                        dc += e * e;
+                    }
+                    d += dc == 0 ? 0 : r2 * dc; /* not inf * 0 for a huge ratio */
+                    /* strictly nearer: on a tie the lower raster index */
+                    if (d < best) {
+                        best = d;
+                        parent[p] = (int)q;
+                    }
+                }
+            if (!(best <= max2))
+                parent[p] = (int)p;
+        }
+
+    /* every pixel to its root (links only go higher, so there is no
+     * cycle), each root numbered when first met in raster order */
+    for (size_t p = 0; p < hw; p++)
+        root[p] = -1;
+    for (size_t p = 0; p < hw; p++) {
+        int top = 0, q = (int)p, t;
+        while (root[q] < 0 && parent[q] != q) {
+            stack[top++] = q;
+            q = parent[q];
+        }
+        t = root[q] >= 0 ? root[q] : q;
+        root[q] = t;
+        while (top > 0)
+            root[stack[--top]] = t;
+    }
+    for (size_t p = 0; p < hw; p++)
+        stack[p] = -1; /* now: a root's label */
+    for (size_t p = 0; p < hw; p++) {
+        if (stack[root[p]] < 0)
+            stack[root[p]] = n++;
+        out->label[p] = stack[root[p]];
+    }
+    out->h = h;
+    out->w = w;
+    out->n = n;
+    rc = finish(out, err);
+done:
+    if (rc < 0)
+        nr_segments_free(out);
+    free(v);
+    free(g);
+    free(dens);
+    free(parent);
+    free(root);
+    free(stack);
     return rc;
 }
 

@@ -1339,9 +1339,7 @@ expect 3 "explain image: row out of range" -- "$NN" explain "$DIG" --data exampl
     one_error "explain image: row out of range" "test.csv: .*--row 1000: the file has 450 rows"
 expect 3 "explain image: fashion row out of range" -- "$NN" explain "$FCNN" --data "$FMN/t10k-images-idx3-ubyte.gz" --row 10001 &&
     one_error "explain image: fashion row out of range" "--row 10001: the file has 10000 rows"
-expect 2 "explain image: quickshift" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segmenter quickshift &&
-    one_error "explain image: quickshift" "--segmenter quickshift is not implemented: use slic or grid"
-expect 2 "explain image: bad segmenter" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segmenter felzenszwalb && one_error "explain image: bad segmenter" "--segmenter is slic or grid"
+expect 2 "explain image: bad segmenter" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segmenter felzenszwalb && one_error "explain image: bad segmenter" "--segmenter is slic, grid or quickshift, not 'felzenszwalb'"
 expect 2 "explain image: bad segments" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segments 0 && one_error "explain image: bad segments" "--segments wants"
 expect 2 "explain image: bad fill" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --fill median && one_error "explain image: bad fill" "--fill wants mean or a number"
 expect 2 "explain image: bad compactness" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --compactness -1 && one_error "explain image: bad compactness" "--compactness wants"
@@ -1352,6 +1350,42 @@ expect 2 "explain image: --discretizer" -- "$NN" explain "$DIG" --data examples/
 expect 2 "explain image: tabular model" -- "$NN" explain "$IRIS" --data examples/iris/train.csv --row 1 --segments 10 -o "$T/iris.png" &&
     one_error "explain image: tabular model" "are for models whose input is an image; this one takes 4 values"
 if [ ! -e "$T/img.c" ] && [ ! -e "$T/iris.png" ]; then ok; else bad "explain image: a refused run left a file"; fi
+# quickshift superpixels: opt-in, its segment count in the summary, the
+# same output every run; with LIME's defaults an 8x8 digit is one segment
+# (and a warning says so), with a small kernel several
+expect 0 "explain image: quickshift" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 --segmenter quickshift &&
+    has "explain image: quickshift options" "^# --segmenter quickshift --kernel-size 4 --max-dist 200 --ratio 0.2 --fill mean " &&
+    has "explain image: quickshift summary" "^lime: row 3 of examples/digits/test.csv: 8: 1 superpixel (quickshift), 1 term," "$T/err" &&
+    has "explain image: quickshift few segments" "warning: quickshift cut the 8x8 image into 1 superpixel, too few" "$T/err"
+expect 0 "explain image: quickshift, small kernel" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 \
+    --segmenter quickshift --kernel-size 1 --max-dist 3 --ratio 0.2 -o "$T/qs.json" &&
+    has "explain image: quickshift small kernel summary" "^lime: row 3 of examples/digits/test.csv: 8: [0-9]* superpixels (quickshift), " "$T/err" &&
+    has "explain image: quickshift JSON options" '"options": "--segmenter quickshift --kernel-size 1 --max-dist 3 --ratio 0.2 ' "$T/qs.json"
+n=$(sed -n 's/^lime: .*: \([0-9]*\) superpixels (quickshift).*/\1/p' "$T/err")
+if [ "${n:-0}" -ge 4 ] && grep -q "\"segments\": $n, " "$T/qs.json" && ! grep -q warning "$T/err"; then ok
+else bad "explain image: quickshift --kernel-size 1: '${n:-no}' superpixels, or not in the JSON, or a warning"; fi
+expect 0 "explain image: quickshift again" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 3 \
+    --segmenter quickshift --kernel-size 1 --max-dist 3 --ratio 0.2 -o "$T/qs2.json" -q
+if cmp -s "$T/qs.json" "$T/qs2.json"; then ok; else bad "explain image: quickshift: two runs differ"; fi
+if [ -r "$FMN/t10k-images-idx3-ubyte.gz" ]; then
+    expect 0 "explain image: fashion quickshift" -- "$NN" explain "$FCNN" --data "$FMN/t10k-images-idx3-ubyte.gz" \
+        --labels "$FMN/t10k-labels-idx1-ubyte.gz" --row 2 --segmenter quickshift --kernel-size 1 -o "$T/faqs.png" &&
+        has "explain image: fashion quickshift summary" "^lime: row 2 of .*t10k-images-idx3-ubyte.gz: Pullover: [0-9]* superpixels (quickshift), " "$T/err"
+    if is_png "$T/faqs.png"; then ok; else bad "explain image: fashion quickshift: no PNG signature"; fi
+    expect 0 "explain image: fashion quickshift again" -- "$NN" explain "$FCNN" --data "$FMN/t10k-images-idx3-ubyte.gz" \
+        --labels "$FMN/t10k-labels-idx1-ubyte.gz" --row 2 --segmenter quickshift --kernel-size 1 -o "$T/faqs2.png" -q
+    if cmp -s "$T/faqs.png" "$T/faqs2.png"; then ok; else bad "explain image: fashion quickshift: two runs differ"; fi
+fi
+for o in kernel-size max-dist ratio; do
+    for v in 0 -1 nan inf x; do
+        expect 2 "explain image: --$o $v" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segmenter quickshift --$o $v &&
+            one_error "explain image: --$o $v" "--$o wants a positive number, not '$v'"
+    done
+done
+expect 2 "explain image: quickshift --segments" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --segmenter quickshift --segments 10 &&
+    one_error "explain image: quickshift --segments" "--segments is for slic and grid; quickshift's superpixels follow from --kernel-size"
+expect 2 "explain image: --ratio without quickshift" -- "$NN" explain "$DIG" --data examples/digits/test.csv --row 1 --ratio 0.5 &&
+    one_error "explain image: --ratio without quickshift" "--ratio is for --segmenter quickshift"
 
 
 # --- trees grown on samples: thresholds and statistics read on real rows ------

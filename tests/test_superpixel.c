@@ -5,7 +5,9 @@
  * cover every pixel; grid shapes; off segments filled with their mean;
  * and, end to end, a small CNN whose output reads only the top-left 4x4
  * pixels: its weights recovered exactly, and the top superpixel in that
- * corner.
+ * corner.  Quickshift: two flat halves give two segments split at the
+ * boundary, a flat image one, labels in raster order with their sizes and
+ * boxes, the same every time.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -289,6 +291,169 @@ static void test_corner_cnn(void)
     nn_model_free(m);
 }
 
+/* Labels in 0..n-1 numbered in the raster order of each segment's first
+ * pixel, sizes and boxes those of the labels (a quickshift segment need
+ * not be connected). */
+static void check_labels(const nr_segments *s)
+{
+    int hw = s->h * s->w, next = 0, total = 0;
+    for (int p = 0; p < hw; p++) {
+        CU_ASSERT_FATAL(s->label[p] >= 0 && s->label[p] <= next && s->label[p] < s->n);
+        if (s->label[p] == next)
+            next++;
+    }
+    CU_ASSERT_EQUAL(next, s->n);
+    for (int k = 0; k < s->n; k++) {
+        int size = 0, x0 = s->w, y0 = s->h, x1 = -1, y1 = -1;
+        for (int p = 0; p < hw; p++)
+            if (s->label[p] == k) {
+                int y = p / s->w, x = p % s->w;
+                size++;
+                x0 = x < x0 ? x : x0;
+                y0 = y < y0 ? y : y0;
+                x1 = x > x1 ? x : x1;
+                y1 = y > y1 ? y : y1;
+            }
+        CU_ASSERT_EQUAL(s->size[k], size);
+        CU_ASSERT(s->x0[k] == x0 && s->y0[k] == y0 && s->x1[k] == x1 && s->y1[k] == y1);
+        total += size;
+    }
+    CU_ASSERT_EQUAL(total, hw);
+}
+
+/* Two flat halves: one segment each, split at the boundary, when the
+ * intensity step (ratio 0.2 of 0..100: 20) is longer than max_dist; one
+ * segment when it is not. */
+static void test_quickshift_halves(void)
+{
+    enum { H = 20, W = 20 };
+    float img[H * W];
+    nr_segments s;
+    nr_error err;
+    for (int p = 0; p < H * W; p++)
+        img[p] = p % W < 10 ? 0 : 1;
+    for (double ks = 1; ks <= 4; ks *= 2) {
+        CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, ks, 10, NR_QS_RATIO, &s, &err) == 0);
+        CU_ASSERT_EQUAL_FATAL(s.n, 2);
+        check_labels(&s);
+        for (int p = 0; p < H * W; p++)
+            CU_ASSERT_EQUAL(s.label[p], p % W < 10 ? 0 : 1);
+        CU_ASSERT(s.size[0] == 200 && s.size[1] == 200);
+        CU_ASSERT(s.x0[0] == 0 && s.y0[0] == 0 && s.x1[0] == 9 && s.y1[0] == 19);
+        CU_ASSERT(s.x0[1] == 10 && s.y0[1] == 0 && s.x1[1] == 19 && s.y1[1] == 19);
+        nr_segments_free(&s);
+    }
+    /* other units, the same segments: the colour is scaled by the image's range */
+    for (int p = 0; p < H * W; p++)
+        img[p] = p % W < 10 ? -3000 : 5000;
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, NR_QS_KERNEL_SIZE, 10, NR_QS_RATIO, &s, &err) == 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    nr_segments_free(&s);
+    /* extreme parameters: no NaN (inf * 0) on the way */
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, 1e300, 1e300, 1e300, &s, &err) == 0);
+    CU_ASSERT_EQUAL(s.n, 2);
+    check_labels(&s);
+    nr_segments_free(&s);
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, 1e-300, 1e300, 1e-300, &s, &err) == 0);
+    check_labels(&s);
+    nr_segments_free(&s);
+    /* the defaults (max_dist 200) link across the step */
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, NR_QS_KERNEL_SIZE, NR_QS_MAX_DIST, NR_QS_RATIO, &s, &err) == 0);
+    CU_ASSERT_EQUAL(s.n, 1);
+    check_labels(&s);
+    nr_segments_free(&s);
+}
+
+/* A flat image is one segment, also when it is larger than the window:
+ * its pixels of equal density rank by raster index, so it has one peak. */
+static void test_quickshift_flat(void)
+{
+    enum { H = 40, W = 37 };
+    float img[H * W];
+    nr_segments s;
+    nr_error err;
+    for (int p = 0; p < H * W; p++)
+        img[p] = 0.5f;
+    for (double ks = 0.5; ks <= 8; ks *= 2) {
+        CU_ASSERT_FATAL(nr_quickshift(img, 1, H, W, ks, 2, NR_QS_RATIO, &s, &err) == 0);
+        CU_ASSERT_EQUAL(s.n, 1);
+        check_labels(&s);
+        CU_ASSERT(s.x0[0] == 0 && s.y0[0] == 0 && s.x1[0] == W - 1 && s.y1[0] == H - 1);
+        nr_segments_free(&s);
+    }
+    /* a max_dist shorter than a pixel links nothing */
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, 3, 4, 1, 0.5, NR_QS_RATIO, &s, &err) == 0);
+    CU_ASSERT_EQUAL(s.n, 12);
+    check_labels(&s);
+    nr_segments_free(&s);
+    CU_ASSERT_FATAL(nr_quickshift(img, 1, 1, 1, 4, 200, 0.2, &s, &err) == 0);
+    CU_ASSERT(s.n == 1 && s.size[0] == 1);
+    nr_segments_free(&s);
+}
+
+/* Noise in three channels: valid labels, the same every time; bad
+ * parameters and pixels refused. */
+static void test_quickshift_noise(void)
+{
+    enum { H = 24, W = 19, C = 3 };
+    float img[C * H * W];
+    unsigned long long r = 987654321;
+    nr_segments a, b;
+    nr_error err;
+    for (int i = 0; i < C * H * W; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        img[i] = (float)(r % 1000) / 100;
+    }
+    CU_ASSERT_FATAL(nr_quickshift(img, C, H, W, 1.5, 8, 0.5, &a, &err) == 0);
+    CU_ASSERT_FATAL(nr_quickshift(img, C, H, W, 1.5, 8, 0.5, &b, &err) == 0);
+    check_labels(&a);
+    CU_ASSERT(a.n > 1);
+    CU_ASSERT_EQUAL(a.n, b.n);
+    CU_ASSERT(memcmp(a.label, b.label, sizeof *a.label * H * W) == 0);
+    nr_segments_free(&a);
+    nr_segments_free(&b);
+    CU_ASSERT_FATAL(nr_quickshift(img, C, H, W, NR_QS_KERNEL_SIZE, NR_QS_MAX_DIST, NR_QS_RATIO, &a, &err) == 0);
+    check_labels(&a);
+    nr_segments_free(&a);
+    CU_ASSERT(nr_quickshift(img, C, H, W, 0, 10, 0.2, &a, &err) == NR_EINVAL);
+    CU_ASSERT(nr_quickshift(img, C, H, W, 4, -1, 0.2, &a, &err) == NR_EINVAL);
+    CU_ASSERT(nr_quickshift(img, C, H, W, 4, 10, NAN, &a, &err) == NR_EINVAL);
+    CU_ASSERT(nr_quickshift(img, C, H, W, INFINITY, 10, 0.2, &a, &err) == NR_EINVAL);
+    CU_ASSERT(nr_quickshift(img, C, 0, W, 4, 10, 0.2, &a, &err) == NR_EINVAL);
+    img[5] = NAN;
+    CU_ASSERT(nr_quickshift(img, C, H, W, 4, 10, 0.2, &a, &err) == NR_EINVAL);
+    CU_ASSERT(a.label == NULL);
+}
+
+/* Through LIME's segmenter: the bright corner of the corner CNN's image
+ * is never in a segment with the dim ground. */
+static void test_quickshift_lime(void)
+{
+    nn_model *m = corner_model();
+    float x[64];
+    nr_lime_image_opts io;
+    nr_segments s;
+    nr_error err;
+    for (int p = 0; p < 64; p++)
+        x[p] = (p / 8 < 4 && p % 8 < 4 ? 1.0f : 0.3f) + 0.01f * (float)(p % 3);
+    nr_lime_image_opts_default(&io);
+    CU_ASSERT_EQUAL(io.segmenter, NR_SEG_SLIC);
+    io.segmenter = NR_SEG_QUICKSHIFT;
+    io.kernel_size = 1;
+    io.max_dist = 10;
+    CU_ASSERT_FATAL(nr_lime_image_segment(m, x, &io, &s, &err) == 0);
+    check_labels(&s);
+    CU_ASSERT(s.n >= 2);
+    for (int p = 0; p < 64; p++)
+        for (int q = 0; q < 64; q++)
+            if (s.label[p] == s.label[q] && (p / 8 < 4 && p % 8 < 4) != (q / 8 < 4 && q % 8 < 4)) {
+                CU_FAIL("a quickshift segment holds corner and ground");
+                p = q = 64;
+            }
+    nr_segments_free(&s);
+    nn_model_free(m);
+}
+
 static const cutest tests[] = {
     {"default numbers of segments", test_defaults},
     {"SLIC never straddles a sharp boundary", test_slic_boundary},
@@ -296,6 +461,10 @@ static const cutest tests[] = {
     {"grid shapes", test_grid},
     {"off segments filled with their mean", test_fill},
     {"a CNN reading one corner: LIME finds it", test_corner_cnn},
+    {"quickshift: two flat halves, two segments", test_quickshift_halves},
+    {"quickshift: a flat image, one segment", test_quickshift_flat},
+    {"quickshift on noise: valid, deterministic", test_quickshift_noise},
+    {"quickshift through LIME's segmenter", test_quickshift_lime},
     {NULL, NULL},
 };
 
