@@ -227,12 +227,29 @@ done:
     return n;
 }
 
+/* v = the n values of img scaled together to 0..top by their own range
+ * (all 0 when they are all equal); a value that is not finite is refused
+ * by its pixel number. */
+static int scale_image(const float *img, size_t n, double top, double *v, nr_error *err)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t p = 0; p < n; p++) {
+        if (!isfinite(img[p]))
+            return nr_error_set(err, NR_EINVAL, "pixel %zu of the image is not a finite number", p + 1);
+        lo = img[p] < lo ? img[p] : lo;
+        hi = img[p] > hi ? img[p] : hi;
+    }
+    for (size_t p = 0; p < n; p++)
+        v[p] = hi > lo ? top * ((img[p] - lo) / (hi - lo)) : 0;
+    return 0;
+}
+
 int nr_slic(const float *img, int c, int h, int w, int nseg, double compactness, nr_segments *out,
             nr_error *err)
 {
     size_t hw = (size_t)h * w;
     int ny, nx, k, rc = 0, minsize;
-    double lo = INFINITY, hi = -INFINITY, step, m2;
+    double step, m2;
     double *v = NULL, *cen = NULL, *acc = NULL, *dist = NULL;
     int *cnt = NULL;
     memset(out, 0, sizeof *out);
@@ -255,16 +272,8 @@ int nr_slic(const float *img, int c, int h, int w, int nseg, double compactness,
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t p = 0; p < hw * c; p++) {
-        if (!isfinite(img[p])) {
-            rc = nr_error_set(err, NR_EINVAL, "pixel %zu of the image is not a finite number", p + 1);
-            goto done;
-        }
-        lo = img[p] < lo ? img[p] : lo;
-        hi = img[p] > hi ? img[p] : hi;
-    }
-    for (size_t p = 0; p < hw * c; p++)
-        v[p] = hi > lo ? (img[p] - lo) / (hi - lo) : 0;
+    if ((rc = scale_image(img, hw * c, 1, v, err)) < 0)
+        goto done;
     for (int i = 0; i < ny; i++)
         for (int j = 0; j < nx; j++) {
             double *ce = cen + (size_t)(i * nx + j) * (c + 2);
@@ -368,7 +377,7 @@ int nr_quickshift(const float *img, int c, int h, int w, double kernel_size, dou
 {
     size_t hw = (size_t)h * w;
     int rc = 0, r, n = 0;
-    double lo = INFINITY, hi = -INFINITY, two_k2, r2, max2, scale, *v = NULL, *g = NULL;
+    double two_k2, r2, max2, scale, *v = NULL, *g = NULL;
     int64_t *dens = NULL;
     int *parent = NULL, *root = NULL, *stack = NULL;
     memset(out, 0, sizeof *out);
@@ -399,16 +408,8 @@ int nr_quickshift(const float *img, int c, int h, int w, double kernel_size, dou
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t p = 0; p < hw * c; p++) {
-        if (!isfinite(img[p])) {
-            rc = nr_error_set(err, NR_EINVAL, "pixel %zu of the image is not a finite number", p + 1);
-            goto done;
-        }
-        lo = img[p] < lo ? img[p] : lo;
-        hi = img[p] > hi ? img[p] : hi;
-    }
-    for (size_t p = 0; p < hw * c; p++)
-        v[p] = hi > lo ? 100 * ((img[p] - lo) / (hi - lo)) : 0;
+    if ((rc = scale_image(img, hw * c, 100, v, err)) < 0)
+        goto done;
     /* exp(-(dy^2 + dx^2) / 2k^2) is g[|dy|] * g[|dx|]: the same product
      * for a pair seen from either end */
     for (int t = 0; t <= r; t++)
