@@ -89,7 +89,7 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     int *yfit = K ? malloc((size_t)n * sizeof *yfit) : NULL;
     double *vfit = K ? NULL : malloc((size_t)n * sizeof *vfit);
     /* regression: squared errors by size, and the held-out targets' sums */
-    double *dsse = K ? NULL : calloc((size_t)n + 2, sizeof *dsse), vsum = 0, vsq = 0;
+    double *dsse = K ? NULL : calloc((size_t)n + 2, sizeof *dsse), vsum = 0, vsq = 0, shift = 0;
     int *idfit = malloc((size_t)n * sizeof *idfit);
     float *xfit = malloc((size_t)n * d * sizeof *xfit);
     double *wfit = t->w ? malloc((size_t)n * sizeof *wfit) : NULL;
@@ -151,8 +151,12 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
                     } else {
                         double v = hn > 0 ? hv[i] : t->yv[i];
                         path_sse(&tr, rank, n, x, v, dsse);
-                        vsum += v;
-                        vsq += v * v;
+                        /* sums about the first target, so that the
+                         * spread of targets far from 0 does not cancel */
+                        if (nheld == 0)
+                            shift = v;
+                        vsum += v - shift;
+                        vsq += (v - shift) * (v - shift);
                     }
                     nheld++;
                 }

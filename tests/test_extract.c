@@ -649,6 +649,12 @@ static void test_choose_regression_size(void)
     CU_ASSERT_EQUAL_FATAL(nr_choose_tree_size(&t, NULL, NULL, NULL, NULL, 0, &o, &to, 0, &rng, &rep, &err), 0);
     CU_ASSERT(rep.leaves >= 3);
     CU_ASSERT_EQUAL(rep.leaves, rep.best_leaves);
+    /* the same steps far from 0: the sums of squares must not cancel */
+    for (int i = 0; i < N; i++)
+        v[i] += 1e8;
+    CU_ASSERT_EQUAL_FATAL(nr_choose_tree_size(&t, NULL, NULL, NULL, NULL, 0, &o, &to, 0.01, &rng, &rep, &err), 0);
+    CU_ASSERT_EQUAL(rep.leaves, 3);
+    CU_ASSERT(rep.held_r2 > 0.99 && rep.held_r2 <= 1);
 }
 
 static const cutest tests[] = {
