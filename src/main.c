@@ -1564,6 +1564,15 @@ static int cmd_extract(int argc, char **argv)
                     "on %s\n", e.r2, e.mae, e.output, SHOWN(test, nb));
             nr_eval_result_free(&e);
         }
+        if (r->prov.algorithm && strcmp(r->prov.algorithm, "tsukimoto") == 0 && m->features) {
+            size_t ncont = 0, nin = nn_model_input_size(m);
+            for (size_t j = 0; j < nin; j++)
+                ncont += m->features[j].type == NN_FEAT_CONTINUOUS || m->features[j].type == NN_FEAT_INTEGER;
+            if (ncont > 0)
+                fprintf(stderr, "note: %zu of %zu inputs are continuous or integer: each is cut once, "
+                        "and the rules are proven at the corners of its declared range, not between "
+                        "them, where real inputs lie: the fidelity above says how far they carry\n", ncont, nin);
+        }
     }
     if (irules && !quiet) {
         int nconds, nrules = nr_rules_count(irules, &nconds);

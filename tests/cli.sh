@@ -1414,6 +1414,11 @@ expect 0 "anndt --regress --max-leaves decides" -- "$NN" "$IRIS" -a anndt --regr
 expect 0 "degenerate tsukimoto: warns" -- "$NN" examples/wdbc/model.bin -a tsukimoto --data examples/wdbc/train.csv -q -o "$T/ts0.txt" &&
     has "degenerate tsukimoto: its own advice" "explain nothing; .*try a higher --max-order, or -a tree$" "$T/err"
 if grep -q -- "--criterion\|--no-mdl" "$T/err"; then bad "degenerate tsukimoto: advises options tsukimoto does not take"; else ok; fi
+# Tsukimoto on continuous inputs says that its proofs hold at the corners
+expect 0 "tsukimoto continuous: note" -- "$NN" "$IRIS" -a tsukimoto -o "$T/ts-iris.txt" &&
+    has "tsukimoto continuous: note" "^note: 4 of 4 inputs are continuous or integer: .* proven at the corners" "$T/err"
+expect 0 "tsukimoto Boolean: no note" -- "$NN" examples/vote/model.bin -a tsukimoto -o "$T/ts-vote.txt"
+if grep -q "^note:" "$T/err"; then bad "tsukimoto Boolean: a note about continuous inputs"; else ok; fi
 
 echo "cli: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
