@@ -1173,8 +1173,11 @@ static void print_size_choice(const nr_extract_report *rep)
         fprintf(stderr, "%d of %d rules", rep->leaves, rep->candidates);
     else
         fprintf(stderr, "%d lea%s", rep->leaves, rep->leaves == 1 ? "f" : "ves");
-    fprintf(stderr, " chosen on %ld %s: %s %.4f there (best %.4f at %d %s; tolerance %g point%s%s%s)\n",
-            rep->held_out, on, rep->regression ? "R^2" : "fidelity", held, best, rep->best_leaves, unit,
+    /* a rule set's candidates were grown on every row: only the choice
+     * among them held rows out, so the fidelity there is optimistic */
+    fprintf(stderr, " chosen on %ld %s%s: %s %.4f there (best %.4f at %d %s; tolerance %g point%s%s%s)\n",
+            rep->held_out, on, rep->in_rules ? " (held out of the choice, not of growing the candidates)" : "",
+            rep->regression ? "R^2" : "fidelity", held, best, rep->best_leaves, unit,
             100 * rep->tolerance, rep->tolerance == 0.01 ? "" : "s", rep->regression ? " of R^2" : "",
             rep->chance_rows ? ", or 4 rows, as few as chance could lose" : "");
 }
