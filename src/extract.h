@@ -111,8 +111,8 @@ void nr_inputs_free(nr_inputs *in);
  * one-hot features (`x` / `not x`); nominal columns of rows (may be NULL)
  * make nominal features of r (rules say `colour == red`, not `colour ==
  * 2`), nvalues[j] their number of values, 0 for the others.  Both arrays
- * hold r->nfeatures.  Returns 1 when some feature is nominal, else 0, or
- * NR_ENOMEM. */
+ * hold r->nfeatures; either may be NULL (the features of r say it too).
+ * Returns 1 when some feature is nominal, else 0, or NR_ENOMEM. */
 int nr_input_columns(nr_rules *r, const nr_dataset *rows, unsigned char *boolean, int *nvalues,
                      nr_error *err);
 

@@ -929,14 +929,11 @@ static int choose_count(chooser *c, double tol, uint64_t seed, int nreal, const 
     int *perm = malloc((size_t)n * sizeof *perm), *order = malloc(((size_t)c->R + 1) * sizeof *order);
     long *curve = calloc((size_t)c->R + 2, sizeof *curve), nheld = 0;
     word *fit = malloc((size_t)nw * sizeof *fit), *held = malloc((size_t)nw * sizeof *held);
+    int *fold = malloc(((size_t)nperm + 1) * sizeof *fold), rc = 0;
     nr_rng rng;
-    if (!perm || !order || !curve || !fit || !held) {
-        free(perm);
-        free(order);
-        free(curve);
-        free(fit);
-        free(held);
-        return NR_ENOMEM;
+    if (!perm || !order || !curve || !fit || !held || !fold) {
+        rc = NR_ENOMEM;
+        goto done;
     }
     nr_rng_seed(&rng, seed);
     for (int i = 0; i < nperm; i++)
@@ -947,24 +944,12 @@ static int choose_count(chooser *c, double tol, uint64_t seed, int nreal, const 
         perm[j] = t;
     }
     /* perm becomes each row's fold (-1: never held out) */
-    {
-        int *fold = malloc(((size_t)nperm + 1) * sizeof *fold);
-        if (!fold) {
-            free(perm);
-            free(order);
-            free(curve);
-            free(fit);
-            free(held);
-            return NR_ENOMEM;
-        }
-        for (int p = 0; p < nperm; p++)
-            fold[perm[p]] = nfolds > 1 ? p % nfolds : p >= nperm - nperm * 3 / 10 ? 0 : -1;
-        for (int i = 0; i < nperm; i++)
-            perm[i] = fold[i];
-        for (int i = nperm; i < n; i++)
-            perm[i] = src && src[i - nreal] >= 0 ? perm[src[i - nreal]] : -1;
-        free(fold);
-    }
+    for (int p = 0; p < nperm; p++)
+        fold[perm[p]] = nfolds > 1 ? p % nfolds : p >= nperm - nperm * 3 / 10 ? 0 : -1;
+    for (int i = 0; i < nperm; i++)
+        perm[i] = fold[i];
+    for (int i = nperm; i < n; i++)
+        perm[i] = src && src[i - nreal] >= 0 ? perm[src[i - nreal]] : -1;
     for (int f = 0; f < nfolds; f++) {
         int L;
         long agree = 0;
@@ -1005,12 +990,14 @@ static int choose_count(chooser *c, double tol, uint64_t seed, int nreal, const 
     nr_pick_size(curve, c->R, nheld, tol, nreal > 0, rep);
     rep->in_rules = 1;
     rep->candidates = c->R;
+done:
     free(perm);
     free(order);
     free(curve);
     free(fit);
     free(held);
-    return 0;
+    free(fold);
+    return rc;
 }
 
 /* The candidate rules of cls (those that cover some row) and a chooser

@@ -1584,26 +1584,28 @@ static int copy_node(nr_rules *r, const growth *g, int i, int *next, int K, nr_e
     return copy_node(r, g, t->no, next, K, err);
 }
 
-/* Nominal data columns make nominal features (as the tree extractor does). */
-static int nominal_features(nr_rules *r, const nr_dataset *rows, int *nvalues, nr_error *err)
+/* How each of c->d features is binned and drawn: nominal (values past the
+ * last bin share it and are never tested alone), Boolean (one-hot members
+ * with their group), or numeric (integer or not). */
+static void feature_kinds(ctx *c, const nr_feature *features)
 {
-    for (int j = 0; j < rows->ncols && j < r->nfeatures; j++) {
-        const nr_column *col = &rows->cols[j];
-        nr_feature *f = &r->features[j];
-        if (col->kind != NR_COL_NOMINAL || col->nvalues < 1)
-            continue;
-        f->kind = NR_FEAT_NOMINAL;
-        f->group = -1;
-        f->nvalues = col->nvalues;
-        f->values = nr_arena_calloc(r->arena, (size_t)col->nvalues, sizeof *f->values);
-        if (!f->values)
-            return nr_error_set(err, NR_ENOMEM, "out of memory");
-        for (int v = 0; v < col->nvalues; v++)
-            if (!(f->values[v] = nr_arena_strdup(r->arena, col->values[v])))
-                return nr_error_set(err, NR_ENOMEM, "out of memory");
-        nvalues[j] = col->nvalues;
+    for (int j = 0; j < c->d; j++) {
+        const nr_feature *f = &features[j];
+        c->group[j] = -1;
+        if (f->kind == NR_FEAT_NOMINAL) {
+            c->fk[j] = F_NOM;
+            c->nval[j] = f->nvalues < MAXBINS - 1 ? f->nvalues : MAXBINS - 1;
+        } else if (f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT) {
+            c->fk[j] = F_BOOL;
+            if (f->kind == NR_FEAT_ONEHOT && f->group >= 0) {
+                c->group[j] = f->group;
+                if (f->group + 1 > c->ngroups)
+                    c->ngroups = f->group + 1;
+            }
+        } else {
+            c->isint[j] = f->kind == NR_FEAT_INTEGER;
+        }
     }
-    return 0;
 }
 
 static void ctx_free(ctx *c)
@@ -1762,27 +1764,9 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
     if (rc < 0)
         goto done;
     c.by = y;
-    if (rows && (rc = nominal_features(r, rows, c.nval, err)) < 0)
+    if ((rc = nr_input_columns(r, rows, NULL, NULL, err)) < 0)
         goto done;
-    for (int j = 0; j < c.d; j++) {
-        const nr_feature *f = &r->features[j];
-        c.group[j] = -1;
-        if (f->kind == NR_FEAT_NOMINAL) {
-            c.fk[j] = F_NOM;
-            /* values past the last bin share it and are never tested alone */
-            if (c.nval[j] > MAXBINS - 1)
-                c.nval[j] = MAXBINS - 1;
-        } else if (f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT) {
-            c.fk[j] = F_BOOL;
-            if (f->kind == NR_FEAT_ONEHOT && f->group >= 0) {
-                c.group[j] = f->group;
-                if (f->group + 1 > c.ngroups)
-                    c.ngroups = f->group + 1;
-            }
-        } else {
-            c.isint[j] = f->kind == NR_FEAT_INTEGER;
-        }
-    }
+    feature_kinds(&c, r->features);
     /* kernel centres: the data rows, or the rows the profile keeps */
     if (rows) {
         c.cx = in.x;
@@ -1793,15 +1777,17 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
     }
     if ((rc = prepare(&c, err)) < 0)
         goto done;
+    /* without data, the profile's kept rows, labelled, judge the size and
+     * are what the statistics count */
+    if (p && p->nrows > 0 && (!(hy = malloc((size_t)p->nrows * sizeof *hy)) ||
+                              (rc = nr_label_rows(m, p->rows, p->nrows, hy, NULL, err)) < 0)) {
+        if (!hy)
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
     nsplits = s->max_nodes;
     if (!nsplits) {
         hn = p && p->nrows >= 20 ? p->nrows : 0;
-        if (hn && (!(hy = malloc((size_t)hn * sizeof *hy)) ||
-                   (rc = nr_label_rows(m, p->rows, hn, hy, NULL, err)) < 0)) {
-            if (!hy)
-                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-            goto done;
-        }
         if (c.nb >= 20) {
             if ((rc = choose_size(&c, in.src, hn ? p->rows : NULL, hy, hn, o->seed, &report, err)) < 0)
                 goto done;
@@ -1831,13 +1817,7 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
      * the --data rows or the profile's kept ones, as tree's do */
     if (rows) {
         nr_tree_recount(&r->tree, in.x, y, in.nrows, c.d, c.K);
-    } else if (p && p->nrows > 0) {
-        if (!hy && (!(hy = malloc((size_t)p->nrows * sizeof *hy)) ||
-                    (rc = nr_label_rows(m, p->rows, p->nrows, hy, NULL, err)) < 0)) {
-            if (!hy)
-                rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-            goto done;
-        }
+    } else if (hy) {
         /* cut between samples, the thresholds have many digits: the
          * shortest decimals that send every kept row the same way */
         if ((rc = nr_tree_readable_thresholds(&r->tree, p->rows, p->nrows, c.d, err)) < 0)
@@ -1956,23 +1936,7 @@ int nr_trepan_draw(const float *rows, int nrows, const nr_feature *features, int
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
-    for (int j = 0; j < c.d; j++) {
-        const nr_feature *f = &features[j];
-        c.group[j] = -1;
-        if (f->kind == NR_FEAT_NOMINAL) {
-            c.fk[j] = F_NOM;
-            c.nval[j] = f->nvalues < MAXBINS - 1 ? f->nvalues : MAXBINS - 1;
-        } else if (f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT) {
-            c.fk[j] = F_BOOL;
-            if (f->kind == NR_FEAT_ONEHOT && f->group >= 0) {
-                c.group[j] = f->group;
-                if (f->group + 1 > c.ngroups)
-                    c.ngroups = f->group + 1;
-            }
-        } else {
-            c.isint[j] = f->kind == NR_FEAT_INTEGER;
-        }
-    }
+    feature_kinds(&c, features);
     if ((rc = prepare(&c, err)) < 0)
         goto done;
     nr_rng_seed(&c.rng, seed);

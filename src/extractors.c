@@ -142,8 +142,10 @@ int nr_input_columns(nr_rules *r, const nr_dataset *rows, unsigned char *boolean
     for (int j = 0; j < r->nfeatures; j++) {
         const nr_column *c = rows && j < rows->ncols ? &rows->cols[j] : NULL;
         nr_feature *f = &r->features[j];
-        boolean[j] = f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT;
-        nvalues[j] = 0;
+        if (boolean)
+            boolean[j] = f->kind == NR_FEAT_BOOLEAN || f->kind == NR_FEAT_ONEHOT;
+        if (nvalues)
+            nvalues[j] = 0;
         if (!c || c->kind != NR_COL_NOMINAL || c->nvalues < 1)
             continue;
         f->kind = NR_FEAT_NOMINAL;
@@ -155,8 +157,10 @@ int nr_input_columns(nr_rules *r, const nr_dataset *rows, unsigned char *boolean
         for (int v = 0; v < c->nvalues; v++)
             if (!(f->values[v] = nr_arena_strdup(r->arena, c->values[v])))
                 return nr_error_set(err, NR_ENOMEM, "out of memory");
-        nvalues[j] = c->nvalues;
-        boolean[j] = 0;
+        if (nvalues)
+            nvalues[j] = c->nvalues;
+        if (boolean)
+            boolean[j] = 0;
         any = 1;
     }
     return any;

@@ -14,6 +14,21 @@
 #define EPS 1e-15
 #define TINY 1e-300
 
+/* One step of Lentz's method for a continued fraction with partial
+ * numerator an and denominator bn: updates c and d (kept off zero) and
+ * returns the factor the fraction's value is multiplied by. */
+static double lentz_step(double an, double bn, double *c, double *d)
+{
+    *d = bn + an * *d;
+    if (fabs(*d) < TINY)
+        *d = TINY;
+    *c = bn + an / *c;
+    if (fabs(*c) < TINY)
+        *c = TINY;
+    *d = 1 / *d;
+    return *d * *c;
+}
+
 /* Q(a, x) = Gamma(a, x) / Gamma(a), the upper regularized gamma. */
 static double gamma_q(double a, double x)
 {
@@ -36,14 +51,7 @@ static double gamma_q(double a, double x)
     for (int i = 1; i < ITMAX; i++) {
         double an = -i * (i - a), del;
         b += 2;
-        d = an * d + b;
-        if (fabs(d) < TINY)
-            d = TINY;
-        c = b + an / c;
-        if (fabs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        del = d * c;
+        del = lentz_step(an, b, &c, &d);
         h *= del;
         if (fabs(del - 1) < EPS)
             break;
@@ -63,23 +71,9 @@ static double beta_cf(double a, double b, double x)
     for (int m = 1; m < ITMAX; m++) {
         double m2 = 2.0 * m, aa, del;
         aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < TINY)
-            d = TINY;
-        c = 1 + aa / c;
-        if (fabs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        h *= d * c;
+        h *= lentz_step(aa, 1, &c, &d);
         aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
-        d = 1 + aa * d;
-        if (fabs(d) < TINY)
-            d = TINY;
-        c = 1 + aa / c;
-        if (fabs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        del = d * c;
+        del = lentz_step(aa, 1, &c, &d);
         h *= del;
         if (fabs(del - 1) < EPS)
             break;
