@@ -247,7 +247,8 @@ fi
 # training images and from all 60,000: leaves, test fidelity on the t10k
 # images, wall seconds and peak memory.  The goal for TREPAN and ANN-DT is
 # 0.85 with at most 100 leaves (RIPPER on the network's labels: 0.82 with 88
-# rules); figures only.
+# rules); figures only.  Beside them, scikit-learn's CART at 100 to 1,000
+# leaves on all 60,000 images: how far any axis-aligned tree of a size gets.
 echo
 echo "== pedagogical extractors on Fashion-MNIST (784-64-32-10)"
 if [ -r "$IMAGES" ] && [ -r "$T/f10k-images-idx3-ubyte" ] && [ -x /usr/bin/time ]; then
@@ -273,6 +274,21 @@ if [ -r "$IMAGES" ] && [ -r "$T/f10k-images-idx3-ubyte" ] && [ -x /usr/bin/time 
     ped 60000 "trepan --max-nodes 99"
     ped 60000 "trepan --max-nodes 99 --min-samples 200"
     ped 60000 "anndt --max-leaves 100"
+    # how far any axis-aligned tree of a given size follows the network:
+    # scikit-learn's CART on all 60,000 images, with their training fidelity
+    if [ $HAVE_SKLEARN = 1 ]; then
+        run_logged "$BUILD/nn2rules" run examples/fashion/model.bin --data "$IMAGES" -o "$T/f60k-pred.csv"
+        run_logged "$BUILD/nn2rules" run examples/fashion/model.bin --data "$FASHION/t10k-images-idx3-ubyte.gz" \
+            -o "$T/f10k-test-pred.csv"
+        run_logged /usr/bin/python3 bench/sklearn_tree.py ceiling "$IMAGES" "$T/f60k-pred.csv" \
+            "$FASHION/t10k-images-idx3-ubyte.gz" "$T/f10k-test-pred.csv" 100 200 400 1000 >"$T/ceiling"
+        echo "scikit-learn CART on the 60,000 images labelled by the network (the axis-aligned ceiling):"
+        printf '%-8s %7s %10s %9s\n' criterion leaves "train fid" "test fid"
+        sed 's/^ceiling \([a-z]*\) leaves=\([0-9]*\) train_fidelity=\([0-9.]*\) test_fidelity=\([0-9.]*\)$/\1 \2 \3 \4/' \
+            "$T/ceiling" | while read -r c l a b; do printf '%-8s %7s %10s %9s\n' "$c" "$l" "$a" "$b"; done
+    else
+        echo "(python3-sklearn is not installed: no scikit-learn ceiling)"
+    fi
 else
     echo "(dataset-fashion-mnist or /usr/bin/time is not installed: no Fashion-MNIST figures)"
 fi

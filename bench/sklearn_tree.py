@@ -27,6 +27,18 @@ the network on the held-out rows (TEST_PRED, `nn2rules run` on TEST_CSV):
 
 NAME is the directory of TRAIN_CSV (examples/iris/train.csv -> iris).
 
+    sklearn_tree.py ceiling TRAIN_IMAGES TRAIN_PRED TEST_IMAGES TEST_PRED LEAVES...
+
+For each LEAVES, fits DecisionTreeClassifier(max_leaf_nodes=LEAVES,
+random_state=0) with Gini and with entropy on every training image, labelled
+by the network (TRAIN_PRED, `nn2rules run` on TRAIN_IMAGES), and prints its
+agreement with the network on those images and on the test images:
+
+    ceiling CRITERION leaves=L train_fidelity=F test_fidelity=G
+
+How far axis-aligned trees of a given size can follow the network, for the
+goals stated in leaves.
+
 Both modes run on one thread.  Exit status 0 on success, 2 on a usage error,
 1 on any other error.
 """
@@ -183,15 +195,50 @@ def fidelity(args):
     print("fidelity %s sklearn leaves=%d test_fidelity=%.4f" % (name, got, fid))
 
 
+def ceiling(args):
+    if len(args) < 5:
+        die("usage: sklearn_tree.py ceiling TRAIN_IMAGES TRAIN_PRED TEST_IMAGES TEST_PRED LEAVES...", 2)
+    train_images, train_pred, test_images, test_pred = args[:4]
+    sizes = []
+    for text in args[4:]:
+        try:
+            sizes.append(int(text))
+        except ValueError:
+            sizes.append(0)
+        if sizes[-1] < 2:
+            die("LEAVES wants whole numbers of at least 2, not %r" % text, 2)
+    DecisionTreeClassifier = sklearn_or_die()
+    xtr, xte = read_idx(train_images), read_idx(test_images)
+    xtr = np.ascontiguousarray(xtr.reshape(xtr.shape[0], -1), dtype=np.float32)
+    xte = np.ascontiguousarray(xte.reshape(xte.shape[0], -1), dtype=np.float32)
+    ytr, ctr = read_predictions(train_pred)
+    yte, cte = read_predictions(test_pred)
+    if ctr != cte:
+        die("%s and %s name different classes" % (train_pred, test_pred))
+    if xtr.shape[0] != ytr.shape[0]:
+        die("%s has %d images, %s %d rows" % (train_images, xtr.shape[0], train_pred, ytr.shape[0]))
+    if xte.shape[0] != yte.shape[0]:
+        die("%s has %d images, %s %d rows" % (test_images, xte.shape[0], test_pred, yte.shape[0]))
+    for leaves in sizes:
+        for criterion in ("gini", "entropy"):
+            clf = DecisionTreeClassifier(max_leaf_nodes=leaves, criterion=criterion, random_state=0).fit(xtr, ytr)
+            print("ceiling %s leaves=%d train_fidelity=%.4f test_fidelity=%.4f"
+                  % (criterion, clf.get_n_leaves(), float((clf.predict(xtr) == ytr).mean()),
+                     float((clf.predict(xte) == yte).mean())), flush=True)
+
+
 def main(argv):
-    if len(argv) < 2 or argv[1] not in ("timing", "fidelity"):
+    if len(argv) < 2 or argv[1] not in ("timing", "fidelity", "ceiling"):
         die("usage: sklearn_tree.py timing IMAGES LABELS N PRED_CSV [--name NAME]\n"
-            "       sklearn_tree.py fidelity TRAIN_CSV TEST_CSV TRAIN_PRED TEST_PRED LEAVES", 2)
+            "       sklearn_tree.py fidelity TRAIN_CSV TEST_CSV TRAIN_PRED TEST_PRED LEAVES\n"
+            "       sklearn_tree.py ceiling TRAIN_IMAGES TRAIN_PRED TEST_IMAGES TEST_PRED LEAVES...", 2)
     try:
         if argv[1] == "timing":
             timing(argv[2:])
-        else:
+        elif argv[1] == "fidelity":
             fidelity(argv[2:])
+        else:
+            ceiling(argv[2:])
     except (OSError, EOFError) as e:
         die(str(e))
     return 0
