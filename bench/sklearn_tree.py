@@ -118,6 +118,20 @@ def read_features(path):
     return x
 
 
+def paired_predictions(train, xtr, train_pred, test, xte, test_pred):
+    """The network's labels of the training and the test rows (xtr, xte,
+    read from train and test), checked to name the same classes and to have
+    a label for every row: (ytr, yte, classes)."""
+    ytr, ctr = read_predictions(train_pred)
+    yte, cte = read_predictions(test_pred)
+    if ctr != cte:
+        die("%s and %s name different classes" % (train_pred, test_pred))
+    for path, x, pred, y in ((train, xtr, train_pred, ytr), (test, xte, test_pred, yte)):
+        if x.shape[0] != y.shape[0]:
+            die("%s has %d rows, %s %d" % (path, x.shape[0], pred, y.shape[0]))
+    return ytr, yte, ctr
+
+
 def sklearn_or_die():
     try:
         from sklearn.tree import DecisionTreeClassifier
@@ -176,14 +190,7 @@ def fidelity(args):
         die("LEAVES wants a whole number of at least 1, not %r" % leaves_text, 2)
     DecisionTreeClassifier = sklearn_or_die()
     xtr, xte = read_features(train_csv), read_features(test_csv)
-    ytr, ctr = read_predictions(train_pred)
-    yte, cte = read_predictions(test_pred)
-    if ctr != cte:
-        die("%s and %s name different classes" % (train_pred, test_pred))
-    if xtr.shape[0] != ytr.shape[0]:
-        die("%s has %d rows, %s %d" % (train_csv, xtr.shape[0], train_pred, ytr.shape[0]))
-    if xte.shape[0] != yte.shape[0]:
-        die("%s has %d rows, %s %d" % (test_csv, xte.shape[0], test_pred, yte.shape[0]))
+    ytr, yte, ctr = paired_predictions(train_csv, xtr, train_pred, test_csv, xte, test_pred)
     if leaves >= 2:
         clf = DecisionTreeClassifier(max_leaf_nodes=leaves, random_state=0).fit(xtr, ytr)
         got, pte = clf.get_n_leaves(), clf.predict(xte)
@@ -211,14 +218,7 @@ def ceiling(args):
     xtr, xte = read_idx(train_images), read_idx(test_images)
     xtr = np.ascontiguousarray(xtr.reshape(xtr.shape[0], -1), dtype=np.float32)
     xte = np.ascontiguousarray(xte.reshape(xte.shape[0], -1), dtype=np.float32)
-    ytr, ctr = read_predictions(train_pred)
-    yte, cte = read_predictions(test_pred)
-    if ctr != cte:
-        die("%s and %s name different classes" % (train_pred, test_pred))
-    if xtr.shape[0] != ytr.shape[0]:
-        die("%s has %d images, %s %d rows" % (train_images, xtr.shape[0], train_pred, ytr.shape[0]))
-    if xte.shape[0] != yte.shape[0]:
-        die("%s has %d images, %s %d rows" % (test_images, xte.shape[0], test_pred, yte.shape[0]))
+    ytr, yte, _classes = paired_predictions(train_images, xtr, train_pred, test_images, xte, test_pred)
     for leaves in sizes:
         for criterion in ("gini", "entropy"):
             clf = DecisionTreeClassifier(max_leaf_nodes=leaves, criterion=criterion, random_state=0).fit(xtr, ytr)
