@@ -1159,7 +1159,7 @@ static void print_fidelity(const char *what, const char *path, const nr_eval_res
 
 /* The summary line that says how the size was chosen: the size, the rows
  * that judged it, the fit there, the best size and the tolerance. */
-static void print_size_choice(const nr_extract_report *rep, int nleaves)
+static void print_size_choice(const nr_extract_report *rep)
 {
     const char *unit = rep->in_rules ? (rep->best_leaves == 1 ? "rule" : "rules")
                                      : (rep->best_leaves == 1 ? "leaf" : "leaves");
@@ -1180,10 +1180,6 @@ static void print_size_choice(const nr_extract_report *rep, int nleaves)
             rep->regression ? "R^2" : "fidelity", held, best, rep->best_leaves, unit,
             100 * rep->tolerance, rep->tolerance == 0.01 ? "" : "s", rep->regression ? " of R^2" : "",
             rep->chance_rows ? ", or 4 rows, as few as chance could lose" : "");
-    /* splits whose two sides answer the same class say nothing: undone */
-    if (!rep->in_rules && !rep->regression && nleaves > 0 && nleaves < rep->leaves)
-        fprintf(stderr, "size: %d lea%s once the splits that answer the same class on both sides "
-                "are undone\n", nleaves, nleaves == 1 ? "f" : "ves");
 }
 
 /* What to try when an extractor's result explains nothing: its own
@@ -1545,7 +1541,7 @@ static int cmd_extract(int argc, char **argv)
                 r->kind == NR_BODY_TREE ? (nrules == 1 ? "leaf" : "leaves") : (nrules == 1 ? "rule" : "rules"),
                 nconds, nconds == 1 ? "" : "s");
         if (rep.selected)
-            print_size_choice(&rep, r->kind == NR_BODY_TREE ? nrules : 0);
+            print_size_choice(&rep);
         if (rep.from_profile)
             fprintf(stderr, "inputs: %d samples drawn from the model's data profile (%d kept rows "
                     "of %llu)\n", eo.samples, m->profile->nrows,
