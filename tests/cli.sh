@@ -739,6 +739,13 @@ expect 3 "activations out of proportion" -- "$NN" info "$T/padded-conv.bin" &&
 
 expect 0 "--max-rules" -- "$NN" "$T/stairs.bin" --data "$T/stairs-train.csv" --max-rules 1 -o "$T/stairs.txt" &&
     has "--max-rules: one rule" "^tree-rules: 1 rule," "$T/err" && has "--max-rules: inputs line" "^inputs: 1000 rows of " "$T/err"
+# rows on which the network answers one class: the rule set is its default
+# alone (its one rule of no conditions was once memset through a null pointer)
+head -n 6 examples/iris/train.csv >"$T/setosa5.csv"
+expect 0 "--rules, one class" -- "$NN" "$IRIS" --rules --data "$T/setosa5.csv" -o "$T/one-class.txt" &&
+    has "--rules, one class: no rules" "^tree-rules: 0 rules, 0 conditions" "$T/err" &&
+    has "--rules, one class: warns" "warning: the network predicts 'setosa' for all 5 training rows" "$T/err" &&
+    has "--rules, one class: the default" "^  default setosa" "$T/one-class.txt"
 
 
 # --- the newcomer's first ten minutes ----------------------------------------
