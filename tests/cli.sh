@@ -1210,6 +1210,14 @@ expect 2 "trepan --min-samples" -- "$NN" "$T/maj.bin" -a trepan --min-samples ma
 expect 2 "trepan: a tree option" -- "$NN" "$T/maj.bin" -a trepan --max-leaves 4 -o "$T/x.txt" &&
     one_error "trepan: a tree option" "option '--max-leaves' is not one of -a trepan's"
 expect 0 "help extract -a trepan" -- "$NN" help extract -a trepan && has "help extract -a trepan" "^      --min-samples N "
+# the size line gives the leaves the tree has: growth to the chosen size
+# may split a node into two leaves of one class, merged afterwards (iris
+# without a profile grew 49 leaves and kept 48)
+expect 0 "trepan: convert without profile" -- "$NN" convert "$IRIS" --no-profile -o "$T/iris-np.bin" &&
+    expect 0 "trepan: the box" -- "$NN" "$T/iris-np.bin" -a trepan -o "$T/trepan-np.txt" &&
+    if [ -n "$(sed -n 's/^trepan: \([0-9]*\) leaves.*/\1/p' "$T/err")" ] &&
+        [ "$(sed -n 's/^trepan: \([0-9]*\) leaves.*/\1/p' "$T/err")" = "$(sed -n 's/^size: \([0-9]*\) leaves chosen.*/\1/p' "$T/err")" ]
+    then ok; else bad "trepan: the size line's leaves are not the tree's: $(grep '^trepan:\|^size:' "$T/err" | tr '\n' ' ')"; fi
 # --- explain: LIME and SP-LIME --------------------------------------------
 WDBC=examples/wdbc/model.bin
 "$NN" help explain 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
