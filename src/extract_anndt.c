@@ -784,7 +784,8 @@ static void anndt_describe(const void *settings, char *buf, size_t size)
         nr_appendf(buf, size, " --max-depth %d", s->max_depth);
     if (s->max_leaves)
         nr_appendf(buf, size, " --max-leaves %d", s->max_leaves);
-    if (s->select_size && s->output < 0)
+    /* a regression tree's size is chosen too, by held-out R^2 */
+    if (s->select_size)
         nr_appendf(buf, size, " --tolerance %g", 100 * s->tolerance);
 }
 

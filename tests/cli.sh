@@ -1317,6 +1317,11 @@ expect 0 "anndt --regress: sd in C" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/an
 # significance on every bundled example)
 expect 0 "anndt: the default split" -- "$NN" "$T/xor.bin" -a anndt --data "$T/xor-train.csv" -o "$T/anndt-default.txt" &&
     has "anndt: gain by default" 'options "--split gain ' "$T/anndt-default.txt"
+# a regression tree's size is chosen by held-out R^2 within --tolerance, so
+# its provenance records the tolerance as a class tree's does
+expect 0 "anndt --regress: tolerance in provenance" -- "$NN" "$IRIS" -a anndt --regress 1 --tolerance 5 --data examples/iris/train.csv -o "$T/anndt-tol.txt" &&
+    has "anndt --regress: size by R^2" "^size: .* R^2 .*tolerance 5 points of R^2" "$T/err" &&
+    has "anndt --regress: provenance" 'options "--split gain --regress 1 .*--tolerance 5 ' "$T/anndt-tol.txt"
 # --- explain: LIME for images (superpixels) ----------------------------------
 DIG=examples/digits/model.bin FCNN=examples/fashion-cnn/model.bin
 FMN=/usr/share/datasets/fashion-mnist
