@@ -683,6 +683,8 @@ static int anndt_run(const nn_model *m, const nr_dataset *rows, const nr_extract
                                       hn, o, &topt, s->tolerance, &rng, &report, err)) < 0)
             goto done;
         report.held_profile = hn > 0 && !rows;
+        /* below 20 rows of --data, mostly the samples drawn around them */
+        report.held_samples = hn == 0 && rows;
         topt.max_leaves = report.leaves;
     }
     nr_progress_start(o->progress, "growing the tree", 1);

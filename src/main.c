@@ -1164,7 +1164,7 @@ static void print_size_choice(const nr_extract_report *rep)
     const char *unit = rep->in_rules ? (rep->best_leaves == 1 ? "rule" : "rules")
                                      : (rep->best_leaves == 1 ? "leaf" : "leaves");
     const char *on = rep->held_profile ? "rows kept in the profile"
-                     : rep->sampled    ? "held-out samples"
+                     : rep->sampled || rep->held_samples ? "held-out samples"
                                        : "held-out rows";
     const double held = rep->regression ? rep->held_r2 : (double)rep->held_agree / (double)rep->held_out;
     const double best = rep->regression ? rep->best_r2 : (double)rep->best_agree / (double)rep->held_out;

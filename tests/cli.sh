@@ -1322,6 +1322,11 @@ expect 0 "anndt: the default split" -- "$NN" "$T/xor.bin" -a anndt --data "$T/xo
 expect 0 "anndt --regress: tolerance in provenance" -- "$NN" "$IRIS" -a anndt --regress 1 --tolerance 5 --data examples/iris/train.csv -o "$T/anndt-tol.txt" &&
     has "anndt --regress: size by R^2" "^size: .* R^2 .*tolerance 5 points of R^2" "$T/err" &&
     has "anndt --regress: provenance" 'options "--split gain --regress 1 .*--tolerance 5 ' "$T/anndt-tol.txt"
+# below 20 rows of --data the size is judged on samples drawn around them,
+# and the size line says so (it said "3001 held-out rows" of 5)
+head -n 6 examples/iris/train.csv >"$T/iris5.csv"
+expect 0 "anndt on 5 rows" -- "$NN" "$IRIS" -a anndt --data "$T/iris5.csv" -o "$T/anndt5.txt" &&
+    has "anndt on 5 rows: held-out samples" "^size: .* chosen on [0-9]* held-out samples: " "$T/err"
 # --- explain: LIME for images (superpixels) ----------------------------------
 DIG=examples/digits/model.bin FCNN=examples/fashion-cnn/model.bin
 FMN=/usr/share/datasets/fashion-mnist
