@@ -1212,6 +1212,13 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
 {
     const char *what = rep->sampled ? "samples" : "training rows";
     double fid, share;
+    /* a regression tree of one leaf answers one number: nothing varies */
+    if (r->task == NR_TASK_REGRESS && r->kind == NR_BODY_TREE && r->tree.nnodes == 1) {
+        fprintf(stderr, "%s: warning: the regression tree is one leaf, %g everywhere: it explains "
+                "none of the output's variation; give more rows, or rows over which it varies\n",
+                progname, r->tree.nodes[0].value);
+        return;
+    }
     if (rep->nrows <= 0)
         return;
     fid = (double)rep->agree / (double)rep->nrows;

@@ -1327,6 +1327,12 @@ expect 0 "anndt --regress: tolerance in provenance" -- "$NN" "$IRIS" -a anndt --
 head -n 6 examples/iris/train.csv >"$T/iris5.csv"
 expect 0 "anndt on 5 rows" -- "$NN" "$IRIS" -a anndt --data "$T/iris5.csv" -o "$T/anndt5.txt" &&
     has "anndt on 5 rows: held-out samples" "^size: .* chosen on [0-9]* held-out samples: " "$T/err"
+# a regression tree of one leaf answers one number: said, as a class tree
+# that answers one class is (thirty copies of one setosa row: versicolor's
+# probability barely moves around it)
+{ head -n 1 examples/iris/train.csv; for i in $(seq 30); do sed -n 2p examples/iris/train.csv; done; } >"$T/iris-same.csv"
+expect 0 "anndt --regress: one leaf" -- "$NN" "$IRIS" -a anndt --regress 1 -q --data "$T/iris-same.csv" -o "$T/anndt-one.txt" &&
+    one_error "anndt --regress: one leaf warns" "warning: the regression tree is one leaf, .* everywhere: it explains none"
 # --- explain: LIME for images (superpixels) ----------------------------------
 DIG=examples/digits/model.bin FCNN=examples/fashion-cnn/model.bin
 FMN=/usr/share/datasets/fashion-mnist
