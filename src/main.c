@@ -1205,6 +1205,28 @@ static const char *degenerate_hint(const char *algorithm)
     return "try more rows, or -a tree";
 }
 
+/* Whether the rules can answer more than one class: some leaf, or some
+ * rule, differs from the others or from the default. */
+static int answers_several(const nr_rules *r)
+{
+    int first = -1;
+    if (r->kind == NR_BODY_RULESET) {
+        for (int i = 0; i < r->rs.nrules; i++)
+            if (r->rs.rules[i].klass != r->rs.default_class)
+                return 1;
+        return 0;
+    }
+    if (r->kind != NR_BODY_TREE)
+        return 1;
+    for (int i = 0; i < r->tree.nnodes; i++)
+        if (r->tree.nodes[i].leaf) {
+            if (first >= 0 && r->tree.nodes[i].klass != first)
+                return 1;
+            first = r->tree.nodes[i].klass;
+        }
+    return 0;
+}
+
 /* A result that does no better than always answering the network's most
  * frequent class has found nothing, however it looks: say so, even with
  * -q, since exit status 0 alone would pass it off as an explanation. */
@@ -1224,9 +1246,13 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
     fid = (double)rep->agree / (double)rep->nrows;
     share = (double)rep->majority / (double)rep->nrows;
     if (rep->majority == rep->nrows)
-        fprintf(stderr, "%s: warning: the network predicts '%s' for all %ld %s, so the rules "
-                "say nothing else; give rows where it decides otherwise\n",
-                progname, r->classes[rep->majority_class], rep->nrows, what);
+        /* rules grown also on samples drawn around those rows (or on a
+         * profile's kept rows) may answer more, which these cannot judge */
+        fprintf(stderr, "%s: warning: the network predicts '%s' for all %ld %s, so %s; give rows "
+                "where it decides otherwise\n",
+                progname, r->classes[rep->majority_class], rep->nrows, what,
+                answers_several(r) ? "they cannot judge the rules' other answers"
+                                   : "the rules say nothing else");
     else if (fid < share + NR_DEGENERATE_MARGIN * (1 - share))
         fprintf(stderr, "%s: warning: the rules agree with the network on %.1f%% of the %ld %s, "
                 "hardly more than always answering '%s' (%.1f%%): they explain nothing; %s\n",

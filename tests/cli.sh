@@ -1333,6 +1333,13 @@ expect 0 "anndt on 5 rows" -- "$NN" "$IRIS" -a anndt --data "$T/iris5.csv" -o "$
 { head -n 1 examples/iris/train.csv; for i in $(seq 30); do sed -n 2p examples/iris/train.csv; done; } >"$T/iris-same.csv"
 expect 0 "anndt --regress: one leaf" -- "$NN" "$IRIS" -a anndt --regress 1 -q --data "$T/iris-same.csv" -o "$T/anndt-one.txt" &&
     one_error "anndt --regress: one leaf warns" "warning: the regression tree is one leaf, .* everywhere: it explains none"
+# rows of one class, but a tree grown on samples drawn around them that
+# answers virginica too: the warning no longer says the rules say nothing
+# else, only that those rows cannot judge it
+{ head -n 1 examples/iris/train.csv; grep versicolor examples/iris/train.csv | head -n 10; } >"$T/versicolor10.csv"
+expect 0 "anndt, one class, more answers" -- "$NN" "$IRIS" -a anndt -q --data "$T/versicolor10.csv" -o "$T/anndt-v10.txt" &&
+    has "anndt, one class: the tree answers virginica" "virginica \[" "$T/anndt-v10.txt" &&
+    one_error "anndt, one class: warns truly" "predicts 'versicolor' for all 10 training rows, so they cannot judge the rules' other answers"
 # --- explain: LIME for images (superpixels) ----------------------------------
 DIG=examples/digits/model.bin FCNN=examples/fashion-cnn/model.bin
 FMN=/usr/share/datasets/fashion-mnist
