@@ -1197,7 +1197,7 @@ static const char *degenerate_hint(const char *algorithm)
         {"deepred", "try a smaller --min-cases, or -a tree"},
         {"eclaire", "try a smaller --min-cases, or -a tree"},
         {"trepan", "try a larger --min-samples or more rows"},
-        {"anndt", "try --split gain, a larger --alpha or more rows"},
+        {"anndt", "try a larger --alpha, more --samples or more rows"},
     };
     for (size_t i = 0; algorithm && i < sizeof hints / sizeof *hints; i++)
         if (strcmp(algorithm, hints[i].name) == 0)

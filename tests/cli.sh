@@ -1340,6 +1340,11 @@ expect 0 "anndt --regress: one leaf" -- "$NN" "$IRIS" -a anndt --regress 1 -q --
 expect 0 "anndt, one class, more answers" -- "$NN" "$IRIS" -a anndt -q --data "$T/versicolor10.csv" -o "$T/anndt-v10.txt" &&
     has "anndt, one class: the tree answers virginica" "virginica \[" "$T/anndt-v10.txt" &&
     one_error "anndt, one class: warns truly" "predicts 'versicolor' for all 10 training rows, so they cannot judge the rules' other answers"
+# the advice of a degenerate ANN-DT tree is not the split it already uses
+# (gain, the default): 20 samples of the declared box give one leaf
+"$NN" convert "$IRIS" --no-profile -o "$T/iris-box.bin" 2>/dev/null || bad "convert --no-profile failed"
+expect 0 "anndt degenerate: advice" -- "$NN" "$T/iris-box.bin" -a anndt -q --samples 20 -o "$T/anndt-20.txt" &&
+    one_error "anndt degenerate: its own advice" "explain nothing; try a larger --alpha, more --samples or more rows$"
 # --- explain: LIME for images (superpixels) ----------------------------------
 DIG=examples/digits/model.bin FCNN=examples/fashion-cnn/model.bin
 FMN=/usr/share/datasets/fashion-mnist
