@@ -188,6 +188,8 @@ typedef struct nr_extract_report {
     long held_out;     /* rows held out of growing to choose the size */
     int held_profile;  /* 1: those were the profile's kept rows, the samples
                           having been drawn around them */
+    int held_samples;  /* 1: those were drawn around too few rows of --data,
+                          not the rows themselves */
     long held_agree;   /* of those, agreeing with the network at the chosen size */
     int leaves;        /* the chosen number of leaves */
     int best_leaves;   /* the size with the best held-out fidelity */

@@ -683,6 +683,8 @@ static int anndt_run(const nn_model *m, const nr_dataset *rows, const nr_extract
                                       hn, o, &topt, s->tolerance, &rng, &report, err)) < 0)
             goto done;
         report.held_profile = hn > 0 && !rows;
+        /* below 20 rows of --data, mostly the samples drawn around them */
+        report.held_samples = hn == 0 && rows;
         topt.max_leaves = report.leaves;
     }
     nr_progress_start(o->progress, "growing the tree", 1);
@@ -784,7 +786,8 @@ static void anndt_describe(const void *settings, char *buf, size_t size)
         nr_appendf(buf, size, " --max-depth %d", s->max_depth);
     if (s->max_leaves)
         nr_appendf(buf, size, " --max-leaves %d", s->max_leaves);
-    if (s->select_size && s->output < 0)
+    /* a regression tree's size is chosen too, by held-out R^2 */
+    if (s->select_size)
         nr_appendf(buf, size, " --tolerance %g", 100 * s->tolerance);
 }
 

@@ -1812,6 +1812,14 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
     if ((rc = copy_node(r, &g, 0, &next, c.K, err)) < 0)
         goto done;
     r->tree.nnodes = next;
+    /* collapsing merged leaves the chosen size counted: the size line
+     * gives the leaves the tree has (the same predictions, so the same
+     * held-out fidelity) */
+    if (report.selected) {
+        if (report.best_leaves == report.leaves)
+            report.best_leaves = (next + 1) / 2;
+        report.leaves = (next + 1) / 2;
+    }
     /* the nodes learnt from samples, mostly drawn (every node holds
      * --min-samples); the statistics count the real rows that reach them,
      * the --data rows or the profile's kept ones, as tree's do */

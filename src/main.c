@@ -1164,7 +1164,7 @@ static void print_size_choice(const nr_extract_report *rep)
     const char *unit = rep->in_rules ? (rep->best_leaves == 1 ? "rule" : "rules")
                                      : (rep->best_leaves == 1 ? "leaf" : "leaves");
     const char *on = rep->held_profile ? "rows kept in the profile"
-                     : rep->sampled    ? "held-out samples"
+                     : rep->sampled || rep->held_samples ? "held-out samples"
                                        : "held-out rows";
     const double held = rep->regression ? rep->held_r2 : (double)rep->held_agree / (double)rep->held_out;
     const double best = rep->regression ? rep->best_r2 : (double)rep->best_agree / (double)rep->held_out;
@@ -1197,12 +1197,34 @@ static const char *degenerate_hint(const char *algorithm)
         {"deepred", "try a smaller --min-cases, or -a tree"},
         {"eclaire", "try a smaller --min-cases, or -a tree"},
         {"trepan", "try a larger --min-samples or more rows"},
-        {"anndt", "try --split gain, a larger --alpha or more rows"},
+        {"anndt", "try a larger --alpha, more --samples or more rows"},
     };
     for (size_t i = 0; algorithm && i < sizeof hints / sizeof *hints; i++)
         if (strcmp(algorithm, hints[i].name) == 0)
             return hints[i].hint;
     return "try more rows, or -a tree";
+}
+
+/* Whether the rules can answer more than one class: some leaf, or some
+ * rule, differs from the others or from the default. */
+static int answers_several(const nr_rules *r)
+{
+    int first = -1;
+    if (r->kind == NR_BODY_RULESET) {
+        for (int i = 0; i < r->rs.nrules; i++)
+            if (r->rs.rules[i].klass != r->rs.default_class)
+                return 1;
+        return 0;
+    }
+    if (r->kind != NR_BODY_TREE)
+        return 1;
+    for (int i = 0; i < r->tree.nnodes; i++)
+        if (r->tree.nodes[i].leaf) {
+            if (first >= 0 && r->tree.nodes[i].klass != first)
+                return 1;
+            first = r->tree.nodes[i].klass;
+        }
+    return 0;
 }
 
 /* A result that does no better than always answering the network's most
@@ -1212,14 +1234,25 @@ static void warn_degenerate(const nr_rules *r, const nr_extract_report *rep)
 {
     const char *what = rep->sampled ? "samples" : "training rows";
     double fid, share;
+    /* a regression tree of one leaf answers one number: nothing varies */
+    if (r->task == NR_TASK_REGRESS && r->kind == NR_BODY_TREE && r->tree.nnodes == 1) {
+        fprintf(stderr, "%s: warning: the regression tree is one leaf, %g everywhere: it explains "
+                "none of the output's variation; give more rows, or rows over which it varies\n",
+                progname, r->tree.nodes[0].value);
+        return;
+    }
     if (rep->nrows <= 0)
         return;
     fid = (double)rep->agree / (double)rep->nrows;
     share = (double)rep->majority / (double)rep->nrows;
     if (rep->majority == rep->nrows)
-        fprintf(stderr, "%s: warning: the network predicts '%s' for all %ld %s, so the rules "
-                "say nothing else; give rows where it decides otherwise\n",
-                progname, r->classes[rep->majority_class], rep->nrows, what);
+        /* rules grown also on samples drawn around those rows (or on a
+         * profile's kept rows) may answer more, which these cannot judge */
+        fprintf(stderr, "%s: warning: the network predicts '%s' for all %ld %s, so %s; give rows "
+                "where it decides otherwise\n",
+                progname, r->classes[rep->majority_class], rep->nrows, what,
+                answers_several(r) ? "they cannot judge the rules' other answers"
+                                   : "the rules say nothing else");
     else if (fid < share + NR_DEGENERATE_MARGIN * (1 - share))
         fprintf(stderr, "%s: warning: the rules agree with the network on %.1f%% of the %ld %s, "
                 "hardly more than always answering '%s' (%.1f%%): they explain nothing; %s\n",

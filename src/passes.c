@@ -590,6 +590,8 @@ static double pess_rate(const c45 *c, double cov, double err)
 static int c45_reserve(c45 *c, int k)
 {
     const size_t n = (size_t)c->t->nrows;
+    if (k < 1) /* a rule of no conditions still memsets these: keep them allocated */
+        k = 1;
     if (k > c->ncap) {
         int cap = k > 2 * c->ncap ? k : 2 * c->ncap;
         double *a = realloc(c->ccov, (size_t)cap * sizeof *a);

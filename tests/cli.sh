@@ -739,6 +739,13 @@ expect 3 "activations out of proportion" -- "$NN" info "$T/padded-conv.bin" &&
 
 expect 0 "--max-rules" -- "$NN" "$T/stairs.bin" --data "$T/stairs-train.csv" --max-rules 1 -o "$T/stairs.txt" &&
     has "--max-rules: one rule" "^tree-rules: 1 rule," "$T/err" && has "--max-rules: inputs line" "^inputs: 1000 rows of " "$T/err"
+# rows on which the network answers one class: the rule set is its default
+# alone (its one rule of no conditions was once memset through a null pointer)
+head -n 6 examples/iris/train.csv >"$T/setosa5.csv"
+expect 0 "--rules, one class" -- "$NN" "$IRIS" --rules --data "$T/setosa5.csv" -o "$T/one-class.txt" &&
+    has "--rules, one class: no rules" "^tree-rules: 0 rules, 0 conditions" "$T/err" &&
+    has "--rules, one class: warns" "warning: the network predicts 'setosa' for all 5 training rows" "$T/err" &&
+    has "--rules, one class: the default" "^  default setosa" "$T/one-class.txt"
 
 
 # --- the newcomer's first ten minutes ----------------------------------------
@@ -1203,6 +1210,14 @@ expect 2 "trepan --min-samples" -- "$NN" "$T/maj.bin" -a trepan --min-samples ma
 expect 2 "trepan: a tree option" -- "$NN" "$T/maj.bin" -a trepan --max-leaves 4 -o "$T/x.txt" &&
     one_error "trepan: a tree option" "option '--max-leaves' is not one of -a trepan's"
 expect 0 "help extract -a trepan" -- "$NN" help extract -a trepan && has "help extract -a trepan" "^      --min-samples N "
+# the size line gives the leaves the tree has: growth to the chosen size
+# may split a node into two leaves of one class, merged afterwards (iris
+# without a profile grew 49 leaves and kept 48)
+expect 0 "trepan: convert without profile" -- "$NN" convert "$IRIS" --no-profile -o "$T/iris-np.bin" &&
+    expect 0 "trepan: the box" -- "$NN" "$T/iris-np.bin" -a trepan -o "$T/trepan-np.txt" &&
+    if [ -n "$(sed -n 's/^trepan: \([0-9]*\) leaves.*/\1/p' "$T/err")" ] &&
+        [ "$(sed -n 's/^trepan: \([0-9]*\) leaves.*/\1/p' "$T/err")" = "$(sed -n 's/^size: \([0-9]*\) leaves chosen.*/\1/p' "$T/err")" ]
+    then ok; else bad "trepan: the size line's leaves are not the tree's: $(grep '^trepan:\|^size:' "$T/err" | tr '\n' ' ')"; fi
 # --- explain: LIME and SP-LIME --------------------------------------------
 WDBC=examples/wdbc/model.bin
 "$NN" help explain 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
@@ -1302,6 +1317,34 @@ expect 0 "anndt --regress: sd in C" -- "$NN" compile "$T/anndt-sd.txt" -o "$T/an
 # significance on every bundled example)
 expect 0 "anndt: the default split" -- "$NN" "$T/xor.bin" -a anndt --data "$T/xor-train.csv" -o "$T/anndt-default.txt" &&
     has "anndt: gain by default" 'options "--split gain ' "$T/anndt-default.txt"
+# a regression tree's size is chosen by held-out R^2 within --tolerance, so
+# its provenance records the tolerance as a class tree's does
+expect 0 "anndt --regress: tolerance in provenance" -- "$NN" "$IRIS" -a anndt --regress 1 --tolerance 5 --data examples/iris/train.csv -o "$T/anndt-tol.txt" &&
+    has "anndt --regress: size by R^2" "^size: .* R^2 .*tolerance 5 points of R^2" "$T/err" &&
+    has "anndt --regress: provenance" 'options "--split gain --regress 1 .*--tolerance 5 ' "$T/anndt-tol.txt"
+# below 20 rows of --data the size is judged on samples drawn around them,
+# and the size line says so (it said "3001 held-out rows" of 5)
+head -n 6 examples/iris/train.csv >"$T/iris5.csv"
+expect 0 "anndt on 5 rows" -- "$NN" "$IRIS" -a anndt --data "$T/iris5.csv" -o "$T/anndt5.txt" &&
+    has "anndt on 5 rows: held-out samples" "^size: .* chosen on [0-9]* held-out samples: " "$T/err"
+# a regression tree of one leaf answers one number: said, as a class tree
+# that answers one class is (thirty copies of one setosa row: versicolor's
+# probability barely moves around it)
+{ head -n 1 examples/iris/train.csv; for i in $(seq 30); do sed -n 2p examples/iris/train.csv; done; } >"$T/iris-same.csv"
+expect 0 "anndt --regress: one leaf" -- "$NN" "$IRIS" -a anndt --regress 1 -q --data "$T/iris-same.csv" -o "$T/anndt-one.txt" &&
+    one_error "anndt --regress: one leaf warns" "warning: the regression tree is one leaf, .* everywhere: it explains none"
+# rows of one class, but a tree grown on samples drawn around them that
+# answers virginica too: the warning no longer says the rules say nothing
+# else, only that those rows cannot judge it
+{ head -n 1 examples/iris/train.csv; grep versicolor examples/iris/train.csv | head -n 10; } >"$T/versicolor10.csv"
+expect 0 "anndt, one class, more answers" -- "$NN" "$IRIS" -a anndt -q --data "$T/versicolor10.csv" -o "$T/anndt-v10.txt" &&
+    has "anndt, one class: the tree answers virginica" "virginica \[" "$T/anndt-v10.txt" &&
+    one_error "anndt, one class: warns truly" "predicts 'versicolor' for all 10 training rows, so they cannot judge the rules' other answers"
+# the advice of a degenerate ANN-DT tree is not the split it already uses
+# (gain, the default): 20 samples of the declared box give one leaf
+"$NN" convert "$IRIS" --no-profile -o "$T/iris-box.bin" 2>/dev/null || bad "convert --no-profile failed"
+expect 0 "anndt degenerate: advice" -- "$NN" "$T/iris-box.bin" -a anndt -q --samples 20 -o "$T/anndt-20.txt" &&
+    one_error "anndt degenerate: its own advice" "explain nothing; try a larger --alpha, more --samples or more rows$"
 # --- explain: LIME for images (superpixels) ----------------------------------
 DIG=examples/digits/model.bin FCNN=examples/fashion-cnn/model.bin
 FMN=/usr/share/datasets/fashion-mnist
