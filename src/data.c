@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -447,7 +446,7 @@ int nrd_parse_number(const char *s, float *v)
 {
     const char *b = s, *e, *q;
     char *end;
-    double d;
+    float f;
 
     while (is_blank(*b))
         b++;
@@ -461,13 +460,15 @@ int nrd_parse_number(const char *s, float *v)
     q = b + (*b == '+' || *b == '-');
     if (!((*q >= '0' && *q <= '9') || *q == '.'))
         return 1;
-    d = strtod(b, &end);
+    /* strtof rounds once, to the nearest float: 3.4028235e38, the shortest
+     * text of FLT_MAX, is FLT_MAX, though as a double it lies above it;
+     * beyond the largest float it gives infinity */
+    f = strtof(b, &end);
     if (end != e)
         return 1;
-    /* Converting a double beyond FLT_MAX to float is undefined. */
-    if (!isfinite(d) || fabs(d) > FLT_MAX)
+    if (!isfinite(f))
         return 2;
-    *v = (float)d;
+    *v = f;
     return 0;
 }
 

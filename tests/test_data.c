@@ -9,6 +9,7 @@
 
 #include "data.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -312,6 +313,21 @@ static void test_csv_errors(void)
                      ":2:3: error: column 'b': expected a number, got 'x'");
     expect_csv_error("a,b\n1,2\n1,1e999\n", NULL, NR_EINVAL,
                      ":3:3: error: column 'b': 1e999 is out of range for a float");
+    /* past the largest float by more than half a step */
+    expect_csv_error("a,b\n1,2\n1,-3.4028236e38\n", NULL, NR_EINVAL,
+                     ":3:3: error: column 'b': -3.4028236e38 is out of range for a float");
+    {
+        /* FLT_MAX as printed with the fewest digits reads back as itself */
+        char path[256];
+        nr_dataset *d = NULL;
+        nr_error err;
+        CU_ASSERT_EQUAL_FATAL(read_text("t.csv", "a,b\n3.4028235e38,-3.4028235e38\n1e-50,2\n", NULL, &d, &err,
+                                        path, sizeof path), 0);
+        CU_ASSERT_EQUAL(X(d, 0, 0), FLT_MAX);
+        CU_ASSERT_EQUAL(X(d, 0, 1), -FLT_MAX);
+        CU_ASSERT(X(d, 1, 0) >= 0 && X(d, 1, 0) < 1e-37f);
+        nr_dataset_free(d);
+    }
     expect_csv_error("a,b,a\n1,2,3\n", NULL, NR_EFORMAT,
                      ":1:5: error: duplicate column name 'a' (also column 1)");
     expect_csv_error("", NULL, NR_EFORMAT, ": error: empty file (expected a header row)");
