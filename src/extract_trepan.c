@@ -44,7 +44,9 @@
  * size is chosen as `tree` does it: real rows held out in 5 folds (one 30%
  * part from 5,000 rows on) judge every prefix of best-first growth on the
  * other rows, up to SEL_CAP splits, and the smallest size within
- * --tolerance of the best is grown on all rows.  Splits whose subtree
+ * --tolerance of the best is grown on all rows.  The folds grow on
+ * threads of their own, each with its own generator (seeded by the fold),
+ * so the choice is the same on any number of threads.  Splits whose subtree
  * answers one class on both sides (best-first growth splits for fidelity
  * on the samples) are undone at the end.
  */
@@ -57,6 +59,7 @@
 #include "extract.h"
 #include "extract_trepan.h"
 #include "extractor.h"
+#include "parallel.h"
 #include "profile.h"
 #include "progress.h"
 
@@ -243,6 +246,8 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int scratch_new(ctx *c, nr_error *err);
+
 static int prepare(ctx *c, nr_error *err)
 {
     const int d = c->d, nb = c->nb;
@@ -332,6 +337,15 @@ static int prepare(ctx *c, nr_error *err)
     c->xlx[0] = 0;
     for (int i = 1; i < c->xlx_n; i++)
         c->xlx[i] = i * log2((double)i);
+    return scratch_new(c, err);
+}
+
+/* What one grower writes, its own when trees grow on several threads: the
+ * per-node scratch, the sample buffers, the generator, the arena of the
+ * conditions. */
+static int scratch_new(ctx *c, nr_error *err)
+{
+    const int d = c->d;
     c->lo = malloc((size_t)d * sizeof *c->lo);
     c->hi = malloc((size_t)d * sizeof *c->hi);
     c->fix = malloc((size_t)d * sizeof *c->fix);
@@ -340,9 +354,60 @@ static int prepare(ctx *c, nr_error *err)
     c->excl = malloc((size_t)d * MAXBINS);
     c->nfreq = malloc((size_t)d * MAXBINS * sizeof *c->nfreq);
     c->hist = malloc((size_t)d * MAXBINS * c->K * sizeof *c->hist);
-    if (!c->lo || !c->hi || !c->fix || !c->ul || !c->uh || !c->excl || !c->nfreq || !c->hist)
+    c->arena = nr_arena_new();
+    if (!c->lo || !c->hi || !c->fix || !c->ul || !c->uh || !c->excl || !c->nfreq || !c->hist || !c->arena)
         return nr_error_set(err, NR_ENOMEM, "out of memory");
     return 0;
+}
+
+static void scratch_free(ctx *c)
+{
+    free(c->lo);
+    free(c->hi);
+    free(c->fix);
+    free(c->ul);
+    free(c->uh);
+    free(c->excl);
+    free(c->pconds);
+    free(c->pwant);
+    free(c->nfreq);
+    free(c->xs);
+    free(c->xb);
+    free(c->ys);
+    free(c->sbin);
+    free(c->sy);
+    free(c->hist);
+    for (int i = 0; i < 2 * 16 + 2; i++)
+        free(c->cnt[i]);
+    free(c->idx);
+    nr_arena_free(c->arena);
+}
+
+/* A grower of its own over c's data (read only while it lives). */
+static int scratch_clone(const ctx *c, ctx *w, nr_error *err)
+{
+    *w = *c;
+    w->prog = NULL;
+    w->lo = w->hi = w->fix = NULL;
+    w->ul = w->uh = NULL;
+    w->excl = NULL;
+    w->pconds = NULL;
+    w->pwant = NULL;
+    w->npconds = w->pcap = 0;
+    w->nfreq = NULL;
+    w->xs = NULL;
+    w->xb = NULL;
+    w->ys = NULL;
+    w->xs_cap = 0;
+    w->sbin = NULL;
+    w->sy = NULL;
+    w->s_cap = 0;
+    w->hist = NULL;
+    memset(w->cnt, 0, sizeof w->cnt);
+    w->idx = NULL;
+    w->arena = NULL;
+    w->has_spare = 0;
+    return scratch_new(w, err);
 }
 
 /* ---- sampling inside a node ------------------------------------------------ */
@@ -1624,27 +1689,71 @@ static void ctx_free(ctx *c)
     free(c->q);
     free(c->gfreq);
     free(c->xlx);
-    free(c->lo);
-    free(c->hi);
-    free(c->fix);
-    free(c->ul);
-    free(c->uh);
-    free(c->excl);
-    free(c->pconds);
-    free(c->pwant);
-    free(c->nfreq);
-    free(c->xs);
-    free(c->xb);
     if (c->cbin != c->bbin)
         free(c->cbin);
-    free(c->ys);
-    free(c->sbin);
-    free(c->sy);
-    free(c->hist);
-    for (int i = 0; i < 2 * 16 + 2; i++)
-        free(c->cnt[i]);
-    free(c->idx);
-    nr_arena_free(c->arena);
+    scratch_free(c);
+}
+
+/* One fold of the size choice: a tree grown on the other folds' rows by a
+ * grower of its own, judged on the fold's held-out rows (a task of
+ * nr_parallel_for; every fold its own generator, so the choice is the same
+ * on any number of threads). */
+typedef struct fold_job {
+    const ctx *c;
+    const int *src, *fold, *hy;
+    const float *hx;
+    int hn, nperm, S;
+    uint64_t seed;
+    long *diff;        /* (S + 2) per fold */
+    long *nheld;       /* per fold */
+    int *ninternal;    /* per fold */
+    nr_progress *prog;
+} fold_job;
+
+static int fold_task(void *arg, int f, nr_error *err)
+{
+    const fold_job *job = arg;
+    const ctx *c = job->c;
+    const int n = c->nb, S = job->S;
+    unsigned char *bon = malloc((size_t)n + 1), *con = malloc((size_t)c->nc + 1);
+    long *diff = job->diff + (size_t)f * (S + 2);
+    growth g;
+    ctx w;
+    int rc;
+    memset(&g, 0, sizeof g);
+    if ((rc = scratch_clone(c, &w, err)) < 0 || !bon || !con) {
+        if (rc == 0)
+            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++)
+        bon[i] = job->hn > 0 ? (job->src[i] < 0 || job->fold[job->src[i]] != f) : job->fold[i] != f;
+    for (int i = 0; i < c->nc; i++)
+        con[i] = job->hn > 0 ? job->fold[i] != f : bon[i];
+    nr_rng_seed(&w.rng, job->seed + 1 + (uint64_t)f);
+    if ((rc = grow(&w, bon, con, S, c->s->tolerance / 2, &g, err)) < 0)
+        goto done;
+    job->ninternal[f] = g.ninternal;
+    for (int i = 0; i < job->nperm; i++)
+        if (job->fold[i] == f) {
+            if (job->hn > 0)
+                path_agreement(&g, S, job->hx + (size_t)i * c->d, job->hy[i], diff);
+            else
+                path_agreement(&g, S, c->bx + (size_t)i * c->d, c->by[i], diff);
+            job->nheld[f]++;
+        }
+done:
+    free_growth(&g);
+    scratch_free(&w);
+    free(bon);
+    free(con);
+    return rc;
+}
+
+static void folds_done(void *arg, int ndone)
+{
+    const fold_job *job = arg;
+    nr_progress_update(job->prog, ndone);
 }
 
 /* Choose the number of splits on held-out real rows (see the top). */
@@ -1654,11 +1763,11 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
     const int n = c->nb, nperm = hn > 0 ? hn : n, nfolds = hn > 0 || n < 5000 ? 5 : 1;
     const int S = SEL_CAP;
     int *fold = malloc((size_t)nperm * sizeof *fold), *perm = malloc((size_t)nperm * sizeof *perm);
-    unsigned char *bon = malloc((size_t)n + 1), *con = malloc((size_t)c->nc + 1);
-    long *diff = calloc((size_t)S + 2, sizeof *diff), nheld = 0;
-    int rc = 0, smax = 0;
+    long *diff = calloc((size_t)nfolds * (S + 2), sizeof *diff), nheld[5] = {0};
+    int rc = 0, smax = 0, ninternal[5] = {0};
+    fold_job job;
     nr_rng rng;
-    if (!fold || !perm || !bon || !con || !diff) {
+    if (!fold || !perm || !diff) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -1672,40 +1781,42 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
     }
     for (int i = 0; i < nperm; i++)
         fold[perm[i]] = nfolds > 1 ? i % nfolds : i >= nperm - nperm * 3 / 10 ? 0 : -1;
-    for (int f = 0; f < nfolds && rc == 0; f++) {
-        growth g;
-        for (int i = 0; i < n; i++)
-            bon[i] = (hn > 0 ? (src[i] < 0 || fold[src[i]] != f) : fold[i] != f);
-        for (int i = 0; i < c->nc; i++)
-            con[i] = hn > 0 ? fold[i] != f : bon[i];
-        nr_rng_seed(&c->rng, seed + 1 + (uint64_t)f);
-        rc = grow(c, bon, con, S, c->s->tolerance / 2, &g, err);
-        if (rc == 0) {
-            if (g.ninternal > smax)
-                smax = g.ninternal;
-            for (int i = 0; i < nperm; i++)
-                if (fold[i] == f) {
-                    if (hn > 0)
-                        path_agreement(&g, S, hx + (size_t)i * c->d, hy[i], diff);
-                    else
-                        path_agreement(&g, S, c->bx + (size_t)i * c->d, c->by[i], diff);
-                    nheld++;
-                }
-        }
-        free_growth(&g);
-    }
+    job.c = c;
+    job.src = src;
+    job.fold = fold;
+    job.hy = hy;
+    job.hx = hx;
+    job.hn = hn;
+    job.nperm = nperm;
+    job.S = S;
+    job.seed = seed;
+    job.diff = diff;
+    job.nheld = nheld;
+    job.ninternal = ninternal;
+    job.prog = c->prog;
+    nr_progress_start(c->prog, "choosing the size", nfolds);
+    rc = nr_parallel_for(nfolds, fold_task, &job, c->prog ? folds_done : NULL, err);
+    nr_progress_end(c->prog);
     if (rc < 0)
         goto done;
+    /* the folds' curves summed, then made cumulative */
+    for (int f = 1; f < nfolds; f++)
+        for (int s = 0; s < S + 2; s++)
+            diff[s] += diff[(size_t)f * (S + 2) + s];
+    for (int f = 0; f < nfolds; f++) {
+        if (ninternal[f] > smax)
+            smax = ninternal[f];
+        if (f > 0)
+            nheld[0] += nheld[f];
+    }
     for (int s = 1; s <= smax; s++)
         diff[s] += diff[s - 1];
-    nr_pick_size(diff, smax, nheld, c->s->tolerance, hn > 0, rep);
+    nr_pick_size(diff, smax, nheld[0], c->s->tolerance, hn > 0, rep);
     rep->leaves++;
     rep->best_leaves++;
 done:
     free(fold);
     free(perm);
-    free(bon);
-    free(con);
     free(diff);
     return rc;
 }
@@ -1753,8 +1864,7 @@ static int trepan_run(const nn_model *m, const nr_dataset *rows, const nr_extrac
     c.isint = calloc((size_t)c.d, 1);
     c.group = malloc((size_t)c.d * sizeof *c.group);
     c.nval = calloc((size_t)c.d, sizeof *c.nval);
-    c.arena = nr_arena_new();
-    if (!(y = malloc((size_t)in.nrows * sizeof *y)) || !c.fk || !c.isint || !c.group || !c.nval || !c.arena) {
+    if (!(y = malloc((size_t)in.nrows * sizeof *y)) || !c.fk || !c.isint || !c.group || !c.nval) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }

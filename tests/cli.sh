@@ -1218,6 +1218,13 @@ expect 0 "trepan: convert without profile" -- "$NN" convert "$IRIS" --no-profile
     if [ -n "$(sed -n 's/^trepan: \([0-9]*\) leaves.*/\1/p' "$T/err")" ] &&
         [ "$(sed -n 's/^trepan: \([0-9]*\) leaves.*/\1/p' "$T/err")" = "$(sed -n 's/^size: \([0-9]*\) leaves chosen.*/\1/p' "$T/err")" ]
     then ok; else bad "trepan: the size line's leaves are not the tree's: $(grep '^trepan:\|^size:' "$T/err" | tr '\n' ' ')"; fi
+# the folds of the size choice grow on threads of their own: the same tree
+# on one thread as on three
+expect 0 "trepan: one thread" -- env NN2RULES_THREADS=1 "$NN" "$IRIS" -a trepan --data examples/iris/train.csv \
+    --min-samples 200 -q -o "$T/trepan-t1.txt" &&
+    expect 0 "trepan: three threads" -- env NN2RULES_THREADS=3 "$NN" "$IRIS" -a trepan --data examples/iris/train.csv \
+        --min-samples 200 -q -o "$T/trepan-t3.txt" &&
+    if cmp -s "$T/trepan-t1.txt" "$T/trepan-t3.txt"; then ok; else bad "trepan: three threads grew another tree than one"; fi
 # --- explain: LIME and SP-LIME --------------------------------------------
 WDBC=examples/wdbc/model.bin
 "$NN" help explain 2>&1 | grep -o -- '--[a-z][a-z-]*' | sort -u >"$T/opts"
