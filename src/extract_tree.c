@@ -12,6 +12,7 @@
 
 #include "extract.h"
 #include "extractor.h"
+#include "parallel.h"
 #include "passes.h"
 #include "profile.h"
 #include "progress.h"
@@ -67,6 +68,97 @@ static void path_sse(const nr_tree *tr, const int *rank, int S, const float *x, 
     }
 }
 
+/* One fold of the size choice (a task of nr_parallel_for): a tree grown on
+ * the rows of t outside fold f, its held-out agreement (or squared error)
+ * at every size into the fold's own curve.  Folds share nothing they
+ * write, and their curves are summed in fold order, so the choice is the
+ * same on any number of threads. */
+typedef struct size_job {
+    const nr_table *t;
+    const int *src, *fold, *hy;
+    const float *hx;
+    const double *hv;
+    int hn, nperm;
+    const nr_tree_opts *tree;
+    double shift;      /* regression: targets are summed about it */
+    long *diff;        /* classification: (n + 2) per fold */
+    double *dsse;      /* regression: (n + 2) per fold */
+    double *vsum, *vsq;
+    long *nheld;
+    int *nsplits;
+    nr_progress *prog;
+} size_job;
+
+static int size_fold(void *arg, int f, nr_error *err)
+{
+    const size_job *job = arg;
+    const nr_table *t = job->t;
+    const int n = t->nrows, d = t->ncols, K = t->nclasses, hn = job->hn;
+    int *yfit = K ? malloc((size_t)n * sizeof *yfit) : NULL;
+    double *vfit = K ? NULL : malloc((size_t)n * sizeof *vfit);
+    int *idfit = malloc((size_t)n * sizeof *idfit), *rank = NULL, nfit = 0, rc = 0;
+    float *xfit = malloc((size_t)n * d * sizeof *xfit);
+    double *wfit = t->w ? malloc((size_t)n * sizeof *wfit) : NULL;
+    nr_arena *arena = nr_arena_new();
+    nr_table fit = *t;
+    nr_tree tr;
+
+    if ((K ? !yfit : !vfit) || !idfit || !xfit || (t->w && !wfit) || !arena) {
+        rc = nr_error_set(err, NR_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        if ((hn > 0 ? job->fold[job->src[i]] : job->fold[i]) == f)
+            continue;
+        memcpy(xfit + (size_t)nfit * d, t->x + (size_t)i * d, (size_t)d * sizeof *xfit);
+        idfit[nfit] = t->row_id ? t->row_id[i] : i;
+        if (wfit)
+            wfit[nfit] = t->w[i];
+        if (K)
+            yfit[nfit] = t->y[i];
+        else
+            vfit[nfit] = t->yv[i];
+        nfit++;
+    }
+    fit.nrows = nfit;
+    fit.x = xfit;
+    fit.y = yfit;
+    fit.yv = vfit;
+    fit.row_id = idfit;
+    fit.w = wfit;
+    if ((rc = nr_tree_induce_path(&fit, job->tree, arena, &tr, &rank, err)) < 0)
+        goto done;
+    job->nsplits[f] = (tr.nnodes - 1) / 2;
+    for (int i = 0; i < job->nperm; i++)
+        if (job->fold[i] == f) {
+            const float *x = hn > 0 ? job->hx + (size_t)i * d : t->x + (size_t)i * d;
+            if (K) {
+                path_agreement(&tr, rank, n, x, hn > 0 ? job->hy[i] : t->y[i], job->diff + (size_t)f * (n + 2));
+            } else {
+                double v = hn > 0 ? job->hv[i] : t->yv[i];
+                path_sse(&tr, rank, n, x, v, job->dsse + (size_t)f * (n + 2));
+                job->vsum[f] += v - job->shift;
+                job->vsq[f] += (v - job->shift) * (v - job->shift);
+            }
+            job->nheld[f]++;
+        }
+done:
+    free(rank);
+    nr_arena_free(arena);
+    free(yfit);
+    free(vfit);
+    free(idfit);
+    free(xfit);
+    free(wfit);
+    return rc;
+}
+
+static void size_folds_done(void *arg, int ndone)
+{
+    const size_job *job = arg;
+    nr_progress_update(job->prog, ndone);
+}
+
 /* Choose the number of leaves on held-out rows (see extract.h); fills the
  * size fields of rep.
  *
@@ -78,27 +170,27 @@ static void path_sse(const nr_tree *tr, const int *rank, int S, const float *x, 
  * that row i of t was drawn around): the real rows are what the rules must
  * fit, so they judge, in 5 folds, a fold's trees being grown only on what
  * was drawn around the other folds' rows, never on noise around the rows
- * they are judged on. */
+ * they are judged on.
+ *
+ * The folds' trees grow on threads of their own, as many at once as
+ * NR_FOLD_MEMORY allows for their copies of the rows. */
+#define NR_FOLD_MEMORY ((size_t)1 << 29)
 int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, const int *hy,
                         const double *hv, int hn, const nr_extract_opts *o, const nr_tree_opts *tree,
                         double tolerance, nr_rng *rng, nr_extract_report *rep, nr_error *err)
 {
     const int n = t->nrows, d = t->ncols, nfolds = hn > 0 || n < 5000 ? 5 : 1, K = t->nclasses;
     const int nperm = hn > 0 ? hn : n;
+    /* what one fold's copy of the rows takes */
+    const size_t fold_bytes = (size_t)n * ((size_t)d * sizeof(float) + 2 * sizeof(double) + 2 * sizeof(int));
     int *perm = malloc((size_t)nperm * sizeof *perm), *fold = malloc((size_t)nperm * sizeof *fold);
-    int *yfit = K ? malloc((size_t)n * sizeof *yfit) : NULL;
-    double *vfit = K ? NULL : malloc((size_t)n * sizeof *vfit);
-    /* regression: squared errors by size, and the held-out targets' sums */
-    double *dsse = K ? NULL : calloc((size_t)n + 2, sizeof *dsse), vsum = 0, vsq = 0, shift = 0;
-    int *idfit = malloc((size_t)n * sizeof *idfit);
-    float *xfit = malloc((size_t)n * d * sizeof *xfit);
-    double *wfit = t->w ? malloc((size_t)n * sizeof *wfit) : NULL;
-    /* no tree on at most n rows has more than n splits: s = 0..n covers
-     * them all */
-    long *diff = calloc((size_t)n + 2, sizeof *diff), nheld = 0;
-    int rc = 0, smax = 0;
+    long *diff = K ? calloc((size_t)nfolds * (n + 2), sizeof *diff) : NULL, nheld[5] = {0}, held = 0;
+    double *dsse = K ? NULL : calloc((size_t)nfolds * (n + 2), sizeof *dsse);
+    double vsum[5] = {0}, vsq[5] = {0};
+    int rc = 0, smax = 0, nsplits[5] = {0};
+    size_job job;
 
-    if (!perm || !fold || (K ? !yfit : !vfit || !dsse) || !idfit || !xfit || !diff || (t->w && !wfit)) {
+    if (!perm || !fold || (K ? !diff : !dsse)) {
         rc = nr_error_set(err, NR_ENOMEM, "out of memory");
         goto done;
     }
@@ -113,69 +205,60 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     }
     for (int i = 0; i < nperm; i++)
         fold[perm[i]] = nfolds > 1 ? i % nfolds : i >= nperm - nperm * 3 / 10 ? 0 : -1;
+    memset(&job, 0, sizeof job);
+    job.t = t;
+    job.src = src;
+    job.fold = fold;
+    job.hy = hy;
+    job.hx = hx;
+    job.hv = hv;
+    job.hn = hn;
+    job.nperm = nperm;
+    job.tree = tree;
+    job.diff = diff;
+    job.dsse = dsse;
+    job.vsum = vsum;
+    job.vsq = vsq;
+    job.nheld = nheld;
+    job.nsplits = nsplits;
+    job.prog = o->progress;
+    /* regression: targets summed about the first held out, so that the
+     * spread of targets far from 0 does not cancel */
+    for (int i = 0; i < nperm && !K; i++)
+        if (fold[i] == 0) {
+            job.shift = hn > 0 ? hv[i] : t->yv[i];
+            break;
+        }
     nr_progress_start(o->progress, "choosing the size", nfolds);
-    for (int f = 0; f < nfolds && rc == 0; f++) {
-        nr_table fit = *t;
-        nr_arena *arena = nr_arena_new();
-        nr_tree tr;
-        int *rank = NULL, nfit = 0;
-        for (int i = 0; i < n; i++) {
-            if ((hn > 0 ? fold[src[i]] : fold[i]) == f)
-                continue;
-            memcpy(xfit + (size_t)nfit * d, t->x + (size_t)i * d, (size_t)d * sizeof *xfit);
-            idfit[nfit] = t->row_id ? t->row_id[i] : i;
-            if (wfit)
-                wfit[nfit] = t->w[i];
-            if (K)
-                yfit[nfit] = t->y[i];
-            else
-                vfit[nfit] = t->yv[i];
-            nfit++;
-        }
-        fit.nrows = nfit;
-        fit.x = xfit;
-        fit.y = yfit;
-        fit.yv = vfit;
-        fit.row_id = idfit;
-        fit.w = wfit;
-        if (!arena)
-            rc = nr_error_set(err, NR_ENOMEM, "out of memory");
-        else if ((rc = nr_tree_induce_path(&fit, tree, arena, &tr, &rank, err)) == 0) {
-            if ((tr.nnodes - 1) / 2 > smax)
-                smax = (tr.nnodes - 1) / 2;
-            for (int i = 0; i < nperm; i++)
-                if (fold[i] == f) {
-                    const float *x = hn > 0 ? hx + (size_t)i * d : t->x + (size_t)i * d;
-                    if (K) {
-                        path_agreement(&tr, rank, n, x, hn > 0 ? hy[i] : t->y[i], diff);
-                    } else {
-                        double v = hn > 0 ? hv[i] : t->yv[i];
-                        path_sse(&tr, rank, n, x, v, dsse);
-                        /* sums about the first target, so that the
-                         * spread of targets far from 0 does not cancel */
-                        if (nheld == 0)
-                            shift = v;
-                        vsum += v - shift;
-                        vsq += (v - shift) * (v - shift);
-                    }
-                    nheld++;
-                }
-        }
-        free(rank);
-        nr_arena_free(arena);
-        nr_progress_update(o->progress, f + 1);
-    }
+    rc = nr_parallel_for_upto(nfolds, (int)(NR_FOLD_MEMORY / (fold_bytes ? fold_bytes : 1)), size_fold, &job,
+                              o->progress ? size_folds_done : NULL, err);
     nr_progress_end(o->progress);
     if (rc < 0)
         goto done;
+    /* the folds' curves summed in fold order */
+    for (int f = 0; f < nfolds; f++) {
+        if (nsplits[f] > smax)
+            smax = nsplits[f];
+        held += nheld[f];
+        if (f == 0)
+            continue;
+        for (int s = 0; s < n + 2; s++) {
+            if (K)
+                diff[s] += diff[(size_t)f * (n + 2) + s];
+            else
+                dsse[s] += dsse[(size_t)f * (n + 2) + s];
+        }
+        vsum[0] += vsum[f];
+        vsq[0] += vsq[f];
+    }
     if (K) {
         for (int s = 1; s <= smax; s++)
             diff[s] += diff[s - 1];
-        nr_pick_size(diff, smax, nheld, tolerance, hn > 0, rep);
+        nr_pick_size(diff, smax, held, tolerance, hn > 0, rep);
     } else {
         /* R^2 at each size against the held-out targets' own mean; the
          * smallest size within the tolerance (points of R^2) of the best */
-        const double sst = nheld > 0 ? vsq - vsum * vsum / (double)nheld : 0;
+        const double sst = held > 0 ? vsq[0] - vsum[0] * vsum[0] / (double)held : 0;
         int best = 0, pick = 0;
         for (int s = 1; s <= smax; s++)
             dsse[s] += dsse[s - 1];
@@ -191,7 +274,7 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
         rep->regression = 1;
         rep->tolerance = tolerance;
         rep->held_profile = hn > 0;
-        rep->held_out = nheld;
+        rep->held_out = held;
         rep->leaves = pick;
         rep->best_leaves = best;
         rep->held_r2 = sst > 0 ? 1 - dsse[pick] / sst : 0;
@@ -200,15 +283,10 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     rep->leaves++;
     rep->best_leaves++;
 done:
-    free(vfit);
-    free(dsse);
     free(perm);
     free(fold);
-    free(yfit);
-    free(idfit);
-    free(xfit);
-    free(wfit);
     free(diff);
+    free(dsse);
     return rc;
 }
 

@@ -69,9 +69,17 @@ static void *thread_main(void *arg)
 int nr_parallel_for(int n, nr_task_fn fn, void *ctx, void (*done)(void *ctx, int ndone),
                     nr_error *err)
 {
+    return nr_parallel_for_upto(n, 64, fn, ctx, done, err);
+}
+
+int nr_parallel_for_upto(int n, int maxthreads, nr_task_fn fn, void *ctx,
+                         void (*done)(void *ctx, int ndone), nr_error *err)
+{
     pool p;
     pthread_t tid[64];
     int nt = nr_threads(), started = 0, left;
+    if (nt > maxthreads)
+        nt = maxthreads < 1 ? 1 : maxthreads;
     if (n <= 0)
         return 0;
     memset(&p, 0, sizeof p);

@@ -25,4 +25,9 @@ int nr_threads(void);
 int nr_parallel_for(int n, nr_task_fn fn, void *ctx, void (*done)(void *ctx, int ndone),
                     nr_error *err);
 
+/* The same on at most maxthreads threads (at least 1), for tasks that each
+ * need much memory. */
+int nr_parallel_for_upto(int n, int maxthreads, nr_task_fn fn, void *ctx,
+                         void (*done)(void *ctx, int ndone), nr_error *err);
+
 #endif

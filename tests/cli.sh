@@ -746,6 +746,16 @@ expect 0 "--rules, one class" -- "$NN" "$IRIS" --rules --data "$T/setosa5.csv" -
     has "--rules, one class: no rules" "^tree-rules: 0 rules, 0 conditions" "$T/err" &&
     has "--rules, one class: warns" "warning: the network predicts 'setosa' for all 5 training rows" "$T/err" &&
     has "--rules, one class: the default" "^  default setosa" "$T/one-class.txt"
+# the size choice grows its folds on threads of their own: the same tree on
+# one thread as on three, a class tree from the profile and a regression tree
+for th in 1 3; do
+    expect 0 "size folds on $th threads" -- env NN2RULES_THREADS=$th "$NN" examples/digits/model.bin -q \
+        -o "$T/folds$th.txt" &&
+        expect 0 "regression size folds on $th threads" -- env NN2RULES_THREADS=$th "$NN" "$IRIS" -a anndt \
+            --regress 2 --data examples/iris/train.csv -q -o "$T/rfolds$th.txt"
+done
+if cmp -s "$T/folds1.txt" "$T/folds3.txt" && cmp -s "$T/rfolds1.txt" "$T/rfolds3.txt"; then ok
+else bad "size folds: three threads grew another tree than one"; fi
 
 
 # --- the newcomer's first ten minutes ----------------------------------------
