@@ -29,6 +29,13 @@ uint64_t nr_rng_next(nr_rng *r);
 double nr_rng_uniform(nr_rng *r);          /* [0, 1) */
 uint64_t nr_rng_below(nr_rng *r, uint64_t n); /* [0, n), unbiased */
 double nr_rng_normal(nr_rng *r);           /* standard normal */
+/* a[0..n-1]: a permutation of 0..n-1, uniformly at random */
+void nr_rng_permutation(nr_rng *r, int *a, int n);
+/* The held-out folds of a size choice: n rows in a random order (perm,
+ * scratch of n) dealt in turn into nfolds folds (fold[i] its row's), or,
+ * with nfolds 1, the last 30% of that order held out (fold 0) and the rest
+ * never (-1). */
+void nr_deal_folds(nr_rng *r, int n, int nfolds, int *perm, int *fold);
 
 /* ---- labelling and sampling -------------------------------------------- */
 

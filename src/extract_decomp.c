@@ -936,16 +936,8 @@ static int choose_count(chooser *c, double tol, uint64_t seed, int nreal, const 
         goto done;
     }
     nr_rng_seed(&rng, seed);
-    for (int i = 0; i < nperm; i++)
-        perm[i] = i;
-    for (int i = nperm - 1; i > 0; i--) {
-        int j = (int)nr_rng_below(&rng, (uint64_t)i + 1), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
+    nr_deal_folds(&rng, nperm, nfolds, perm, fold);
     /* perm becomes each row's fold (-1: never held out) */
-    for (int p = 0; p < nperm; p++)
-        fold[perm[p]] = nfolds > 1 ? p % nfolds : p >= nperm - nperm * 3 / 10 ? 0 : -1;
     for (int i = 0; i < nperm; i++)
         perm[i] = fold[i];
     for (int i = nperm; i < n; i++)

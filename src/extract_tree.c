@@ -196,15 +196,7 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     }
     /* the rows that are held out (of t, or the real ones), shuffled into
      * folds; one part: the last 30% */
-    for (int i = 0; i < nperm; i++)
-        perm[i] = i;
-    for (int i = nperm - 1; i > 0; i--) {
-        int j = (int)nr_rng_below(rng, (uint64_t)i + 1), tmp = perm[i];
-        perm[i] = perm[j];
-        perm[j] = tmp;
-    }
-    for (int i = 0; i < nperm; i++)
-        fold[perm[i]] = nfolds > 1 ? i % nfolds : i >= nperm - nperm * 3 / 10 ? 0 : -1;
+    nr_deal_folds(rng, nperm, nfolds, perm, fold);
     memset(&job, 0, sizeof job);
     job.t = t;
     job.src = src;

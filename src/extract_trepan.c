@@ -725,13 +725,7 @@ static int draw_sample(ctx *c, const tnode *nd, float *row, unsigned char *rb)
             for (int k = 0; k < c->npconds; k++) {
                 const nr_cond *t = c->pconds[k];
                 int want = c->pwant[k], order[MAXLIT], n = t->n < MAXLIT ? t->n : MAXLIT;
-                for (int i = 0; i < n; i++)
-                    order[i] = i;
-                for (int i = n - 1; i > 0; i--) {
-                    int r = (int)nr_rng_below(&c->rng, (uint64_t)i + 1), tmp = order[i];
-                    order[i] = order[r];
-                    order[r] = tmp;
-                }
+                nr_rng_permutation(&c->rng, order, n);
                 for (int i = 0; i < n && nr_cond_holds(t, row, NULL) != want; i++) {
                     const nr_cond *l = &t->sub[order[i]];
                     if (nr_cond_holds(l, row, NULL) != want)
@@ -1772,15 +1766,7 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
         goto done;
     }
     nr_rng_seed(&rng, seed ^ 0x5eed);
-    for (int i = 0; i < nperm; i++)
-        perm[i] = i;
-    for (int i = nperm - 1; i > 0; i--) {
-        int j = (int)nr_rng_below(&rng, (uint64_t)i + 1), tmp = perm[i];
-        perm[i] = perm[j];
-        perm[j] = tmp;
-    }
-    for (int i = 0; i < nperm; i++)
-        fold[perm[i]] = nfolds > 1 ? i % nfolds : i >= nperm - nperm * 3 / 10 ? 0 : -1;
+    nr_deal_folds(&rng, nperm, nfolds, perm, fold);
     job.c = c;
     job.src = src;
     job.fold = fold;

@@ -68,6 +68,25 @@ double nr_rng_normal(nr_rng *r)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
+void nr_rng_permutation(nr_rng *r, int *a, int n)
+{
+    /* Fisher-Yates from the top */
+    for (int i = 0; i < n; i++)
+        a[i] = i;
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)nr_rng_below(r, (uint64_t)i + 1), t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
+void nr_deal_folds(nr_rng *r, int n, int nfolds, int *perm, int *fold)
+{
+    nr_rng_permutation(r, perm, n);
+    for (int p = 0; p < n; p++)
+        fold[perm[p]] = nfolds > 1 ? p % nfolds : p >= n - n * 3 / 10 ? 0 : -1;
+}
+
 /* ---- labelling ----------------------------------------------------------- */
 
 #define LABEL_BATCH 1024
