@@ -75,6 +75,20 @@ extract() {
     fi
 }
 
+# mean_of_seeds X ARGS...: extract with seeds 1-5; sets mean to the mean
+# leaves and test fidelity, formatted for the tables below
+mean_of_seeds() {
+    MX=$1
+    shift
+    tl=0 tf=0
+    for s in 1 2 3 4 5; do
+        extract "$MX" "$@" --seed $s
+        tl=$(awk -v a="$tl" -v b="$leaves" 'BEGIN { print a + b }')
+        tf=$(awk -v a="$tf" -v b="$fid" 'BEGIN { print a + b }')
+    done
+    mean=$(awk -v a="$tl" -v b="$tf" 'BEGIN { printf "%7.1f %9.4f", a / 5, b / 5 }')
+}
+
 # sklearn_at X LEAVES: scikit-learn's tree with that many leaves on the
 # network's labels of the training rows; sets skfid
 sklearn_at() {
@@ -118,18 +132,11 @@ done
 echo "mean of seeds 1-5: leaves and test fidelity"
 printf '%-8s %7s %9s %7s %9s\n' example "--data" "" "no data" ""
 for X in iris wdbc vote digits; do
-    E=examples/$X
-    line=$X
-    for mode in data nodata; do
-        tl=0 tf=0
-        for s in 1 2 3 4 5; do
-            if [ $mode = data ]; then extract "$X" --data "$E/train.csv" --seed $s; else extract "$X" --seed $s; fi
-            tl=$(awk -v a="$tl" -v b="$leaves" 'BEGIN { print a + b }')
-            tf=$(awk -v a="$tf" -v b="$fid" 'BEGIN { print a + b }')
-        done
-        line="$line $(awk -v a="$tl" -v b="$tf" 'BEGIN { printf "%7.1f %9.4f", a / 5, b / 5 }')"
-    done
-    printf '%-8s %7s %9s %7s %9s\n' $line
+    mean_of_seeds "$X" --data "examples/$X/train.csv"
+    echo "$mean" >"$T/$X.tree-mean"
+    line="$X $mean"
+    mean_of_seeds "$X"
+    printf '%-8s %7s %9s %7s %9s\n' $line $mean
 done
 
 # The goal for TREPAN and ANN-DT: higher test fidelity than tree at no more
@@ -139,16 +146,11 @@ echo
 echo "== pedagogical extractors with --data, mean of seeds 1-5: leaves and test fidelity"
 printf '%-8s %7s %9s %7s %9s %7s %9s\n' example tree "" trepan "" anndt ""
 for X in iris wdbc vote digits; do
-    E=examples/$X
-    line=$X
-    for a in tree trepan anndt; do
-        tl=0 tf=0
-        for s in 1 2 3 4 5; do
-            extract "$X" -a $a --data "$E/train.csv" --seed $s
-            tl=$(awk -v a="$tl" -v b="$leaves" 'BEGIN { print a + b }')
-            tf=$(awk -v a="$tf" -v b="$fid" 'BEGIN { print a + b }')
-        done
-        line="$line $(awk -v a="$tl" -v b="$tf" 'BEGIN { printf "%7.1f %9.4f", a / 5, b / 5 }')"
+    # tree's, from the table above
+    line="$X $(cat "$T/$X.tree-mean")"
+    for a in trepan anndt; do
+        mean_of_seeds "$X" -a $a --data "examples/$X/train.csv"
+        line="$line $mean"
     done
     printf '%-8s %7s %9s %7s %9s %7s %9s\n' $line
 done

@@ -80,11 +80,8 @@ typedef struct size_job {
     const double *hv;
     int hn, nperm;
     const nr_tree_opts *tree;
-    double shift;      /* regression: targets are summed about it */
     long *diff;        /* classification: (n + 2) per fold */
     double *dsse;      /* regression: (n + 2) per fold */
-    double *vsum, *vsq;
-    long *nheld;
     int *nsplits;
     nr_progress *prog;
 } size_job;
@@ -132,15 +129,10 @@ static int size_fold(void *arg, int f, nr_error *err)
     for (int i = 0; i < job->nperm; i++)
         if (job->fold[i] == f) {
             const float *x = hn > 0 ? job->hx + (size_t)i * d : t->x + (size_t)i * d;
-            if (K) {
+            if (K)
                 path_agreement(&tr, rank, n, x, hn > 0 ? job->hy[i] : t->y[i], job->diff + (size_t)f * (n + 2));
-            } else {
-                double v = hn > 0 ? job->hv[i] : t->yv[i];
-                path_sse(&tr, rank, n, x, v, job->dsse + (size_t)f * (n + 2));
-                job->vsum[f] += v - job->shift;
-                job->vsq[f] += (v - job->shift) * (v - job->shift);
-            }
-            job->nheld[f]++;
+            else
+                path_sse(&tr, rank, n, x, hn > 0 ? job->hv[i] : t->yv[i], job->dsse + (size_t)f * (n + 2));
         }
 done:
     free(rank);
@@ -184,9 +176,8 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     /* what one fold's copy of the rows takes */
     const size_t fold_bytes = (size_t)n * ((size_t)d * sizeof(float) + 2 * sizeof(double) + 2 * sizeof(int));
     int *perm = malloc((size_t)nperm * sizeof *perm), *fold = malloc((size_t)nperm * sizeof *fold);
-    long *diff = K ? calloc((size_t)nfolds * (n + 2), sizeof *diff) : NULL, nheld[5] = {0}, held = 0;
-    double *dsse = K ? NULL : calloc((size_t)nfolds * (n + 2), sizeof *dsse);
-    double vsum[5] = {0}, vsq[5] = {0};
+    long *diff = K ? calloc((size_t)nfolds * (n + 2), sizeof *diff) : NULL, held = 0;
+    double *dsse = K ? NULL : calloc((size_t)nfolds * (n + 2), sizeof *dsse), vsum = 0, vsq = 0, shift = 0;
     int rc = 0, smax = 0, nsplits[5] = {0};
     size_job job;
 
@@ -209,17 +200,17 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     job.tree = tree;
     job.diff = diff;
     job.dsse = dsse;
-    job.vsum = vsum;
-    job.vsq = vsq;
-    job.nheld = nheld;
     job.nsplits = nsplits;
     job.prog = o->progress;
-    /* regression: targets summed about the first held out, so that the
-     * spread of targets far from 0 does not cancel */
-    for (int i = 0; i < nperm && !K; i++)
-        if (fold[i] == 0) {
-            job.shift = hn > 0 ? hv[i] : t->yv[i];
-            break;
+    /* the rows held out, and for regression their targets' sums, about the
+     * first so that the spread of targets far from 0 does not cancel */
+    for (int i = 0; i < nperm; i++)
+        if (fold[i] >= 0) {
+            double v = K ? 0 : hn > 0 ? hv[i] : t->yv[i];
+            if (held++ == 0)
+                shift = v;
+            vsum += v - shift;
+            vsq += (v - shift) * (v - shift);
         }
     nr_progress_start(o->progress, "choosing the size", nfolds);
     rc = nr_parallel_for_upto(nfolds, (int)(NR_FOLD_MEMORY / (fold_bytes ? fold_bytes : 1)), size_fold, &job,
@@ -231,17 +222,12 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     for (int f = 0; f < nfolds; f++) {
         if (nsplits[f] > smax)
             smax = nsplits[f];
-        held += nheld[f];
-        if (f == 0)
-            continue;
-        for (int s = 0; s < n + 2; s++) {
+        for (int s = 0; s < n + 2 && f > 0; s++) {
             if (K)
                 diff[s] += diff[(size_t)f * (n + 2) + s];
             else
                 dsse[s] += dsse[(size_t)f * (n + 2) + s];
         }
-        vsum[0] += vsum[f];
-        vsq[0] += vsq[f];
     }
     if (K) {
         for (int s = 1; s <= smax; s++)
@@ -250,7 +236,7 @@ int nr_choose_tree_size(const nr_table *t, const int *src, const float *hx, cons
     } else {
         /* R^2 at each size against the held-out targets' own mean; the
          * smallest size within the tolerance (points of R^2) of the best */
-        const double sst = held > 0 ? vsq[0] - vsum[0] * vsum[0] / (double)held : 0;
+        const double sst = held > 0 ? vsq - vsum * vsum / (double)held : 0;
         int best = 0, pick = 0;
         for (int s = 1; s <= smax; s++)
             dsse[s] += dsse[s - 1];

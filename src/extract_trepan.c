@@ -1699,7 +1699,6 @@ typedef struct fold_job {
     int hn, nperm, S;
     uint64_t seed;
     long *diff;        /* (S + 2) per fold */
-    long *nheld;       /* per fold */
     int *ninternal;    /* per fold */
     nr_progress *prog;
 } fold_job;
@@ -1734,7 +1733,6 @@ static int fold_task(void *arg, int f, nr_error *err)
                 path_agreement(&g, S, job->hx + (size_t)i * c->d, job->hy[i], diff);
             else
                 path_agreement(&g, S, c->bx + (size_t)i * c->d, c->by[i], diff);
-            job->nheld[f]++;
         }
 done:
     free_growth(&g);
@@ -1757,7 +1755,7 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
     const int n = c->nb, nperm = hn > 0 ? hn : n, nfolds = hn > 0 || n < 5000 ? 5 : 1;
     const int S = SEL_CAP;
     int *fold = malloc((size_t)nperm * sizeof *fold), *perm = malloc((size_t)nperm * sizeof *perm);
-    long *diff = calloc((size_t)nfolds * (S + 2), sizeof *diff), nheld[5] = {0};
+    long *diff = calloc((size_t)nfolds * (S + 2), sizeof *diff), nheld = 0;
     int rc = 0, smax = 0, ninternal[5] = {0};
     fold_job job;
     nr_rng rng;
@@ -1777,7 +1775,6 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
     job.S = S;
     job.seed = seed;
     job.diff = diff;
-    job.nheld = nheld;
     job.ninternal = ninternal;
     job.prog = c->prog;
     nr_progress_start(c->prog, "choosing the size", nfolds);
@@ -1789,15 +1786,14 @@ static int choose_size(ctx *c, const int *src, const float *hx, const int *hy, i
     for (int f = 1; f < nfolds; f++)
         for (int s = 0; s < S + 2; s++)
             diff[s] += diff[(size_t)f * (S + 2) + s];
-    for (int f = 0; f < nfolds; f++) {
+    for (int f = 0; f < nfolds; f++)
         if (ninternal[f] > smax)
             smax = ninternal[f];
-        if (f > 0)
-            nheld[0] += nheld[f];
-    }
+    for (int i = 0; i < nperm; i++)
+        nheld += fold[i] >= 0;
     for (int s = 1; s <= smax; s++)
         diff[s] += diff[s - 1];
-    nr_pick_size(diff, smax, nheld[0], c->s->tolerance, hn > 0, rep);
+    nr_pick_size(diff, smax, nheld, c->s->tolerance, hn > 0, rep);
     rep->leaves++;
     rep->best_leaves++;
 done:

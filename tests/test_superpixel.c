@@ -58,6 +58,15 @@ static void check_segments(const nr_segments *s)
     free(stack);
 }
 
+/* n values in [0, 10) from xorshift64 seeded with r: the same every run */
+static void noise(float *img, int n, unsigned long long r)
+{
+    for (int i = 0; i < n; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        img[i] = (float)(r % 1000) / 100;
+    }
+}
+
 static void test_defaults(void)
 {
     CU_ASSERT_EQUAL(nr_segments_default(8, 8), 16);
@@ -100,13 +109,9 @@ static void test_slic_noise(void)
 {
     enum { H = 20, W = 17, C = 3 };
     float img[C * H * W];
-    unsigned long long r = 12345;
     nr_segments a, b;
     nr_error err;
-    for (int i = 0; i < C * H * W; i++) {
-        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-        img[i] = (float)(r % 1000) / 100;
-    }
+    noise(img, C * H * W, 12345);
     CU_ASSERT_FATAL(nr_slic(img, C, H, W, 25, 0.5, &a, &err) == 0);
     CU_ASSERT_FATAL(nr_slic(img, C, H, W, 25, 0.5, &b, &err) == 0);
     check_segments(&a);
@@ -397,13 +402,9 @@ static void test_quickshift_noise(void)
 {
     enum { H = 24, W = 19, C = 3 };
     float img[C * H * W];
-    unsigned long long r = 987654321;
     nr_segments a, b;
     nr_error err;
-    for (int i = 0; i < C * H * W; i++) {
-        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-        img[i] = (float)(r % 1000) / 100;
-    }
+    noise(img, C * H * W, 987654321);
     CU_ASSERT_FATAL(nr_quickshift(img, C, H, W, 1.5, 8, 0.5, &a, &err) == 0);
     CU_ASSERT_FATAL(nr_quickshift(img, C, H, W, 1.5, 8, 0.5, &b, &err) == 0);
     check_labels(&a);
